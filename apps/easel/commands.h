@@ -1,0 +1,16 @@
+// Each file in apps/easel adds one command (or group) to the CLI.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace easel::cli {
+
+void add_models_commands(CLI::App& app);
+
+// "3.5 MB"
+std::string human_size(std::uint64_t bytes);
+
+}  // namespace easel::cli

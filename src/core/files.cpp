@@ -1,0 +1,86 @@
+#include "core/files.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "easel/error.h"
+
+namespace fs = std::filesystem;
+
+namespace easel::detail {
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(ErrorCode::io_error, "Cannot read '" + file.string() + "'.", "Check that the file exists and is readable.");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return std::move(ss).str();
+}
+
+void write_file_atomic(const fs::path& file, std::string_view bytes) {
+  const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  std::string name = file.filename().string();
+  name.insert(0, 1, '.');
+  name.append(".tmp-XXXXXX");
+  std::string tmpl = (dir / name).string();
+  int fd = mkstemp(tmpl.data());
+  if (fd < 0)
+    throw Error(ErrorCode::io_error, "Cannot create a temporary file in '" + dir.string() + "': " + std::strerror(errno) + ".");
+  const char* p = bytes.data();
+  size_t left = bytes.size();
+  bool ok = true;
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ok = false;
+      break;
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok || std::rename(tmpl.c_str(), file.c_str()) != 0) {
+    std::string why = std::strerror(errno);
+    ::unlink(tmpl.c_str());
+    throw Error(ErrorCode::io_error, "Saving '" + file.string() + "' failed: " + why + "; the previous version is unchanged.");
+  }
+}
+
+void move_file_atomic(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::create_directories(to.parent_path(), ec);
+  if (std::rename(from.c_str(), to.c_str()) != 0)
+    throw Error(ErrorCode::io_error, "Cannot move '" + from.string() + "' to '" + to.string() + "': " + std::strerror(errno) + ".");
+}
+
+TempDir::TempDir(const fs::path& parent, std::string_view prefix) {
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  std::string tmpl = (parent / (std::string(prefix) + "XXXXXX")).string();
+  if (!mkdtemp(tmpl.data()))
+    throw Error(ErrorCode::io_error, "Cannot create a temporary directory in '" + parent.string() + "': " + std::strerror(errno) + ".");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return (v && *v) ? std::string(v) : fallback;
+}
+
+}  // namespace easel::detail

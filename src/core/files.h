@@ -1,0 +1,36 @@
+// File helpers shared by the store and, later, by everything that saves user work:
+// atomic writes (temp file + rename, so an old version survives a failed save) and
+// temporary directories that clean up after themselves.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace easel::detail {
+
+std::string read_file(const std::filesystem::path& file);
+
+// Writes to a temp file beside `file`, flushes it and renames it over `file`.
+void write_file_atomic(const std::filesystem::path& file, std::string_view bytes);
+
+// Moves `from` over `to` atomically (same file system), creating `to`'s parent.
+void move_file_atomic(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// A fresh directory, removed with everything in it when the object dies.
+class TempDir {
+ public:
+  TempDir(const std::filesystem::path& parent, std::string_view prefix);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Value of an environment variable, or `fallback` when unset or empty.
+std::string env_or(const char* name, std::string fallback = {});
+
+}  // namespace easel::detail

@@ -1,0 +1,58 @@
+// Small helpers shared by the tests.
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+#include "core/files.h"
+#include "core/sha256.h"
+
+namespace easel::test {
+
+inline std::filesystem::path shared_dir() { return std::filesystem::path(EASEL_SOURCE_DIR).parent_path() / "shared"; }
+
+inline std::string slurp(const std::filesystem::path& p) { return detail::read_file(p); }
+
+inline void write(const std::filesystem::path& p, const std::string& bytes) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << bytes;
+}
+
+// Flips one bit in the middle of a file, as disk or transfer corruption would.
+inline void flip_byte(const std::filesystem::path& p) {
+  std::string bytes = slurp(p);
+  bytes[bytes.size() / 2] ^= 0x01;
+  write(p, bytes);
+}
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout + stderr
+};
+
+// Runs a shell command line, capturing its output and exit code.
+inline CommandResult run(const std::string& command) {
+  CommandResult r{-1, {}};
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
+  int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+// A fresh temp folder per test.
+struct ScratchDir {
+  detail::TempDir dir{std::filesystem::temp_directory_path(), "easel-test-"};
+  std::filesystem::path operator/(const std::string& s) const { return dir.path() / s; }
+  const std::filesystem::path& path() const { return dir.path(); }
+};
+
+}  // namespace easel::test

