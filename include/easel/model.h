@@ -1,0 +1,56 @@
+// easel::Model: any model easel can read (TF.js graph or layers model, TFLite, ONNX),
+// run on tensors. The tasks (classifier, pose, ...) are built on it.
+//
+//   auto model = easel::Model::load("posenet");          // catalog name, file or folder
+//   auto outputs = model.run({image});                   // NHWC float32 tensors
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "easel/model_store.h"
+#include "easel/tensor.h"
+
+namespace easel {
+
+struct ModelOptions {
+  int threads = 0;                 // 0: all cores
+  bool reference_kernels = false;  // plain loops instead of oneDNN (the test oracle)
+};
+
+struct ModelStats {
+  std::int64_t parameters = 0;
+  double flops = 0;                // per inference
+  std::int64_t working_bytes = 0;  // activation memory after buffer sharing
+  int ops = 0;                     // ops run per inference, after folding
+  int folded = 0;                  // nodes computed once at load
+};
+
+class Model {
+ public:
+  // `name_or_path`: a model store name, a model file (model.json, .tflite, .onnx) or a
+  // folder with a model.json. Throws Error naming the file, node or op at fault.
+  static Model load(const std::string& name_or_path, const ModelOptions& options = {});
+  ~Model();
+  Model(Model&&) noexcept;
+  Model& operator=(Model&&) noexcept;
+
+  const std::string& format() const;            // "tfjs-graph", "tfjs-layers", ...
+  const std::filesystem::path& path() const;    // the file loaded
+  std::vector<TensorInfo> inputs() const;       // -1 for a size given at run time
+  std::vector<TensorInfo> outputs() const;
+
+  // One tensor per input, in inputs() order; returns one per output, in outputs() order.
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs);
+  // Plans for these input shapes (if not yet) and reports parameters, FLOPs, memory.
+  ModelStats stats(const std::vector<Shape>& input_shapes = {});
+
+ private:
+  struct Impl;
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace easel

@@ -1,0 +1,78 @@
+// The one graph type every importer produces and the runtime executes. Values are
+// tensors flowing between nodes (inputs, constants or node outputs); nodes are easel
+// ops (src/nn/ops/README.md lists them with their inputs and attributes).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "easel/tensor.h"
+
+namespace easel::nn {
+
+using AttrValue = std::variant<std::int64_t, double, bool, std::string, std::vector<std::int64_t>, std::vector<double>>;
+
+// Node attributes by name. Getters throw Error(bad_model) naming the attribute; the
+// node context is added by the caller (see PrepareContext::fail).
+class Attrs {
+ public:
+  void set(const std::string& name, AttrValue v) { values_[name] = std::move(v); }
+  bool has(const std::string& name) const { return values_.count(name) != 0; }
+  const std::map<std::string, AttrValue>& all() const { return values_; }
+
+  std::int64_t get_int(const std::string& name) const;
+  std::int64_t get_int(const std::string& name, std::int64_t fallback) const;
+  double get_float(const std::string& name) const;
+  double get_float(const std::string& name, double fallback) const;
+  bool get_bool(const std::string& name, bool fallback) const;
+  std::string get_string(const std::string& name) const;
+  std::string get_string(const std::string& name, const std::string& fallback) const;
+  std::vector<std::int64_t> get_ints(const std::string& name) const;
+  std::vector<std::int64_t> get_ints(const std::string& name, const std::vector<std::int64_t>& fallback) const;
+  std::vector<double> get_floats(const std::string& name) const;
+
+ private:
+  const AttrValue& get(const std::string& name) const;
+  std::map<std::string, AttrValue> values_;
+};
+
+struct Value {
+  std::string name;
+  DType dtype = DType::f32;
+  Shape shape;      // -1 for a dimension not known until an input arrives
+  Tensor constant;  // set for weights and folded constants
+  bool is_constant() const { return constant.raw() != nullptr || (constant.size() == 0 && constant.shape().size() > 0); }
+};
+
+struct Node {
+  std::string name;  // the name in the source file, for error messages
+  std::string op;    // an easel op name ("conv2d", "add", ...)
+  std::vector<int> inputs;   // value ids; -1 for an absent optional input
+  std::vector<int> outputs;  // value ids
+  Attrs attrs;
+};
+
+class Graph {
+ public:
+  std::string source;  // file the graph came from, for error messages
+  std::vector<Value> values;
+  std::vector<Node> nodes;  // in topological order once the importer is done (see sort())
+  std::vector<int> inputs, outputs;
+
+  int add_value(std::string name, DType dtype, Shape shape);
+  int add_constant(std::string name, Tensor tensor);
+  int add_input(std::string name, DType dtype, Shape shape);
+  // Adds a node with `num_outputs` fresh output values named name, name:1, name:2...
+  Node& add_node(std::string op, std::string name, std::vector<int> inputs, int num_outputs = 1);
+  // Value id by name, or -1.
+  int find(const std::string& value_name) const;
+
+  // Orders nodes so every node comes after the producers of its inputs and drops
+  // nodes no output depends on. Throws Error(bad_model) on a cycle.
+  void sort();
+};
+
+}  // namespace easel::nn

@@ -1,0 +1,34 @@
+#include <nlohmann/json.hpp>
+
+#include "core/files.h"
+#include "easel/error.h"
+#include "nn/import/importers.h"
+
+namespace fs = std::filesystem;
+
+namespace easel::nn {
+
+Graph import_model(const fs::path& file, std::string* format) {
+  const std::string ext = file.extension().string();
+  if (ext == ".json") {
+    nlohmann::json doc;
+    try {
+      doc = nlohmann::json::parse(detail::read_file(file));
+    } catch (const nlohmann::json::parse_error& e) {
+      throw Error(ErrorCode::bad_model, "'" + file.string() + "' is not valid JSON: " + e.what() + ".");
+    }
+    const auto topo = doc.find("modelTopology");
+    if (topo == doc.end())
+      throw Error(ErrorCode::bad_model, "'" + file.string() + "' has no 'modelTopology'; it is not a TF.js model.json.");
+    if (topo->contains("node") || doc.value("format", "") == "graph-model") {
+      *format = "tfjs-graph";
+      return import_tfjs_graph(file);
+    }
+    *format = "tfjs-layers";
+    return import_tfjs_layers(file);
+  }
+  throw Error(ErrorCode::bad_model, "easel cannot read '" + file.string() + "' (format '" + ext + "').",
+              "Give a TF.js model.json; TFLite and ONNX importers are on the way.");
+}
+
+}  // namespace easel::nn

@@ -1,0 +1,24 @@
+// One importer per format, each producing an nn::Graph (one file per format beside this).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "nn/graph.h"
+
+namespace easel::nn {
+
+// model.json of a TF.js graph model (format "graph-model") with its weight shards.
+Graph import_tfjs_graph(const std::filesystem::path& model_json);
+// model.json of a TF.js layers model (Keras topology) with its weight shards.
+Graph import_tfjs_layers(const std::filesystem::path& model_json);
+
+// Foreign op names each importer understands, for `easel ops`.
+std::vector<std::string> tfjs_graph_ops();
+std::vector<std::string> tfjs_layers_classes();
+
+// Detects the format of `file` ("tfjs-graph", "tfjs-layers", "tflite", "onnx") and imports it.
+Graph import_model(const std::filesystem::path& file, std::string* format);
+
+}  // namespace easel::nn

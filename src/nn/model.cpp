@@ -1,0 +1,66 @@
+#include "easel/model.h"
+
+#include "easel/error.h"
+#include "nn/import/importers.h"
+#include "nn/interpreter.h"
+
+namespace fs = std::filesystem;
+
+namespace easel {
+
+struct Model::Impl {
+  std::string format;
+  fs::path path;
+  std::unique_ptr<nn::Interpreter> interpreter;
+};
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+
+Model Model::load(const std::string& name_or_path, const ModelOptions& options) {
+  fs::path file = name_or_path;
+  if (!fs::exists(file)) {
+    if (name_or_path.find('/') != std::string::npos || name_or_path.find('.') != std::string::npos)
+      throw Error(ErrorCode::model_not_found, "There is no model file '" + name_or_path + "'.", "Check the path.");
+    ModelStore store;
+    file = store.get(name_or_path).entry();
+  }
+  if (fs::is_directory(file)) file /= "model.json";
+  auto impl = std::make_unique<Impl>();
+  impl->path = file;
+  nn::Graph graph = nn::import_model(file, &impl->format);
+  nn::InterpreterOptions io;
+  io.backend = options.reference_kernels ? nn::Backend::reference : nn::Backend::optimized;
+  io.threads = options.threads;
+  impl->interpreter = std::make_unique<nn::Interpreter>(std::move(graph), io);
+  return Model(std::move(impl));
+}
+
+const std::string& Model::format() const { return impl_->format; }
+const fs::path& Model::path() const { return impl_->path; }
+
+namespace {
+std::vector<TensorInfo> describe(const nn::Graph& g, const std::vector<int>& ids) {
+  std::vector<TensorInfo> out;
+  for (int id : ids) {
+    const auto& v = g.values[static_cast<std::size_t>(id)];
+    out.push_back({v.name, to_string(v.dtype), v.shape});
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<TensorInfo> Model::inputs() const { return describe(impl_->interpreter->graph(), impl_->interpreter->graph().inputs); }
+std::vector<TensorInfo> Model::outputs() const { return describe(impl_->interpreter->graph(), impl_->interpreter->graph().outputs); }
+
+std::vector<Tensor> Model::run(const std::vector<Tensor>& inputs) { return impl_->interpreter->run(inputs); }
+
+ModelStats Model::stats(const std::vector<Shape>& input_shapes) {
+  if (!input_shapes.empty()) impl_->interpreter->plan(input_shapes);
+  const auto& s = impl_->interpreter->stats();
+  return {s.parameters, s.flops, s.working_bytes, s.steps, s.folded};
+}
+
+}  // namespace easel
