@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "easel/error.h"
+#include "easel/model.h"
 #include "easel/model_store.h"
 
 namespace easel::cli {
@@ -58,6 +59,33 @@ void list_models(const ModelStore& store, bool json) {
               store.models().size(), available);
 }
 
+// Parameters, FLOPs and working memory, counted from the graph easel would run.
+void print_runtime(const ModelSpec& m, const LocatedModel& at) {
+  if (m.format != "tfjs-graph" && m.format != "tfjs-layers") return;
+  if (at.location == ModelLocation::none) {
+    std::printf("  runtime:  pull the model to see its parameters, FLOPs and working memory\n");
+    return;
+  }
+  try {
+    Model model = Model::load(at.entry().string());
+    std::vector<Shape> shapes;
+    std::string shown;
+    for (const auto& in : model.inputs()) {
+      Shape s = in.shape;
+      // Free dimensions: batch 1, channels 3, spatial 256 (what `easel bench` uses too).
+      for (size_t d = 0; d < s.size(); ++d)
+        if (s[d] < 0) s[d] = d == 0 ? 1 : (s.size() == 4 && d == 3 ? 3 : 256);
+      shown += (shown.empty() ? "" : " ") + to_string(s);
+      shapes.push_back(s);
+    }
+    ModelStats st = model.stats(shapes);
+    std::printf("  runtime:  %lld parameters, %.3f GFLOPs per inference, %.1f MB working memory, %d ops (%d folded at load), input %s\n",
+                static_cast<long long>(st.parameters), st.flops / 1e9, st.working_bytes / 1e6, st.ops, st.folded, shown.c_str());
+  } catch (const Error& e) {
+    std::printf("  runtime:  cannot run yet: %s\n", e.what());
+  }
+}
+
 void print_info(ModelStore& store, const std::string& name) {
   const ModelSpec& m = store.spec(name);
   LocatedModel at = store.find(name);
@@ -93,6 +121,7 @@ void print_info(ModelStore& store, const std::string& name) {
   for (const auto& s : m.sources) std::printf("    %-4s %s\n", s.type.c_str(), s.where.c_str());
   std::printf("  files:\n");
   for (const auto& f : m.files) std::printf("    %-44s %10llu  %s\n", f.path.c_str(), static_cast<unsigned long long>(f.size), f.sha256.c_str());
+  print_runtime(m, at);
 }
 
 // Returns the number of models with problems.

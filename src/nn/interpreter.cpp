@@ -4,6 +4,8 @@
 #include <cstring>
 #include <thread>
 
+#include <omp.h>
+
 #include "easel/error.h"
 
 namespace easel::nn {
@@ -38,6 +40,7 @@ Interpreter::Interpreter(Interpreter&&) noexcept = default;
 Interpreter& Interpreter::operator=(Interpreter&&) noexcept = default;
 
 void Interpreter::plan(const std::vector<Shape>& input_shapes) {
+  omp_set_num_threads(options_.threads);  // oneDNN and our loops share OpenMP's pool
   const std::size_t nv = graph_.values.size();
   std::vector<DType> dtypes(nv);
   std::vector<Shape> shapes(nv);
@@ -190,6 +193,7 @@ std::vector<Tensor> Interpreter::run(const std::vector<Tensor>& inputs) {
     Tensor& dst = values_[static_cast<std::size_t>(graph_.inputs[i])];
     if (dst.raw() && dst.bytes()) std::memcpy(dst.raw(), inputs[i].raw(), dst.bytes());
   }
+  omp_set_num_threads(options_.threads);
   for (Step& step : steps_) {
     RunContext rc;
     for (int in : step.node->inputs) rc.inputs.push_back(in < 0 ? nullptr : &values_[static_cast<std::size_t>(in)]);
