@@ -1,6 +1,7 @@
 #include "easel/model.h"
 
 #include "easel/error.h"
+#include "nn/fuse.h"
 #include "nn/import/importers.h"
 #include "nn/interpreter.h"
 
@@ -31,6 +32,7 @@ Model Model::load(const std::string& name_or_path, const ModelOptions& options) 
   auto impl = std::make_unique<Impl>();
   impl->path = file;
   nn::Graph graph = nn::import_model(file, &impl->format);
+  nn::fuse_ops(graph);
   nn::InterpreterOptions io;
   io.backend = options.reference_kernels ? nn::Backend::reference : nn::Backend::optimized;
   io.threads = options.threads;
