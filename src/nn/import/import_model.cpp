@@ -27,8 +27,12 @@ Graph import_model(const fs::path& file, std::string* format) {
     *format = "tfjs-layers";
     return import_tfjs_layers(file);
   }
+  if (ext == ".tflite") {
+    *format = "tflite";
+    return import_tflite(file);
+  }
   throw Error(ErrorCode::bad_model, "easel cannot read '" + file.string() + "' (format '" + ext + "').",
-              "Give a TF.js model.json; TFLite and ONNX importers are on the way.");
+              "Give a TF.js model.json or a .tflite file; the ONNX importer is on the way.");
 }
 
 }  // namespace easel::nn

@@ -14,9 +14,15 @@ Graph import_tfjs_graph(const std::filesystem::path& model_json);
 // model.json of a TF.js layers model (Keras topology) with its weight shards.
 Graph import_tfjs_layers(const std::filesystem::path& model_json);
 
+// A .tflite flatbuffer (float path: quantized and float16 weights become float32, see
+// tflite_importer.h). Throws Error(bad_model) for a truncated or corrupt file and
+// Error(unsupported_op) naming the first op easel cannot translate.
+Graph import_tflite(const std::filesystem::path& file);
+
 // Foreign op names each importer understands, for `easel ops`.
 std::vector<std::string> tfjs_graph_ops();
 std::vector<std::string> tfjs_layers_classes();
+std::vector<std::string> tflite_ops();  // TFLite builtin operators
 
 // Detects the format of `file` ("tfjs-graph", "tfjs-layers", "tflite", "onnx") and imports it.
 Graph import_model(const std::filesystem::path& file, std::string* format);

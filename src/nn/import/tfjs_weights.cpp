@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include "core/files.h"
 #include "core/half.h"
@@ -21,22 +22,17 @@ std::size_t stored_size(const std::string& dtype) {
   return 0;
 }
 
-}  // namespace
+using Fail = std::function<Error(const std::string&)>;
 
-std::map<std::string, Tensor> load_tfjs_weights(const nlohmann::json& manifest, const fs::path& model_json) {
-  const std::string file = model_json.string();
-  auto fail = [&](const std::string& what) -> Error {
-    return Error(ErrorCode::bad_model, "Weights of '" + file + "': " + what + ".",
-                 "Re-export the model, or check that every .bin file beside model.json is complete.");
-  };
-  if (!manifest.is_array()) throw fail("'weightsManifest' must be an array");
+std::map<std::string, Tensor> load_weights(const nlohmann::json& manifest, const fs::path& model_json, const Fail& fail) {
   std::map<std::string, Tensor> weights;
   for (std::size_t g = 0; g < manifest.size(); ++g) {
     const auto& group = manifest[g];
-    if (!group.is_object() || !group.contains("paths") || !group.contains("weights"))
-      throw fail("group " + std::to_string(g) + " needs 'paths' and 'weights'");
+    if (!group.is_object() || !group.contains("paths") || !group.contains("weights") || !group["paths"].is_array() ||
+        !group["weights"].is_array())
+      throw fail("group " + std::to_string(g) + " needs the lists 'paths' and 'weights'");
     // A group's shards are one byte stream cut into files.
-    std::string bytes;
+    std::string bytes, shards;  // shards: the file names, for messages
     for (const auto& p : group["paths"]) {
       if (!p.is_string()) throw fail("group " + std::to_string(g) + " has a path that is not a string");
       std::string rel = p.get<std::string>();
@@ -45,6 +41,7 @@ std::map<std::string, Tensor> load_tfjs_weights(const nlohmann::json& manifest, 
       fs::path shard = model_json.parent_path() / rel;
       if (!fs::is_regular_file(shard)) throw fail("shard '" + shard.string() + "' is missing");
       bytes += detail::read_file(shard);
+      shards += (shards.empty() ? "" : ", ") + rel;
     }
     std::size_t offset = 0;
     for (const auto& w : group["weights"]) {
@@ -69,10 +66,17 @@ std::map<std::string, Tensor> load_tfjs_weights(const nlohmann::json& manifest, 
       }
       std::size_t elem = stored_size(stored);
       if (elem == 0) throw fail("weight '" + name + "' has unsupported dtype '" + stored + "'");
-      const std::int64_t n = num_elements(shape);
-      const std::size_t need = static_cast<std::size_t>(n) * elem;
+      // Element count, saturating: a corrupt shape such as [1e18, 1e18] must fail the
+      // size check below instead of overflowing into a small allocation.
+      std::uint64_t count = 1;
+      for (auto d : shape) {
+        const auto ud = static_cast<std::uint64_t>(d);
+        count = (ud == 0 || count == 0) ? 0 : (count > (std::uint64_t{1} << 60) / ud ? (std::uint64_t{1} << 60) : count * ud);
+      }
+      const auto n = static_cast<std::int64_t>(count);
+      const std::size_t need = static_cast<std::size_t>(count) * elem;
       if (offset + need > bytes.size())
-        throw fail("the shards of group " + std::to_string(g) + " hold " + std::to_string(bytes.size()) +
+        throw fail("the shards of group " + std::to_string(g) + " (" + shards + ") hold " + std::to_string(bytes.size()) +
                    " bytes, but weight '" + name + "' needs bytes " + std::to_string(offset) + ".." + std::to_string(offset + need));
       const char* src = bytes.data() + offset;
       Tensor t;
@@ -110,10 +114,28 @@ std::map<std::string, Tensor> load_tfjs_weights(const nlohmann::json& manifest, 
       weights[name] = std::move(t);
     }
     if (offset != bytes.size())
-      throw fail("the shards of group " + std::to_string(g) + " hold " + std::to_string(bytes.size()) + " bytes but the weights use " +
+      throw fail("the shards of group " + std::to_string(g) + " (" + shards + ") hold " + std::to_string(bytes.size()) + " bytes but the weights use " +
                  std::to_string(offset) + " (wrong shard size?)");
   }
   return weights;
+}
+
+}  // namespace
+
+std::map<std::string, Tensor> load_tfjs_weights(const nlohmann::json& manifest, const fs::path& model_json) {
+  const std::string file = model_json.string();
+  Fail fail = [&](const std::string& what) -> Error {
+    return Error(ErrorCode::bad_model, "Weights of '" + file + "': " + what + ".",
+                 "Re-export the model, or check that every .bin file beside model.json is complete.");
+  };
+  if (!manifest.is_array()) throw fail("'weightsManifest' must be an array");
+  // Fields of the wrong JSON type (a numeric name, a string scale...) make the
+  // accessors throw nlohmann::json exceptions; they are bad models too.
+  try {
+    return load_weights(manifest, model_json, fail);
+  } catch (const nlohmann::json::exception& e) {
+    throw fail(std::string("malformed 'weightsManifest' (") + e.what() + ")");
+  }
 }
 
 }  // namespace easel::nn

@@ -1,0 +1,39 @@
+// The machinery conv2d and depthwise_conv2d share once their attributes are read: both
+// are a grouped convolution of NHWC x with an HWIO filter (a depthwise filter
+// [KH,KW,C,M] is, byte for byte, the grouped filter [KH,KW,1,C*M] with groups = C),
+// plus bias and a fused activation. Inputs: x, filter, bias?, prelu_alpha?.
+#pragma once
+
+#include "nn/op.h"
+#include "nn/ops/conv_common.h"
+#include "nn/ops/conv_dnnl.h"
+#include "nn/ops/reference/conv_reference.h"
+
+namespace easel::nn {
+
+class ConvolutionOp : public Op {
+ public:
+  explicit ConvolutionOp(Backend backend) : backend_(backend) {}
+  void prepare(PrepareContext& ctx) final;
+  void run(RunContext& ctx) final;
+  double flops() const final;
+
+ protected:
+  // Validates x and the filter (inputs 0, 1) and returns the convolution they describe.
+  virtual reference::ConvShape describe(const PrepareContext& ctx) const = 0;
+
+ private:
+  void prepare_dnnl(const PrepareContext& ctx);
+
+  Backend backend_;
+  bool use_dnnl_ = false;
+  reference::ConvShape shape_;
+  FusedActivation activation_;
+  EpilogueInputs epilogue_;
+  // Backend::optimized
+  DnnlPrimitive primitive_;
+  bool activation_fused_ = true;
+  int src_slot_ = -1, dst_slot_ = -1, filter_slot_ = -1, bias_slot_ = -1, slopes_slot_ = -1;
+};
+
+}  // namespace easel::nn

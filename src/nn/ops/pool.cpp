@@ -1,0 +1,85 @@
+// max_pool and avg_pool over NHWC x. TF semantics: SAME pads max_pool with -inf and
+// leaves the padding out of avg_pool's divisor, which are oneDNN's pooling_max and
+// pooling_avg_exclude_padding.
+#include "nn/ops/conv_dnnl.h"
+#include "nn/ops/conv_ops.h"
+#include "nn/ops/reference/conv_reference.h"
+
+namespace easel::nn {
+namespace {
+
+class Pool final : public Op {
+ public:
+  Pool(reference::PoolKind kind, Backend backend) : kind_(kind), backend_(backend) {}
+
+  void prepare(PrepareContext& ctx) override {
+    ctx.expect_inputs(1, 1);
+    expect_float_input(ctx, 0, "x", 4);
+    const Shape& x = ctx.input_shapes[0];
+    if (!ctx.node.attrs.has("ksize")) ctx.fail("attribute 'ksize' is required");
+    std::vector<std::int64_t> k = ctx.node.attrs.get_ints("ksize");
+    if (k.size() == 4) k = {k[1], k[2]};  // TF's NHWC form [1,kh,kw,1]
+    if (k.size() != 2) ctx.fail("attribute 'ksize' must have 2 values (H,W), got " + std::to_string(k.size()));
+    batch_ = x[0];
+    channels_ = x[3];
+    window_ = parse_window(ctx, x[1], x[2], k[0], k[1], false);
+    const Window2D& w = window_;
+    // A window lying wholly in the padding has no maximum and no average.
+    if (std::max(w.pad_top, w.pad_bottom) >= w.kernel_h || std::max(w.pad_left, w.pad_right) >= w.kernel_w)
+      ctx.fail("padding must be smaller than the " + std::to_string(w.kernel_h) + "x" + std::to_string(w.kernel_w) + " window");
+    ctx.output_dtypes[0] = DType::f32;
+    ctx.output_shapes[0] = {batch_, w.out_h, w.out_w, channels_};
+    use_dnnl_ = backend_ == Backend::optimized && batch_ > 0 && channels_ > 0;
+    if (use_dnnl_) {
+      try {
+        prepare_dnnl();
+      } catch (const dnnl::error& e) {
+        ctx.fail(std::string("oneDNN cannot build this pooling: ") + e.what());
+      }
+    }
+  }
+
+  void run(RunContext& ctx) override {
+    const float* x = ctx.in(0).data<float>();
+    float* y = ctx.out(0).data<float>();
+    if (!use_dnnl_) {
+      reference::pool(kind_, batch_, channels_, window_, x, y);
+      return;
+    }
+    primitive_.bind(src_slot_, x);
+    primitive_.bind(dst_slot_, y);
+    primitive_.execute();
+  }
+
+ private:
+  void prepare_dnnl() {
+    using tag = dnnl::memory::format_tag;
+    constexpr auto f32 = dnnl::memory::data_type::f32;
+    const Window2D& w = window_;
+    dnnl::memory::desc src_md({batch_, channels_, w.in_h, w.in_w}, f32, tag::nhwc);
+    dnnl::memory::desc dst_md({batch_, channels_, w.out_h, w.out_w}, f32, tag::nhwc);
+    auto algorithm = kind_ == reference::PoolKind::max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
+    // forward_inference: no workspace (that is only for training's backward pass).
+    dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src_md, dst_md, {w.stride_h, w.stride_w},
+                                     {w.kernel_h, w.kernel_w}, {w.pad_top, w.pad_left}, {w.pad_bottom, w.pad_right});
+    dnnl::pooling_forward::primitive_desc pd(desc, make_attr({}, 0, false), dnnl_engine());
+    primitive_.init(dnnl::pooling_forward(pd), pd.scratchpad_desc());
+    src_slot_ = primitive_.add_runtime(DNNL_ARG_SRC, src_md);
+    dst_slot_ = primitive_.add_runtime(DNNL_ARG_DST, dst_md);
+  }
+
+  reference::PoolKind kind_;
+  Backend backend_;
+  bool use_dnnl_ = false;
+  std::int64_t batch_ = 0, channels_ = 0;
+  Window2D window_;
+  DnnlPrimitive primitive_;
+  int src_slot_ = -1, dst_slot_ = -1;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> make_max_pool(Backend backend) { return std::make_unique<Pool>(reference::PoolKind::max, backend); }
+std::unique_ptr<Op> make_avg_pool(Backend backend) { return std::make_unique<Pool>(reference::PoolKind::average, backend); }
+
+}  // namespace easel::nn

@@ -1,0 +1,165 @@
+// dequantize and quantize: affine quantization as TFLite defines it, real = (q - zero_point)
+// * scale, per tensor or per channel along `axis`. They sit at the edges of a quantized
+// model run in float (TFLite importer), so that a uint8 model takes and returns uint8
+// like TFLite does. One implementation serves both backends: these are single passes
+// over memory with nothing for oneDNN to add, and the arithmetic is TFLite's reference.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "nn/ops/broadcast.h"
+#include "nn/ops/quant_ops.h"
+
+namespace easel::nn {
+namespace {
+
+// The scales and zero points of a node, one pair per channel of `axis` (one channel
+// when per-tensor), read and checked in prepare().
+struct AffineParams {
+  std::vector<double> scale;
+  std::vector<std::int32_t> zero_point;
+  std::int64_t inner = 1;     // elements between consecutive channels
+  std::int64_t channels = 1;  // size of the quantized axis (1: per-tensor)
+
+  void parse(const PrepareContext& ctx, const Shape& shape, std::int64_t zp_min, std::int64_t zp_max) {
+    const Attrs& a = ctx.node.attrs;
+    scale = a.get_floats("scale");
+    if (scale.empty()) ctx.fail("attribute 'scale' is empty");
+    for (double s : scale)
+      if (!std::isfinite(s) || s < 0) ctx.fail("scale " + std::to_string(s) + " is not a finite non-negative number");
+    std::vector<std::int64_t> zp = a.get_ints("zero_point", {0});
+    if (zp.empty()) zp = {0};
+    if (zp.size() != 1 && zp.size() != scale.size())
+      ctx.fail(std::to_string(scale.size()) + " scales but " + std::to_string(zp.size()) + " zero points");
+    zero_point.clear();
+    for (std::size_t c = 0; c < scale.size(); ++c) {
+      const std::int64_t z = zp[zp.size() == 1 ? 0 : c];
+      if (z < zp_min || z > zp_max) ctx.fail("zero point " + std::to_string(z) + " is outside the range of the integer type");
+      zero_point.push_back(static_cast<std::int32_t>(z));
+    }
+    inner = 1;
+    channels = 1;
+    if (scale.size() > 1) {
+      const auto rank = static_cast<std::int64_t>(shape.size());
+      std::int64_t axis = a.get_int("axis", 0);
+      if (axis < 0) axis += rank;
+      if (axis < 0 || axis >= rank) ctx.fail("axis " + std::to_string(a.get_int("axis", 0)) + " is out of range for shape " + to_string(shape));
+      if (shape[static_cast<std::size_t>(axis)] != static_cast<std::int64_t>(scale.size()))
+        ctx.fail(std::to_string(scale.size()) + " scales for dimension " + std::to_string(axis) + " of shape " + to_string(shape));
+      channels = static_cast<std::int64_t>(scale.size());
+      for (std::size_t d = static_cast<std::size_t>(axis) + 1; d < shape.size(); ++d) inner *= shape[d];
+    }
+  }
+
+  std::size_t channel(std::int64_t i) const { return channels == 1 ? 0 : static_cast<std::size_t>((i / inner) % channels); }
+};
+
+template <class Fn>
+void visit_int(DType dtype, Fn&& fn) {
+  switch (dtype) {
+    case DType::u8: fn(std::uint8_t{}); break;
+    case DType::i8: fn(std::int8_t{}); break;
+    case DType::i32: fn(std::int32_t{}); break;
+    default: break;
+  }
+}
+
+class Dequantize final : public Op {
+ public:
+  void prepare(PrepareContext& ctx) override {
+    ctx.expect_inputs(1, 1);
+    const DType in = ctx.input_dtypes[0];
+    if (in != DType::u8 && in != DType::i8 && in != DType::i32)
+      ctx.fail(std::string("input must be uint8, int8 or int32, not ") + to_string(in));
+    std::int64_t lo = 0, hi = 0;
+    visit_int(in, [&](auto t) {
+      lo = std::numeric_limits<decltype(t)>::min();
+      hi = std::numeric_limits<decltype(t)>::max();
+    });
+    params_.parse(ctx, ctx.input_shapes[0], lo, hi);
+    ctx.output_dtypes[0] = DType::f32;
+    ctx.output_shapes[0] = ctx.input_shapes[0];
+    threads_ = ctx.threads;
+  }
+
+  void run(RunContext& ctx) override {
+    const Tensor& x = ctx.in(0);
+    float* y = ctx.out(0).data<float>();
+    visit_int(x.dtype(), [&](auto t) {
+      using T = decltype(t);
+      const T* q = x.data<T>();
+      parallel_ranges(x.size(), threads_, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) {
+          const std::size_t c = params_.channel(i);
+          // TFLite's reference: the product in double, then rounded to float once.
+          y[i] = static_cast<float>(params_.scale[c] * static_cast<double>(static_cast<std::int64_t>(q[i]) - params_.zero_point[c]));
+        }
+      });
+    });
+  }
+
+ private:
+  AffineParams params_;
+  int threads_ = 1;
+};
+
+class Quantize final : public Op {
+ public:
+  void prepare(PrepareContext& ctx) override {
+    ctx.expect_inputs(1, 1);
+    if (ctx.input_dtypes[0] != DType::f32) ctx.fail(std::string("input must be float32, not ") + to_string(ctx.input_dtypes[0]));
+    const std::string to = ctx.node.attrs.get_string("to", "uint8");
+    if (to == "uint8") out_ = DType::u8;
+    else if (to == "int8") out_ = DType::i8;
+    else ctx.fail("attribute 'to' must be \"uint8\" or \"int8\", not \"" + to + "\"");
+    visit_int(out_, [&](auto t) {
+      lo_ = std::numeric_limits<decltype(t)>::min();
+      hi_ = std::numeric_limits<decltype(t)>::max();
+    });
+    params_.parse(ctx, ctx.input_shapes[0], lo_, hi_);
+    for (double s : params_.scale)
+      if (s == 0) ctx.fail("a scale of 0 cannot quantize");
+    ctx.output_dtypes[0] = out_;
+    ctx.output_shapes[0] = ctx.input_shapes[0];
+    threads_ = ctx.threads;
+  }
+
+  void run(RunContext& ctx) override {
+    const float* x = ctx.in(0).data<float>();
+    Tensor& y = ctx.out(0);
+    visit_int(out_, [&](auto t) {
+      using T = decltype(t);
+      T* q = y.data<T>();
+      parallel_ranges(y.size(), threads_, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) {
+          const std::size_t c = params_.channel(i);
+          // TFLite's AffineQuantize: round(x / scale) half away from zero, in float, plus
+          // the zero point, clamped to the type. Clamped in float first so that huge
+          // values and infinities cannot overflow the integer conversion; NaN has no
+          // quantized value and maps to the zero point (real 0).
+          const float r = std::round(x[i] / static_cast<float>(params_.scale[c]));
+          const float zp = static_cast<float>(params_.zero_point[c]);
+          float v = std::isnan(r) ? zp : r + zp;
+          v = std::min(std::max(v, static_cast<float>(lo_)), static_cast<float>(hi_));
+          q[i] = static_cast<T>(static_cast<std::int32_t>(v));
+        }
+      });
+    });
+  }
+
+ private:
+  AffineParams params_;
+  DType out_ = DType::u8;
+  std::int64_t lo_ = 0, hi_ = 255;
+  int threads_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> make_dequantize(Backend) { return std::make_unique<Dequantize>(); }
+std::unique_ptr<Op> make_quantize(Backend) { return std::make_unique<Quantize>(); }
+
+}  // namespace easel::nn
