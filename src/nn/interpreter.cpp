@@ -77,6 +77,9 @@ void Interpreter::plan(const std::vector<Shape>& input_shapes) {
     }
     ctx.output_dtypes.assign(node.outputs.size(), DType::f32);
     ctx.output_shapes.assign(node.outputs.size(), Shape{});
+    // shape and size read only their input's shape, which is known at plan time.
+    const bool shape_only = node.op == "shape" || node.op == "size";
+    all_known = all_known || shape_only;
     // A node whose inputs are all known is computed now, with the reference kernel.
     Backend backend = all_known ? Backend::reference : options_.backend;
     std::unique_ptr<Op> op = find_op(node.op)->make(backend);
@@ -95,7 +98,17 @@ void Interpreter::plan(const std::vector<Shape>& input_shapes) {
     }
     if (all_known) {
       RunContext rc;
-      for (int in : node.inputs) rc.inputs.push_back(in < 0 ? nullptr : &known[static_cast<std::size_t>(in)]);
+      std::vector<Tensor> shape_views;  // data-less stand-ins for inputs of shape/size
+      shape_views.reserve(node.inputs.size());
+      for (int in : node.inputs) {
+        auto v = static_cast<std::size_t>(in);
+        if (in >= 0 && !is_known[v]) {
+          shape_views.push_back(Tensor::wrap(dtypes[v], shapes[v], nullptr));
+          rc.inputs.push_back(&shape_views.back());
+        } else {
+          rc.inputs.push_back(in < 0 ? nullptr : &known[v]);
+        }
+      }
       for (int out : node.outputs) {
         auto v = static_cast<std::size_t>(out);
         known[v] = Tensor(dtypes[v], shapes[v]);
