@@ -48,14 +48,27 @@ FusedActivation parse_activation(const PrepareContext& ctx) {
 
 void activate_in_place(const FusedActivation& act, const float* slopes, std::int64_t slope_count, std::int64_t channels,
                        float* y, std::int64_t size) {
-  if (act.kind == Activation::none) return;
-  if (act.kind == Activation::prelu && slope_count > 1) {
-    for (std::int64_t i = 0; i < size; i += channels)
-      for (std::int64_t c = 0; c < channels; ++c) y[i + c] = activate(act, y[i + c], slopes[c]);
+  if (act.kind == Activation::none || size == 0) return;
+  // This is the optimized backend's second pass when oneDNN cannot fuse the activation
+  // (prelu, on oneDNN 2.6), so it splits rows over the OpenMP threads for large outputs
+  // and keeps the prelu loop free of the switch so that it vectorizes.
+  const std::int64_t rows = size / channels;
+  if (act.kind == Activation::prelu) {
+#pragma omp parallel for if (size >= (1 << 16))
+    for (std::int64_t r = 0; r < rows; ++r) {
+      float* row = y + r * channels;
+      for (std::int64_t c = 0; c < channels; ++c) {
+        const float slope = slopes[slope_count > 1 ? c : 0];
+        row[c] = row[c] > 0.f ? row[c] : slope * row[c];
+      }
+    }
     return;
   }
-  const float slope = act.kind == Activation::prelu ? slopes[0] : 0.f;
-  for (std::int64_t i = 0; i < size; ++i) y[i] = activate(act, y[i], slope);
+#pragma omp parallel for if (size >= (1 << 16))
+  for (std::int64_t r = 0; r < rows; ++r) {
+    float* row = y + r * channels;
+    for (std::int64_t c = 0; c < channels; ++c) row[c] = activate(act, row[c], 0.f);
+  }
 }
 
 Window2D parse_window(const PrepareContext& ctx, std::int64_t in_h, std::int64_t in_w, std::int64_t kernel_h,

@@ -29,9 +29,10 @@ dnnl::primitive_attr make_attr(const FusedActivation& act, int prelu_mask, bool 
 bool is_reference_impl(const dnnl::primitive_desc_base& pd);
 
 // A primitive descriptor with `act` fused when oneDNN has a fast kernel for the fused
-// form. Some post-op chains (prelu on some kernels) are unimplemented or send oneDNN to
-// its reference implementation; then the unfused descriptor is returned with fused =
-// false and the caller applies the activation in a second pass over dst.
+// form. Some post-op chains are unimplemented or send oneDNN to its reference
+// implementation (oneDNN 2.6 has only "ref:any" for the prelu post-op); then the unfused
+// descriptor is returned with fused = false and the caller applies the activation in a
+// second pass over dst (activate_in_place).
 template <class PrimitiveDesc, class OpDesc>
 std::pair<PrimitiveDesc, bool> make_primitive_desc(const OpDesc& desc, const FusedActivation& act, int prelu_mask) {
   if (act.kind == Activation::none) return {PrimitiveDesc(desc, make_attr(act, prelu_mask, false), dnnl_engine()), true};

@@ -30,8 +30,13 @@ void select_row(void* out, const bool* cond, const void* a, const void* b, std::
     if (take_a ? SA == 1 : SB == 1) std::memcpy(o, src, static_cast<std::size_t>(n) * sizeof(T));
     else std::fill(o, o + n, *src);
   } else {
-    const bool* __restrict c = cond;
-    for (std::int64_t i = 0; i < n; ++i) o[i] = c[i] ? x[i * SA] : y[i * SB];
+    // A bitwise blend on a 0 / all-ones mask: GCC does not vectorize `c[i] ? x[i] : y[i]`
+    // (it reads as conditional loads), this it does. Bools are stored as bytes 0 or 1.
+    const auto* __restrict c = reinterpret_cast<const unsigned char*>(cond);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const T mask = static_cast<T>(T(0) - static_cast<T>(c[i]));
+      o[i] = static_cast<T>((x[i * SA] & mask) | (y[i * SB] & static_cast<T>(~mask)));
+    }
   }
 }
 

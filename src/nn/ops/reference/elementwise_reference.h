@@ -4,6 +4,7 @@
 // serve as the oracle for the optimized ones.
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -114,6 +115,15 @@ template <class T> inline T wrap_mul(T a, T b) {
   else return a * b;
 }
 
+// cond ? a : b for floats, without a branch. Under GCC's default -ftrapping-math a float
+// ?: whose arms compute something (alpha * x) is not turned into a vector blend, which
+// would leave loops over leaky_relu, prelu and erf scalar; this bitwise blend of the two
+// values always vectorizes. Both arms are evaluated, so they must be safe to compute.
+inline float blend(bool cond, float a, float b) {
+  const std::uint32_t mask = 0u - static_cast<std::uint32_t>(cond);
+  return std::bit_cast<float>((std::bit_cast<std::uint32_t>(a) & mask) | (std::bit_cast<std::uint32_t>(b) & ~mask));
+}
+
 // Integer floor division (Python / TF FloorDiv). A zero divisor gives 0, as TF.js's
 // int32 result of Infinity/NaN does (TF itself reports an error); x / -1 wraps.
 template <class T> inline T floor_div_int(T a, T b) {
@@ -181,7 +191,8 @@ inline BinaryResult<K, T> binary(T a, T b) {
     if constexpr (is_int) return floor_mod_int(a, b);
     else return floor_mod_float(a, b);
   } else if constexpr (K == prelu) {
-    return a > T(0) ? a : wrap_mul(b, a);
+    if constexpr (is_int) return a > 0 ? a : wrap_mul(b, a);
+    else return blend(a > 0, a, b * a);
   } else if constexpr (K == equal) return a == b;
   else if constexpr (K == not_equal) return a != b;
   else if constexpr (K == less) return a < b;
@@ -202,9 +213,9 @@ inline float softplus_tf(float x) {
 
 // TF's float erf (Eigen's generic_fast_erf_float): a 13/8-degree rational interpolant,
 // accurate to a couple of ulp on [-4, 4] and clamped outside, where erf is +-1 in float.
-// Branch-free, so loops over it vectorize (libm's erff does not).
+// Branch-free (see blend), so loops over it vectorize; libm's erff does not.
 inline float erf_tf(float x) {
-  x = x > 4.0f ? 4.0f : (x < -4.0f ? -4.0f : x);  // NaN stays NaN
+  x = blend(x > 4.0f, 4.0f, blend(x < -4.0f, -4.0f, x));  // NaN stays NaN
   const float x2 = x * x;
   float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
   p = x2 * p + -2.10102402082508e-06f;
@@ -266,7 +277,7 @@ inline T unary(T x, UnaryParams p) {
       const float r = x + 3.0f;
       return x * (r < 0 ? 0.0f : (r > 6 ? 6.0f : r)) / 6.0f;
     } else if constexpr (K == erf) return erf_tf(x);
-    else if constexpr (K == leaky_relu) return x < 0 ? p.alpha * x : x;
+    else if constexpr (K == leaky_relu) return blend(x < 0, p.alpha * x, x);
     else return x < p.min ? p.min : (x > p.max ? p.max : x);  // clip
   }
 }
