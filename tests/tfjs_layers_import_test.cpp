@@ -89,8 +89,8 @@ struct SharedModel {
 };
 
 const SharedModel kModels[] = {
-    {"tm-image-official-2019", {-1, 224, 224, 3}, {-1, 2}, "input_1", "dense_Dense2", SharedModel::softmax},
-    {"tm-tiny-image-official-2021", {-1, 96, 96, 1}, {-1, 2}, "conv2d_27_input", "dense_Dense2", SharedModel::softmax},
+    {"tm-image-official-2019", {-1, 224, 224, 3}, {-1, 2}, "input_1", "sequential_3", SharedModel::softmax},
+    {"tm-tiny-image-official-2021", {-1, 96, 96, 1}, {-1, 2}, "conv2d_27_input", "sequential_3", SharedModel::softmax},
     {"ml5-darknet-tiny", {-1, 224, 224, 3}, {-1, 1000}, "input_1", "global_average_pooling2d_1", SharedModel::logits},
     {"ml5-doodlenet", {-1, 28, 28, 1}, {-1, 345}, "conv2d_input", "dense_1", SharedModel::softmax},
     {"ml5-neuralnetwork-saved", {-1, 42}, {-1, 3}, "dense_Dense1_input", "dense_Dense2", SharedModel::softmax},

@@ -248,6 +248,15 @@ class Walker {
   std::vector<int> call_model(const json& model, const std::vector<int>& inputs, int depth) {
     check_depth(depth);
     const std::string cls = class_of(model, "the model");
+    // An unnamed model gets the name TF.js gives it when it loads the file in a fresh
+    // process: its class in lower case and a per-class counter, outer models first.
+    std::string name;
+    if (model.is_object() && model.contains("config") && model["config"].is_object() && model["config"].contains("name") &&
+        model["config"]["name"].is_string())
+      name = model["config"]["name"].get<std::string>();
+    else
+      name = (cls == "Sequential" ? "sequential_" : "model_") + std::to_string(++unnamed_models_[cls == "Sequential"]);
+    last_model_name_ = name;
     if (cls == "Sequential") return call_sequential(model, inputs, depth);
     if (cls == "Model" || cls == "Functional") return call_functional(model, inputs, depth);
     bad("the model class '" + cls + "' is not Sequential, Model or Functional");
@@ -393,7 +402,12 @@ class Walker {
   std::vector<int> call_layer(const json& entry, const std::vector<int>& inputs, int depth) {
     const std::string cls = class_of(entry, "a layer");
     // 2019 exports leave nested models unnamed; only their layers' names matter.
-    if (is_model_class(cls)) return call_model(entry, inputs, depth + 1);
+    if (is_model_class(cls)) {
+      // A nested model's outputs are named after it, as TF.js names the outer model's outputs.
+      std::vector<int> outs = call_model(entry, inputs, depth + 1);
+      for (int v : outs) b_.alias_names[v] = last_model_name_;
+      return outs;
+    }
     const std::string name = name_of(entry);
     b_.begin_layer(cls, name);
     if (!is_known_layer(cls))
@@ -499,6 +513,8 @@ class Walker {
   }
 
   Builder& b_;
+  int unnamed_models_[2] = {0, 0};  // [functional, sequential]
+  std::string last_model_name_;
 };
 
 // ---- fusion passes

@@ -11,13 +11,19 @@
 // together are rejected, as TF does. bilinear outputs float32 for any numeric input;
 // nearest keeps the dtype.
 // optimized: the per-column and per-row source indices and weights are tables built in
-// prepare(); rows run in parallel for large outputs. reference: recomputes per pixel.
+// prepare(); bilinear interpolates each input row horizontally once and blends pairs of
+// such rows; bands of rows run in parallel for large outputs. reference: recomputes
+// everything per output element.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "nn/ops/shape_ops.h"
 #include "nn/ops/shape_util.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace easel::nn {
 namespace {
@@ -100,6 +106,8 @@ class ResizeBilinear final : public Resize {
         Lerp l = bilinear_source(x, scale_w_, in_w_, half_pixel_);
         xs_.push_back({l.lower * c_, l.upper * c_, l.lerp});  // element offsets within a row
       }
+      // Two interpolated rows per thread (see run_optimized).
+      scratch_.assign(static_cast<std::size_t>(2 * threads_ * out_w_ * c_), 0.0f);
     }
     ctx.output_dtypes[0] = DType::f32;
     ctx.output_shapes[0] = out;
@@ -117,29 +125,54 @@ class ResizeBilinear final : public Resize {
   }
 
  private:
+  // Horizontal pass of input row `row` (batch folded in): h[x, c] = left + (right - left) * xlerp.
   template <typename T>
-  void run_optimized(const T* in, float* out) const {
-    const std::int64_t in_row = in_w_ * c_, out_row = out_w_ * c_, c = c_;
-#pragma omp parallel for num_threads(threads_) if (parallel()) schedule(static)
-    for (std::int64_t by = 0; by < n_ * out_h_; ++by) {
-      const std::int64_t b = by / out_h_, y = by % out_h_;
-      const Lerp& yl = ys_[static_cast<std::size_t>(y)];
-      const T* top = in + (b * in_h_ + yl.lower) * in_row;
-      const T* bottom = in + (b * in_h_ + yl.upper) * in_row;
-      const float ylerp = yl.lerp;
-      float* o = out + by * out_row;
-      for (std::int64_t x = 0; x < out_w_; ++x, o += c) {
-        const Lerp& xl = xs_[static_cast<std::size_t>(x)];
-        const T* tl = top + xl.lower;
-        const T* tr = top + xl.upper;
-        const T* bl = bottom + xl.lower;
-        const T* br = bottom + xl.upper;
-        const float xlerp = xl.lerp;
-        for (std::int64_t k = 0; k < c; ++k) {
-          const float t = static_cast<float>(tl[k]) + (static_cast<float>(tr[k]) - static_cast<float>(tl[k])) * xlerp;
-          const float bo = static_cast<float>(bl[k]) + (static_cast<float>(br[k]) - static_cast<float>(bl[k])) * xlerp;
-          o[k] = t + (bo - t) * ylerp;
-        }
+  void interpolate_row(const T* in, std::int64_t row, float* __restrict h) const {
+    const T* r = in + row * in_w_ * c_;
+    const std::int64_t c = c_;
+    for (std::int64_t x = 0; x < out_w_; ++x, h += c) {
+      const Lerp& xl = xs_[static_cast<std::size_t>(x)];
+      const T* __restrict left = r + xl.lower;
+      const T* __restrict right = r + xl.upper;
+      const float xlerp = xl.lerp;
+      for (std::int64_t k = 0; k < c; ++k) h[k] = static_cast<float>(left[k]) + (static_cast<float>(right[k]) - static_cast<float>(left[k])) * xlerp;
+    }
+  }
+
+  // Each thread takes a contiguous band of output rows and keeps the horizontally
+  // interpolated input rows it last used: neighbouring output rows share their source
+  // rows when upscaling, so each input row is interpolated once, not per output row.
+  // The arithmetic is TF's (top and bottom lerps, then the vertical one), bit for bit.
+  template <typename T>
+  void run_optimized(const T* in, float* out) {
+    const std::int64_t out_row = out_w_ * c_, rows = n_ * out_h_;
+#pragma omp parallel num_threads(threads_) if (parallel())
+    {
+      int t = 0, nt = 1;
+#ifdef _OPENMP
+      t = omp_get_thread_num();
+      nt = omp_get_num_threads();
+#endif
+      float* buf[2] = {scratch_.data() + 2 * t * out_row, scratch_.data() + (2 * t + 1) * out_row};
+      std::int64_t held[2] = {-1, -1};  // input row (batch folded in) in each buffer
+      // The buffer holding `row`, interpolating it into the one not holding `keep`.
+      auto get = [&](std::int64_t row, std::int64_t keep) -> const float* {
+        for (int i = 0; i < 2; ++i)
+          if (held[i] == row) return buf[i];
+        const int i = held[0] == keep ? 1 : 0;
+        interpolate_row(in, row, buf[i]);
+        held[i] = row;
+        return buf[i];
+      };
+      for (std::int64_t by = rows * t / nt; by < rows * (t + 1) / nt; ++by) {
+        const std::int64_t b = by / out_h_, y = by % out_h_;
+        const Lerp& yl = ys_[static_cast<std::size_t>(y)];
+        const std::int64_t lo = b * in_h_ + yl.lower, hi = b * in_h_ + yl.upper;
+        const float* __restrict top = get(lo, hi);
+        const float* __restrict bottom = get(hi, lo);
+        const float ylerp = yl.lerp;
+        float* __restrict o = out + by * out_row;
+        for (std::int64_t i = 0; i < out_row; ++i) o[i] = top[i] + (bottom[i] - top[i]) * ylerp;
       }
     }
   }
@@ -165,6 +198,7 @@ class ResizeBilinear final : public Resize {
 
   DType dtype_ = DType::f32;
   std::vector<Lerp> ys_, xs_;
+  std::vector<float> scratch_;
 };
 
 class ResizeNearest final : public Resize {
