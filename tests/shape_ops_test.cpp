@@ -157,6 +157,19 @@ Tensor random_tensor(Shape s, DType dt = DType::f32, float lo = -4, float hi = 4
 }
 std::int64_t rand_int(std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng()); }
 
+// strided_slice attributes.
+Attrs ss(Ints begin, Ints end, Ints strides, std::int64_t begin_mask = 0, std::int64_t end_mask = 0, std::int64_t ellipsis = 0,
+         std::int64_t new_axis = 0, std::int64_t shrink = 0) {
+  return attrs({{"begin", begin},
+                {"end", end},
+                {"strides", strides},
+                {"begin_mask", begin_mask},
+                {"end_mask", end_mask},
+                {"ellipsis_mask", ellipsis},
+                {"new_axis_mask", new_axis},
+                {"shrink_axis_mask", shrink}});
+}
+
 // ---------------------------------------------------------------- reshape family
 
 TEST(ShapeOps, Reshape) {
@@ -291,6 +304,29 @@ TEST(ShapeOps, RunTwice) {
   EXPECT_TRUE(close(I32({2, 2}, {0, 2, 0, 1}), r2[1]));
 }
 
+// TF's Shape -> StridedSlice -> ConcatV2 -> Reshape chain: shape is folded at plan time
+// from the input's shape, the rest from constants, so reshape sees a constant shape.
+TEST(ShapeOps, ShapeChainFoldsIntoReshape) {
+  nn::Graph g;
+  g.source = "shape_ops_test";
+  const int x = g.add_input("x", DType::f32, {2, 3, 4});
+  const int shape = g.add_node("shape", "shape", {x}).outputs[0];
+  nn::Node& head = g.add_node("strided_slice", "head", {shape});
+  head.attrs = ss({0}, {2}, {1});
+  const int head_out = head.outputs[0];
+  nn::Node& dims = g.add_node("concat", "dims", {head_out, g.add_constant("minus_one", I32({1}, {-1}))});
+  dims.attrs.set("axis", std::int64_t{0});
+  const int dims_out = dims.outputs[0];
+  nn::Node& flat = g.add_node("reshape", "flat", {x, dims_out});
+  g.outputs = flat.outputs;
+  g.sort();
+  nn::Interpreter interpreter(std::move(g));
+  auto out = interpreter.run({iota({2, 3, 4})});
+  EXPECT_TRUE(close(iota({2, 3, 4}), out[0]));
+  EXPECT_EQ(interpreter.stats().folded, 3);
+  EXPECT_EQ(interpreter.stats().steps, 1);
+}
+
 // ---------------------------------------------------------------- pad
 
 TEST(ShapeOps, PadKnown) {
@@ -343,18 +379,6 @@ TEST(ShapeRandom, PadBackendsAgree) {
 }
 
 // ---------------------------------------------------------------- slice, strided_slice
-
-Attrs ss(Ints begin, Ints end, Ints strides, std::int64_t begin_mask = 0, std::int64_t end_mask = 0, std::int64_t ellipsis = 0,
-         std::int64_t new_axis = 0, std::int64_t shrink = 0) {
-  return attrs({{"begin", begin},
-                {"end", end},
-                {"strides", strides},
-                {"begin_mask", begin_mask},
-                {"end_mask", end_mask},
-                {"ellipsis_mask", ellipsis},
-                {"new_axis_mask", new_axis},
-                {"shrink_axis_mask", shrink}});
-}
 
 TEST(SliceOps, Slice) {
   expect_op("slice", {dat(iota({3, 4}))}, attrs({{"begin", Ints{1, 1}}, {"size", Ints{2, -1}}}), {F({2, 3}, {5, 6, 7, 9, 10, 11})});
@@ -573,7 +597,8 @@ TEST(ResizeRandom, BackendsAgree) {
     Ints size;
   };
   const std::vector<Case> cases = {{{1, 7, 9, 3}, {14, 18}}, {{2, 10, 6, 5}, {4, 3}}, {{1, 1, 1, 2}, {3, 5}},
-                                   {{1, 5, 5, 1}, {1, 1}},   {{1, 33, 47, 32}, {65, 95}}, {{3, 4, 4, 8}, {4, 4}}};
+                                   {{1, 5, 5, 1}, {1, 1}},   {{1, 33, 47, 32}, {65, 95}}, {{3, 4, 4, 8}, {4, 4}},
+                                   {{3, 20, 20, 16}, {40, 37}}};  // parallel bands across images
   for (const Case& c : cases)
     for (auto [ac, hp] : {std::pair{false, false}, std::pair{true, false}, std::pair{false, true}}) {
       SCOPED_TRACE(to_string(c.in) + " -> " + to_string(c.size) + (ac ? " align_corners" : "") + (hp ? " half_pixel" : ""));
