@@ -5,6 +5,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash "$ROOT/scripts/setup.sh"
+# setup.sh installed every model and package the tests use: a missing one is a failure.
+export EASEL_REQUIRE_ALL=1
 ctest --test-dir "$ROOT/build" --output-on-failure -j"$(nproc)"
 
 ASAN=$ROOT/build-asan

@@ -228,7 +228,7 @@ TEST(GoldenHarness, CompareReportsTheWorstElementAndTreatsNaNAsAnError) {
 }
 
 TEST(GoldenHarness, RunTfjsNamesAWrongShapeAndAMissingFile) {
-  if (const std::string why = easel::test::tfjs_missing(); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = easel::test::tfjs_missing(); !why.empty()) EASEL_SKIP_UNLESS_REQUIRED(why);
   easel::test::ScratchDir scratch;
   const fs::path entry = easel::test::model_store().get("ml5-neuralnetwork").entry();
   easel::write_npy(scratch / "x.npy", Tensor(DType::f32, {1, 41}));
@@ -245,7 +245,7 @@ class Golden : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Golden, MatchesTfjs) {
   const Case& c = GetParam();
-  if (const std::string why = easel::test::tfjs_missing(); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = easel::test::tfjs_missing(); !why.empty()) EASEL_SKIP_UNLESS_REQUIRED(why);
 
   easel::test::ScratchDir scratch;
   try {

@@ -53,7 +53,7 @@ TEST(InferCli, PosenetWritesEveryOutputNamedAfterItsTensor) {
 }
 
 TEST(InferCli, PosenetOutputsEqualTfjs) {
-  if (const std::string why = easel::test::tfjs_missing(); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = easel::test::tfjs_missing(); !why.empty()) EASEL_SKIP_UNLESS_REQUIRED(why);
   ScratchDir scratch;
   const fs::path image = scratch / "image.npy";
   easel::write_npy(image, random_image({1, 385, 385, 3}));

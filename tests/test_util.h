@@ -55,4 +55,19 @@ struct ScratchDir {
   const std::filesystem::path& path() const { return dir.path(); }
 };
 
+// Whether every model, package and data file the tests use must be present (set by
+// scripts/test.sh after setup.sh has installed them): then a missing one fails the test
+// instead of skipping it, so a broken install step cannot pass as a skip.
+inline bool require_all() {
+  const char* v = std::getenv("EASEL_REQUIRE_ALL");
+  return v && *v && std::string(v) != "0";
+}
+
 }  // namespace easel::test
+
+// Skips a test whose data is not on this machine, or fails it under EASEL_REQUIRE_ALL=1.
+#define EASEL_SKIP_UNLESS_REQUIRED(why)                                          \
+  do {                                                                           \
+    if (::easel::test::require_all()) GTEST_FAIL() << "required but missing: " << (why); \
+    else GTEST_SKIP() << (why);                                                  \
+  } while (0)

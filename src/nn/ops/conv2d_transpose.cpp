@@ -25,6 +25,8 @@ class Conv2DTranspose final : public Op {
     if (f[3] != x[3])
       ctx.fail("channel mismatch: x " + to_string(x) + " has " + std::to_string(x[3]) + " channels but filter " + to_string(f) +
                " expects " + std::to_string(f[3]) + " (filter layout [KH,KW,out,in])");
+    // A Keras model leaves the batch open (-1): it follows x.
+    if (out[0] == -1) out[0] = x[0];
     if (out[0] != x[0]) ctx.fail("output_shape " + to_string(out) + " has batch " + std::to_string(out[0]) + ", x has " + std::to_string(x[0]));
     if (out[3] != f[2])
       ctx.fail("output_shape " + to_string(out) + " has " + std::to_string(out[3]) + " channels but filter " + to_string(f) +
