@@ -392,6 +392,29 @@ std::vector<ConvCase> conv_table() {
   ConvCase batch;
   batch.n = 3, batch.h = 4, batch.w = 4, batch.sh = 2, batch.sw = 1;
   t.push_back(batch);
+  // A 1-D convolution along H (W = 1), which oneDNN is asked to run along W.
+  for (const char* padding : {"SAME", "VALID"}) {
+    ConvCase along_h;
+    along_h.n = 2, along_h.h = 40, along_h.w = 1, along_h.c = 16, along_h.out = 8, along_h.kh = 9, along_h.kw = 1, along_h.sh = 2;
+    along_h.padding = padding, along_h.activation = "relu";
+    t.push_back(along_h);
+  }
+  ConvCase along_h_dilated;
+  along_h_dilated.h = 33, along_h_dilated.w = 1, along_h_dilated.c = 8, along_h_dilated.out = 5, along_h_dilated.kh = 4,
+  along_h_dilated.kw = 1, along_h_dilated.dh = 3, along_h_dilated.activation = "prelu";
+  t.push_back(along_h_dilated);
+  // A single channel under a large kernel runs as im2col + matmul: CREPE's first layer
+  // (512 taps, stride 4 over raw audio), and a 2-D one with dilation and a batch.
+  ConvCase crepe;
+  crepe.h = 1024, crepe.w = 1, crepe.c = 1, crepe.out = 32, crepe.kh = 512, crepe.kw = 1, crepe.sh = 4, crepe.activation = "relu";
+  t.push_back(crepe);
+  ConvCase single_channel;
+  single_channel.n = 2, single_channel.h = 11, single_channel.w = 13, single_channel.c = 1, single_channel.out = 6,
+  single_channel.kh = 5, single_channel.kw = 4, single_channel.sh = 2, single_channel.dw = 2, single_channel.activation = "sigmoid";
+  t.push_back(single_channel);
+  ConvCase single_channel_valid = single_channel;
+  single_channel_valid.padding = "VALID", single_channel_valid.bias = false, single_channel_valid.activation = "prelu";
+  t.push_back(single_channel_valid);
   return t;
 }
 

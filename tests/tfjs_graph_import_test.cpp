@@ -374,6 +374,32 @@ class TfjsGraphCorrupt : public ::testing::Test {
   Json doc_;
 };
 
+// Inputs that do not fit the model: a clear easel::Error naming the input, never a crash.
+TEST_F(TfjsGraphCorrupt, BadInputsNameTheInput) {
+  Model model = Model::load(json_.string());
+  const std::string name = model.inputs().at(0).name;
+  auto message = [&](const std::vector<Tensor>& inputs) -> std::string {
+    try {
+      model.run(inputs);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  const std::string rank = message({Tensor(DType::f32, {1, 64, 64})});
+  EXPECT_NE(rank.find(name), std::string::npos) << rank;
+  EXPECT_NE(rank.find("[1,64,64]"), std::string::npos) << rank;
+  const std::string channels = message({Tensor(DType::f32, {1, 385, 385, 4})});
+  EXPECT_NE(channels.find(name), std::string::npos) << channels;
+  const std::string dtype = message({Tensor(DType::i32, {1, 385, 385, 3})});
+  EXPECT_NE(dtype.find("int32"), std::string::npos) << dtype;
+  const std::string count = message({Tensor(DType::f32, {1, 385, 385, 3}), Tensor(DType::f32, {1})});
+  EXPECT_NE(count.find("2"), std::string::npos) << count;
+  EXPECT_NE(count.find("(no error)"), 0u) << count;
+  // After all that, a good input still runs.
+  EXPECT_NO_THROW(model.run({Tensor(DType::f32, {1, 385, 385, 3})}));
+}
+
 TEST_F(TfjsGraphCorrupt, UntouchedCopyImports) { EXPECT_NO_THROW(nn::import_tfjs_graph(json_)); }
 
 TEST_F(TfjsGraphCorrupt, TruncatedShard) {

@@ -18,6 +18,16 @@ namespace easel {
 struct ModelOptions {
   int threads = 0;                 // 0: all cores
   bool reference_kernels = false;  // plain loops instead of oneDNN (the test oracle)
+  bool profile = false;            // time every op; read it with Model::profile()
+};
+
+// Where the time goes: one op of the model, over the runs since it was (re)planned.
+struct OpTiming {
+  std::string node;  // the node's name in the model file
+  std::string op;    // easel's op name, e.g. "conv2d"
+  int runs = 0;
+  double total_ms = 0;
+  double flops = 0;  // per run
 };
 
 struct ModelStats {
@@ -46,6 +56,8 @@ class Model {
   std::vector<Tensor> run(const std::vector<Tensor>& inputs);
   // Plans for these input shapes (if not yet) and reports parameters, FLOPs, memory.
   ModelStats stats(const std::vector<Shape>& input_shapes = {});
+  // Per op, in run order, when loaded with ModelOptions::profile; else empty.
+  std::vector<OpTiming> profile() const;
 
  private:
   struct Impl;

@@ -1,6 +1,7 @@
 #include "nn/interpreter.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <thread>
 
@@ -13,6 +14,8 @@ namespace easel::nn {
 struct Interpreter::Step {
   const Node* node = nullptr;
   std::unique_ptr<Op> op;
+  int runs = 0;
+  double total_ms = 0;
 };
 
 Interpreter::Interpreter(Graph graph, InterpreterOptions options) : graph_(std::move(graph)), options_(options) {
@@ -211,11 +214,25 @@ std::vector<Tensor> Interpreter::run(const std::vector<Tensor>& inputs) {
     RunContext rc;
     for (int in : step.node->inputs) rc.inputs.push_back(in < 0 ? nullptr : &values_[static_cast<std::size_t>(in)]);
     for (int out : step.node->outputs) rc.outputs.push_back(&values_[static_cast<std::size_t>(out)]);
+    if (!options_.profile) {
+      step.op->run(rc);
+      continue;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
     step.op->run(rc);
+    step.total_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    ++step.runs;
   }
   std::vector<Tensor> outputs;
   for (int out : graph_.outputs) outputs.push_back(values_[static_cast<std::size_t>(out)].clone());
   return outputs;
+}
+
+std::vector<OpProfile> Interpreter::profile() const {
+  std::vector<OpProfile> out;
+  if (!options_.profile) return out;
+  for (const Step& step : steps_) out.push_back({step.node->name, step.node->op, step.runs, step.total_ms, step.op->flops()});
+  return out;
 }
 
 }  // namespace easel::nn

@@ -15,6 +15,15 @@ namespace easel::nn {
 struct InterpreterOptions {
   Backend backend = Backend::optimized;
   int threads = 0;  // 0: all cores
+  bool profile = false;  // time every op (a clock read per op; off by default)
+};
+
+// One op's share of the runs since the last plan (with InterpreterOptions::profile).
+struct OpProfile {
+  std::string node, op;
+  int runs = 0;
+  double total_ms = 0;
+  double flops = 0;  // per run
 };
 
 struct PlanStats {
@@ -41,6 +50,8 @@ class Interpreter {
   const Graph& graph() const { return graph_; }
   const PlanStats& stats() const { return stats_; }  // of the current plan
   const InterpreterOptions& options() const { return options_; }
+  // Per op, in run order; empty unless options().profile.
+  std::vector<OpProfile> profile() const;
 
  private:
   struct Step;

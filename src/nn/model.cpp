@@ -36,6 +36,7 @@ Model Model::load(const std::string& name_or_path, const ModelOptions& options) 
   nn::InterpreterOptions io;
   io.backend = options.reference_kernels ? nn::Backend::reference : nn::Backend::optimized;
   io.threads = options.threads;
+  io.profile = options.profile;
   impl->interpreter = std::make_unique<nn::Interpreter>(std::move(graph), io);
   return Model(std::move(impl));
 }
@@ -63,6 +64,12 @@ ModelStats Model::stats(const std::vector<Shape>& input_shapes) {
   if (!input_shapes.empty()) impl_->interpreter->plan(input_shapes);
   const auto& s = impl_->interpreter->stats();
   return {s.parameters, s.flops, s.working_bytes, s.steps, s.folded};
+}
+
+std::vector<OpTiming> Model::profile() const {
+  std::vector<OpTiming> out;
+  for (const auto& p : impl_->interpreter->profile()) out.push_back({p.node, p.op, p.runs, p.total_ms, p.flops});
+  return out;
 }
 
 }  // namespace easel
