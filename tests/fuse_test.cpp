@@ -78,3 +78,50 @@ TEST(Fuse, StopsWhereFusionWouldChangeTheResult) {
   fuse_ops(fused);
   EXPECT_EQ(fused.nodes.size(), 2u);
 }
+
+// y * relu6(y + 3) / 6 in the three orders models write it, each becoming one conv with a
+// hard_swish activation.
+TEST(Fuse, HardSwishPatternsBecomeTheConvActivation) {
+  std::mt19937 rng(4);
+  for (int order = 0; order < 3; ++order) {
+    SCOPED_TRACE("order " + std::to_string(order));
+    Graph g;
+    g.source = "fuse_test";
+    int x = g.add_input("x", DType::f32, {1, 6, 5, 4});
+    Tensor filter = random_tensor({3, 3, 4, 8}, rng);
+    for (std::int64_t i = 0; i < filter.size(); ++i) filter.data<float>()[i] *= 4;  // reach both ends of relu6(y + 3)
+    Node& conv = g.add_node("conv2d", "conv", {x, g.add_constant("filter", filter)});
+    conv.attrs.set("padding", std::string("SAME"));
+    const int y = conv.outputs[0];
+    auto scalar_const = [&](const std::string& name, float v) {
+      Tensor t(DType::f32, {});
+      t.data<float>()[0] = v;
+      return g.add_constant(name, t);
+    };
+    const int three = scalar_const("three", 3), sixth = scalar_const("sixth", 1.0f / 6);
+    const int r = g.add_node("relu6", "relu6", {g.add_node("add", "add", {y, three}).outputs[0]}).outputs[0];
+    int out = -1;
+    if (order == 0) out = g.add_node("mul", "m2", {g.add_node("mul", "m1", {y, r}).outputs[0], sixth}).outputs[0];
+    if (order == 1) out = g.add_node("mul", "m2", {g.add_node("mul", "m1", {sixth, y}).outputs[0], r}).outputs[0];
+    if (order == 2) out = g.add_node("mul", "m2", {y, g.add_node("mul", "m1", {r, sixth}).outputs[0]}).outputs[0];
+    g.outputs = {out};
+    g.sort();
+    expect_same_result(g, 1, rng);
+    Graph fused = g;
+    fuse_ops(fused);
+    EXPECT_EQ(fused.nodes[0].attrs.get_string("activation", "none"), "hard_swish");
+  }
+  // Not hard-swish (adds 2, not 3): nothing is fused.
+  Graph g;
+  g.source = "fuse_test";
+  int x = g.add_input("x", DType::f32, {1, 6, 5, 4});
+  Node& conv = g.add_node("conv2d", "conv", {x, g.add_constant("filter", random_tensor({3, 3, 4, 8}, rng))});
+  conv.attrs.set("padding", std::string("SAME"));
+  const int y = conv.outputs[0];
+  Tensor two(DType::f32, {}), sixth(DType::f32, {});
+  two.data<float>()[0] = 2, sixth.data<float>()[0] = 1.0f / 6;
+  const int r = g.add_node("relu6", "relu6", {g.add_node("add", "add", {y, g.add_constant("two", two)}).outputs[0]}).outputs[0];
+  g.outputs = {g.add_node("mul", "m2", {g.add_node("mul", "m1", {y, r}).outputs[0], g.add_constant("sixth", sixth)}).outputs[0]};
+  g.sort();
+  expect_same_result(g, 5, rng);
+}

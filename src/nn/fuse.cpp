@@ -1,5 +1,7 @@
 #include "nn/fuse.h"
 
+#include <algorithm>
+#include <cmath>
 #include <optional>
 #include <set>
 
@@ -33,10 +35,97 @@ std::optional<std::vector<float>> per_channel(const Value& v, std::int64_t chann
 
 const std::set<std::string> kActivations = {"relu", "relu6", "sigmoid", "tanh", "elu", "hard_swish", "leaky_relu"};
 
+// The value of a scalar float constant (any shape with one element).
+std::optional<float> scalar(const Graph& g, int v) {
+  if (v < 0) return std::nullopt;
+  const Value& val = g.values[static_cast<std::size_t>(v)];
+  if (!val.is_constant() || val.constant.dtype() != DType::f32 || val.constant.size() != 1) return std::nullopt;
+  return val.constant.data<float>()[0];
+}
+
+// The input of binary node `n` other than `v`, or -1 if `v` is not one of its two inputs.
+int other_input(const Node& n, int v) {
+  if (n.inputs.size() != 2) return -1;
+  if (n.inputs[0] == v) return n.inputs[1];
+  if (n.inputs[1] == v) return n.inputs[0];
+  return -1;
+}
+
+// MobileNetV3 and the Keras applications write hard-swish as four elementwise ops after a
+// conv: y * relu6(y + 3) * (1/6), multiplied in one of three orders. Each is replaced by
+// the conv's hard_swish activation (oneDNN's post-op: one pass instead of four).
+int fuse_hard_swish(Graph& g) {
+  int fused = 0;
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    std::vector<std::vector<int>> readers(g.values.size());
+    for (std::size_t n = 0; n < g.nodes.size(); ++n)
+      for (int v : g.nodes[n].inputs)
+        if (v >= 0) readers[static_cast<std::size_t>(v)].push_back(static_cast<int>(n));
+    std::vector<bool> is_output(g.values.size(), false);
+    for (int out : g.outputs) is_output[static_cast<std::size_t>(out)] = true;
+    // The single node reading value v (not a graph output), or nullptr.
+    auto only_reader = [&](int v) -> Node* {
+      const auto& r = readers[static_cast<std::size_t>(v)];
+      return r.size() == 1 && !is_output[static_cast<std::size_t>(v)] ? &g.nodes[static_cast<std::size_t>(r[0])] : nullptr;
+    };
+    auto is_sixth = [](std::optional<float> k) { return k && std::abs(*k * 6.0f - 1.0f) < 1e-4f; };
+
+    for (std::size_t p = 0; p < g.nodes.size() && !changed; ++p) {
+      Node& prod = g.nodes[p];
+      if (!is_producer_op(prod.op) || prod.outputs.size() != 1 || prod.attrs.get_string("activation", "none") != "none") continue;
+      const int y = prod.outputs[0];
+      const auto& yr = readers[static_cast<std::size_t>(y)];
+      if (yr.size() != 2 || is_output[static_cast<std::size_t>(y)]) continue;
+      for (int i = 0; i < 2 && !changed; ++i) {
+        Node& add = g.nodes[static_cast<std::size_t>(yr[static_cast<std::size_t>(i)])];
+        Node& m1 = g.nodes[static_cast<std::size_t>(yr[static_cast<std::size_t>(1 - i)])];
+        if (add.op != "add" || m1.op != "mul") continue;
+        const auto three = scalar(g, other_input(add, y));
+        if (!three || *three != 3.0f) continue;
+        Node* relu6 = only_reader(add.outputs[0]);
+        if (!relu6 || relu6->op != "relu6") continue;
+        const int r = relu6->outputs[0];
+        Node* next = only_reader(r);
+        if (!next || next->op != "mul") continue;
+        std::vector<Node*> gone = {&add, relu6};
+        int result = -1;
+        if (next == &m1) {
+          // (y * relu6(y + 3)) * (1/6)
+          Node* last = only_reader(m1.outputs[0]);
+          if (last && last->op == "mul" && is_sixth(scalar(g, other_input(*last, m1.outputs[0])))) {
+            gone.insert(gone.end(), {&m1, last});
+            result = last->outputs[0];
+          }
+        } else if (is_sixth(scalar(g, other_input(m1, y))) && other_input(*next, r) == m1.outputs[0] && only_reader(m1.outputs[0])) {
+          // (y * (1/6)) * relu6(y + 3)
+          gone.insert(gone.end(), {&m1, next});
+          result = next->outputs[0];
+        } else if (is_sixth(scalar(g, other_input(*next, r))) && other_input(m1, y) == next->outputs[0] && only_reader(next->outputs[0])) {
+          // y * (relu6(y + 3) * (1/6))
+          gone.insert(gone.end(), {next, &m1});
+          result = m1.outputs[0];
+        }
+        if (result < 0) continue;
+        prod.attrs.set("activation", std::string("hard_swish"));
+        prod.outputs[0] = result;
+        std::vector<std::size_t> erase;
+        for (Node* n : gone) erase.push_back(static_cast<std::size_t>(n - g.nodes.data()));
+        std::sort(erase.rbegin(), erase.rend());
+        for (std::size_t e : erase) g.nodes.erase(g.nodes.begin() + static_cast<std::ptrdiff_t>(e));
+        fused += static_cast<int>(erase.size());
+        changed = true;
+      }
+    }
+  }
+  return fused;
+}
+
 }  // namespace
 
 int fuse_ops(Graph& g) {
-  int folded = 0;
+  int folded = fuse_hard_swish(g);
   bool changed = true;
   while (changed) {
     changed = false;
