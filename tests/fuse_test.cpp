@@ -98,7 +98,9 @@ TEST(Fuse, HardSwishPatternsBecomeTheConvActivation) {
       t.data<float>()[0] = v;
       return g.add_constant(name, t);
     };
-    const int three = scalar_const("three", 3), sixth = scalar_const("sixth", 1.0f / 6);
+    // Order 1 as MobileNetV3 in float16 writes it: 0.16663 for 1/6.
+    const float k = order == 1 ? 0.166625977f : 1.0f / 6;
+    const int three = scalar_const("three", 3), sixth = scalar_const("sixth", k);
     const int r = g.add_node("relu6", "relu6", {g.add_node("add", "add", {y, three}).outputs[0]}).outputs[0];
     int out = -1;
     if (order == 0) out = g.add_node("mul", "m2", {g.add_node("mul", "m1", {y, r}).outputs[0], sixth}).outputs[0];
@@ -110,6 +112,7 @@ TEST(Fuse, HardSwishPatternsBecomeTheConvActivation) {
     Graph fused = g;
     fuse_ops(fused);
     EXPECT_EQ(fused.nodes[0].attrs.get_string("activation", "none"), "hard_swish");
+    EXPECT_FLOAT_EQ(static_cast<float>(fused.nodes[0].attrs.get_float("activation_scale", 1.0)), k * 6);
   }
   // Not hard-swish (adds 2, not 3): nothing is fused.
   Graph g;

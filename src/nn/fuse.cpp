@@ -70,7 +70,12 @@ int fuse_hard_swish(Graph& g) {
       const auto& r = readers[static_cast<std::size_t>(v)];
       return r.size() == 1 && !is_output[static_cast<std::size_t>(v)] ? &g.nodes[static_cast<std::size_t>(r[0])] : nullptr;
     };
-    auto is_sixth = [](std::optional<float> k) { return k && std::abs(*k * 6.0f - 1.0f) < 1e-4f; };
+    float sixth = 0;  // the multiplier found, about 1/6
+    auto is_sixth = [&](std::optional<float> k) {
+      if (!k || std::abs(*k * 6.0f - 1.0f) > 1e-3f) return false;
+      sixth = *k;
+      return true;
+    };
 
     for (std::size_t p = 0; p < g.nodes.size() && !changed; ++p) {
       Node& prod = g.nodes[p];
@@ -109,6 +114,8 @@ int fuse_hard_swish(Graph& g) {
         }
         if (result < 0) continue;
         prod.attrs.set("activation", std::string("hard_swish"));
+        // hard_swish divides by 6; the model may multiply by a rounded 1/6.
+        if (sixth != 1.0f / 6) prod.attrs.set("activation_scale", static_cast<double>(sixth * 6.0f));
         prod.outputs[0] = result;
         std::vector<std::size_t> erase;
         for (Node* n : gone) erase.push_back(static_cast<std::size_t>(n - g.nodes.data()));

@@ -43,6 +43,9 @@ FusedActivation parse_activation(const PrepareContext& ctx) {
   if (!found)
     ctx.fail("unknown activation '" + name + "' (expected none, relu, relu6, leaky_relu, prelu, sigmoid, tanh, hard_swish or elu)");
   act.alpha = static_cast<float>(ctx.node.attrs.get_float("alpha", 0.2));
+  act.scale = static_cast<float>(ctx.node.attrs.get_float("activation_scale", 1.0));
+  if (act.scale != 1.f && (act.kind == Activation::prelu || act.kind == Activation::none))
+    ctx.fail("activation_scale applies to a fused activation other than prelu, not to '" + name + "'");
   return act;
 }
 

@@ -18,14 +18,17 @@ enum class Activation { none, relu, relu6, leaky_relu, prelu, sigmoid, tanh, har
 struct FusedActivation {
   Activation kind = Activation::none;
   float alpha = 0.2f;  // leaky_relu's slope for x < 0
+  // The activation's output is multiplied by this (attribute `activation_scale`): a model
+  // whose hard-swish divides by 6 as float16's 0.16663 gets exactly that.
+  float scale = 1.f;
 };
 
-// Reads `activation` (default "none") and `alpha` (default 0.2); fails on an unknown name.
+// Reads `activation` (default "none"), `alpha` (default 0.2) and `activation_scale`
+// (default 1; not with prelu); fails on an unknown name.
 FusedActivation parse_activation(const PrepareContext& ctx);
 const char* activation_name(Activation kind);
 
-// y = activation(x); `slope` is prelu's slope for this element (unused otherwise).
-inline float activate(const FusedActivation& act, float x, float slope) {
+inline float activate_unscaled(const FusedActivation& act, float x, float slope) {
   switch (act.kind) {
     case Activation::none: return x;
     case Activation::relu: return x > 0.f ? x : 0.f;
@@ -38,6 +41,12 @@ inline float activate(const FusedActivation& act, float x, float slope) {
     case Activation::elu: return x > 0.f ? x : std::expm1(x);
   }
   return x;
+}
+
+// y = scale * activation(x); `slope` is prelu's slope for this element (unused otherwise).
+inline float activate(const FusedActivation& act, float x, float slope) {
+  const float y = activate_unscaled(act, x, slope);
+  return act.scale == 1.f ? y : act.scale * y;
 }
 
 // Applies `act` in place to `size` values whose innermost dimension is `channels`.

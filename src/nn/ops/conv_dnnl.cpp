@@ -22,15 +22,15 @@ dnnl::primitive_attr make_attr(const FusedActivation& act, int prelu_mask, bool 
   dnnl::post_ops ops;
   switch (act.kind) {
     case Activation::none: break;
-    case Activation::relu: ops.append_eltwise(1.f, A::eltwise_relu, 0.f, 0.f); break;
-    case Activation::relu6: ops.append_eltwise(1.f, A::eltwise_clip, 0.f, 6.f); break;
-    case Activation::leaky_relu: ops.append_eltwise(1.f, A::eltwise_relu, act.alpha, 0.f); break;
+    case Activation::relu: ops.append_eltwise(act.scale, A::eltwise_relu, 0.f, 0.f); break;
+    case Activation::relu6: ops.append_eltwise(act.scale, A::eltwise_clip, 0.f, 6.f); break;
+    case Activation::leaky_relu: ops.append_eltwise(act.scale, A::eltwise_relu, act.alpha, 0.f); break;
     case Activation::prelu: ops.append_prelu(prelu_mask); break;
-    case Activation::sigmoid: ops.append_eltwise(1.f, A::eltwise_logistic, 0.f, 0.f); break;
-    case Activation::tanh: ops.append_eltwise(1.f, A::eltwise_tanh, 0.f, 0.f); break;
+    case Activation::sigmoid: ops.append_eltwise(act.scale, A::eltwise_logistic, 0.f, 0.f); break;
+    case Activation::tanh: ops.append_eltwise(act.scale, A::eltwise_tanh, 0.f, 0.f); break;
     // oneDNN 2.x hardswish is x * relu6(x + 3) / 6 (alpha, beta ignored).
-    case Activation::hard_swish: ops.append_eltwise(1.f, A::eltwise_hardswish, 0.f, 0.f); break;
-    case Activation::elu: ops.append_eltwise(1.f, A::eltwise_elu, 1.f, 0.f); break;
+    case Activation::hard_swish: ops.append_eltwise(act.scale, A::eltwise_hardswish, 0.f, 0.f); break;
+    case Activation::elu: ops.append_eltwise(act.scale, A::eltwise_elu, 1.f, 0.f); break;
   }
   attr.set_post_ops(ops);
   return attr;
