@@ -5,6 +5,7 @@
 // with two kernels. Suites: Shape*, Slice*, Resize*, Reduce*.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -703,6 +704,46 @@ TEST(ShapeOps, TopKTies) {
   expect_op("top_k", {dat(F({2, 3}, {1, 2, 3, 4, 5, 6}))}, attrs({{"k", std::int64_t{3}}, {"sorted", false}}),
             {F({2, 3}, {3, 2, 1, 6, 5, 4}), I32({2, 3}, {2, 1, 0, 2, 1, 0})});
   expect_bad_model("top_k", {dat(x)}, attrs({{"k", std::int64_t{6}}}), 2);
+}
+
+// Few of many (the one-pass heap path): rows of 2000 values drawn from 30 levels, so
+// ties abound, with NaNs (ranked above every number); the oracle is a stable sort.
+TEST(ShapeOps, TopKFewOfMany) {
+  const std::int64_t rows = 3, n = 2000, k = 25;
+  Tensor x(DType::f32, {rows, n});
+  for (std::int64_t i = 0; i < x.size(); ++i) x.data<float>()[i] = static_cast<float>(rand_int(0, 29)) - 10;
+  x.data<float>()[7] = x.data<float>()[n + 1999] = std::nanf("");
+  Tensor want_values(DType::f32, {rows, k}), want_indices(DType::i32, {rows, k});
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* row = x.data<float>() + r * n;
+    std::vector<std::int32_t> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+      if (std::isnan(row[a]) || std::isnan(row[b])) return std::isnan(row[a]) && !std::isnan(row[b]);
+      return row[a] > row[b];
+    });
+    for (std::int64_t j = 0; j < k; ++j) {
+      want_values.data<float>()[r * k + j] = row[order[static_cast<std::size_t>(j)]];
+      want_indices.data<std::int32_t>()[r * k + j] = order[static_cast<std::size_t>(j)];
+    }
+  }
+  nn::Graph g;
+  g.source = "shape_ops_test";
+  const int in = g.add_input("x", DType::f32, x.shape());
+  nn::Node& top = g.add_node("top_k", "top", {in}, 2);
+  top.attrs.set("k", k);
+  g.outputs = top.outputs;
+  g.sort();
+  for (nn::Backend backend : {nn::Backend::optimized, nn::Backend::reference}) {
+    nn::Interpreter interpreter(g, {backend, 1});
+    auto out = interpreter.run({x});
+    const float* v = out[0].data<float>();
+    for (std::int64_t i = 0; i < want_values.size(); ++i) {
+      const float w = want_values.data<float>()[i];
+      ASSERT_TRUE(std::isnan(w) ? std::isnan(v[i]) : v[i] == w) << i;
+      ASSERT_EQ(out[1].data<std::int32_t>()[i], want_indices.data<std::int32_t>()[i]) << i;
+    }
+  }
 }
 
 TEST(ShapeOps, SparseToDense) {
