@@ -328,6 +328,37 @@ TEST(ShapeOps, ShapeChainFoldsIntoReshape) {
   EXPECT_EQ(interpreter.stats().steps, 1);
 }
 
+// reshape/identity outputs are views of their input's buffer: the buffer must outlive
+// both. Here the view is read last, after ops that would otherwise reuse the buffer.
+TEST(ShapeOps, ViewsKeepTheirBufferAlive) {
+  nn::Graph g;
+  g.source = "shape_ops_test";
+  const int x = g.add_input("x", DType::f32, {2, 3, 4});
+  const int a = g.add_node("neg", "a", {x}).outputs[0];
+  nn::Node& flat = g.add_node("reshape", "flat", {a});
+  flat.attrs.set("shape", Ints{24});
+  const int flat_out = flat.outputs[0];
+  const int same = g.add_node("identity", "same", {flat_out}).outputs[0];
+  // Three more values are made and die while the view is still waiting to be read.
+  const int b = g.add_node("abs", "b", {x}).outputs[0];
+  const int c = g.add_node("neg", "c", {b}).outputs[0];
+  nn::Node& back = g.add_node("reshape", "back", {same});
+  back.attrs.set("shape", Ints{2, 3, 4});
+  const int back_out = back.outputs[0];
+  const int sum = g.add_node("add", "sum", {back_out, c}).outputs[0];
+  // Graph outputs get buffers of their own (never views), so only `sum` is one here.
+  g.outputs = {sum};
+  g.sort();
+  nn::Interpreter interpreter(std::move(g));
+  Tensor in = iota({2, 3, 4});
+  for (std::int64_t i = 0; i < in.size(); ++i) in.data<float>()[i] -= 10;  // negatives too
+  auto out = interpreter.run({in});
+  for (std::int64_t i = 0; i < in.size(); ++i) {
+    const float v = in.data<float>()[i];
+    EXPECT_EQ(out[0].data<float>()[i], -v - std::fabs(v)) << i;
+  }
+}
+
 // ---------------------------------------------------------------- pad
 
 TEST(ShapeOps, PadKnown) {

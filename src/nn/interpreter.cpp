@@ -16,7 +16,12 @@ struct Interpreter::Step {
   std::unique_ptr<Op> op;
   int runs = 0;
   double total_ms = 0;
+  bool view = false;  // output aliases input 0's buffer: nothing to run
 };
+
+namespace {
+bool is_view_op(const std::string& op) { return op == "reshape" || op == "squeeze" || op == "expand_dims" || op == "identity"; }
+}  // namespace
 
 Interpreter::Interpreter(Graph graph, InterpreterOptions options) : graph_(std::move(graph)), options_(options) {
   if (options_.threads <= 0) options_.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -163,11 +168,28 @@ void Interpreter::plan(const std::vector<Shape>& input_shapes) {
   for (int in : graph_.inputs) assign(static_cast<std::size_t>(in), -1, true);
   std::vector<bool> is_output(nv, false);
   for (int out : graph_.outputs) is_output[static_cast<std::size_t>(out)] = true;
-  for (std::size_t s = 0; s < steps.size(); ++s)
-    for (int out : steps[s].node->outputs) {
+  for (std::size_t s = 0; s < steps.size(); ++s) {
+    const Node& node = *steps[s].node;
+    // reshape, squeeze, expand_dims and identity give the same bytes under another shape:
+    // the output is a view of the input's buffer (kept until the later of their last
+    // uses) and the step does not run.
+    if (is_view_op(node.op) && node.outputs.size() == 1 && !node.inputs.empty() && node.inputs[0] >= 0) {
+      const auto in = static_cast<std::size_t>(node.inputs[0]), out = static_cast<std::size_t>(node.outputs[0]);
+      const bool same_bytes = num_elements(shapes[in]) * static_cast<std::int64_t>(dtype_size(dtypes[in])) ==
+                              num_elements(shapes[out]) * static_cast<std::int64_t>(dtype_size(dtypes[out]));
+      if (value_buffer[in] >= 0 && !is_output[out] && same_bytes) {
+        const auto b = static_cast<std::size_t>(value_buffer[in]);
+        value_buffer[out] = value_buffer[in];
+        buffer_free_after[b] = std::max(buffer_free_after[b], last_use[out]);
+        steps[s].view = true;
+        continue;
+      }
+    }
+    for (int out : node.outputs) {
       auto v = static_cast<std::size_t>(out);
       assign(v, static_cast<int>(s), is_output[v]);
     }
+  }
 
   arena_.clear();
   stats.working_bytes = 0;
@@ -211,6 +233,7 @@ std::vector<Tensor> Interpreter::run(const std::vector<Tensor>& inputs) {
   }
   omp_set_num_threads(options_.threads);
   for (Step& step : steps_) {
+    if (step.view) continue;
     RunContext rc;
     for (int in : step.node->inputs) rc.inputs.push_back(in < 0 ? nullptr : &values_[static_cast<std::size_t>(in)]);
     for (int out : step.node->outputs) rc.outputs.push_back(&values_[static_cast<std::size_t>(out)]);
