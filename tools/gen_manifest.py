@@ -152,6 +152,8 @@ DEB = [
    "Intel License Agreement (BSD-style)", "OpenCV Haar cascade frontal face detector"),
   ("haarcascade-fullbody", "person-detection", "opencv-cascade", "opencv-data", "usr/share/opencv4/haarcascades/haarcascade_fullbody.xml",
    "Intel License Agreement (BSD-style)", "OpenCV Haar cascade full body detector"),
+  ("darknet-imagenet-names", "labels", "text", "darknet", "usr/share/darknet/data/imagenet.shortnames.list",
+   "YOLO LICENSE (public domain, darknet)", "Darknet's ImageNet class names; the first 1000 lines are darknet-tiny's classes, in its order"),
 ]
 for name, task, fmt, pkg, path, lic, title in DEB:
     base = os.path.basename(path)

@@ -1,0 +1,39 @@
+// easel::Image: an 8-bit RGB picture in memory, the input of every vision task.
+//
+//   easel::Image photo = easel::Image::load("cat.jpg");   // jpg, png, bmp, webp, ...
+//   photo.width(); photo.height(); photo.pixel(x, y)[0];   // red of (x, y)
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+namespace easel {
+
+class Image {
+ public:
+  Image() = default;
+  // Black image of this size.
+  Image(int width, int height);
+  // Copies `width * height * 3` bytes of row-major RGB.
+  Image(int width, int height, const std::uint8_t* rgb);
+
+  // Decodes an image file (OpenCV: jpg, png, bmp, webp, tiff, pnm). Throws Error naming the
+  // file when it is missing or not an image.
+  static Image load(const std::filesystem::path& file);
+  // Writes png/jpg/bmp by the file's extension, atomically (temp file + rename).
+  void save(const std::filesystem::path& file) const;
+
+  int width() const { return width_; }
+  int height() const { return height_; }
+  bool empty() const { return width_ == 0 || height_ == 0; }
+  const std::uint8_t* data() const { return pixels_.data(); }  // RGB, row-major
+  std::uint8_t* data() { return pixels_.data(); }
+  const std::uint8_t* pixel(int x, int y) const { return pixels_.data() + (static_cast<std::size_t>(y) * width_ + x) * 3; }
+
+ private:
+  int width_ = 0, height_ = 0;
+  std::vector<std::uint8_t> pixels_;
+};
+
+}  // namespace easel

@@ -1,0 +1,31 @@
+// Turning an Image into a model's input tensor, the way each model's authors did it.
+#pragma once
+
+#include "easel/image.h"
+#include "easel/tensor.h"
+
+namespace easel::vision {
+
+enum class Fit {
+  stretch,      // the whole image resized to the input size (aspect ratio not kept)
+  center_crop,  // the largest centred square (or input-shaped box), then resized
+};
+
+enum class Range {
+  bytes,          // uint8 0..255 as is (quantized TFLite models)
+  unit,           // float 0..1
+  signed_unit,    // float -1..1 (pixel / 127.5 - 1)
+  inverted_unit,  // float 1 - pixel / 255: dark strokes on light paper become high values
+};
+
+struct InputSpec {
+  int height = 224, width = 224;
+  int channels = 3;  // 3: RGB; 1: grey (luma)
+  Fit fit = Fit::stretch;
+  Range range = Range::unit;
+};
+
+// A [1, height, width, channels] tensor: uint8 for Range::bytes, else float32.
+Tensor to_tensor(const Image& image, const InputSpec& spec);
+
+}  // namespace easel::vision
