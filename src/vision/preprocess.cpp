@@ -4,31 +4,51 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 #include "easel/error.h"
 
 namespace easel::vision {
 
-Tensor to_tensor(const Image& image, const InputSpec& spec) {
+Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement) {
   if (image.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
   cv::Mat rgb(image.height(), image.width(), CV_8UC3, const_cast<std::uint8_t*>(image.data()));
   cv::Mat region = rgb;
-  if (spec.fit == Fit::center_crop) {
+  Placement where{static_cast<float>(spec.width) / image.width(), static_cast<float>(spec.height) / image.height(), 0, 0};
+  cv::Mat resized;
+  if (spec.fit == Fit::letterbox) {
+    const double scale = std::min(static_cast<double>(spec.width) / image.width(), static_cast<double>(spec.height) / image.height());
+    const int w = std::max(1, static_cast<int>(std::lround(image.width() * scale)));
+    const int h = std::max(1, static_cast<int>(std::lround(image.height() * scale)));
+    const int left = (spec.width - w) / 2, top = (spec.height - h) / 2;
+    cv::Mat inner;
+    cv::resize(rgb, inner, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+    cv::copyMakeBorder(inner, resized, top, spec.height - h - top, left, spec.width - w - left, cv::BORDER_CONSTANT, cv::Scalar(0, 0, 0));
+    where = {static_cast<float>(w) / image.width(), static_cast<float>(h) / image.height(), static_cast<float>(left), static_cast<float>(top)};
+  } else if (spec.fit == Fit::center_crop) {
     // The largest box of the input's aspect ratio, centred.
     const double aspect = static_cast<double>(spec.width) / spec.height;
     int w = image.width(), h = static_cast<int>(w / aspect);
     if (h > image.height()) h = image.height(), w = static_cast<int>(h * aspect);
     w = std::max(w, 1), h = std::max(h, 1);
     region = rgb(cv::Rect((image.width() - w) / 2, (image.height() - h) / 2, w, h));
+    where = {static_cast<float>(spec.width) / w, static_cast<float>(spec.height) / h, -static_cast<float>((image.width() - w) / 2) * spec.width / w,
+             -static_cast<float>((image.height() - h) / 2) * spec.height / h};
   }
-  cv::Mat resized;
-  cv::resize(region, resized, cv::Size(spec.width, spec.height), 0, 0, cv::INTER_LINEAR);
+  if (resized.empty()) cv::resize(region, resized, cv::Size(spec.width, spec.height), 0, 0, cv::INTER_LINEAR);
+  if (placement) *placement = where;
   if (spec.channels == 1) {
     cv::Mat grey;
     cv::cvtColor(resized, grey, cv::COLOR_RGB2GRAY);
     resized = grey;
   } else if (spec.channels != 3) {
     throw Error(ErrorCode::bad_model, "The model wants " + std::to_string(spec.channels) + " channels per pixel; images have 1 (grey) or 3 (RGB).");
+  }
+  if (spec.range == Range::bytes && spec.int32) {
+    Tensor t(DType::i32, {1, spec.height, spec.width, spec.channels});
+    for (int y = 0; y < spec.height; ++y)
+      std::copy_n(resized.ptr<std::uint8_t>(y), static_cast<std::size_t>(spec.width) * spec.channels, t.data<std::int32_t>() + static_cast<std::int64_t>(y) * spec.width * spec.channels);
+    return t;
   }
   if (spec.range == Range::bytes) {
     Tensor t(DType::u8, {1, spec.height, spec.width, spec.channels});

@@ -9,6 +9,7 @@ namespace easel::vision {
 enum class Fit {
   stretch,      // the whole image resized to the input size (aspect ratio not kept)
   center_crop,  // the largest centred square (or input-shaped box), then resized
+  letterbox,    // the whole image, aspect ratio kept, centred on black bars
 };
 
 enum class Range {
@@ -23,9 +24,17 @@ struct InputSpec {
   int channels = 3;  // 3: RGB; 1: grey (luma)
   Fit fit = Fit::stretch;
   Range range = Range::unit;
+  bool int32 = false;  // Range::bytes as int32 values (MoveNet's TF.js models)
 };
 
-// A [1, height, width, channels] tensor: uint8 for Range::bytes, else float32.
-Tensor to_tensor(const Image& image, const InputSpec& spec);
+// Where the image landed in the input: image pixel = (input pixel - offset) / scale.
+struct Placement {
+  float scale_x = 1, scale_y = 1, offset_x = 0, offset_y = 0;
+  float image_x(float input_x) const { return (input_x - offset_x) / scale_x; }
+  float image_y(float input_y) const { return (input_y - offset_y) / scale_y; }
+};
+
+// A [1, height, width, channels] tensor: uint8 (or int32) for Range::bytes, else float32.
+Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement = nullptr);
 
 }  // namespace easel::vision

@@ -1,0 +1,86 @@
+// PoseEstimator: where are the people's bodies? ml5's bodyPose / poseNet in C++.
+//
+//   auto poses = easel::PoseEstimator::create().estimate(easel::Image::load("dance.jpg"));
+//   for (const auto& pose : poses)
+//     if (auto* nose = pose.find("nose"); nose && nose->score > 0.3f)
+//       std::printf("nose at %.0f,%.0f\n", nose->x, nose->y);
+//
+// Models: "movenet-lightning" (default: fast, one person), "movenet-thunder" (one person,
+// more accurate), "movenet-multipose" (up to 6 people), "posenet" (PoseNet MobileNet,
+// single-pose or, with `multi`, multi-pose decoding as TF.js does it).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "easel/image.h"
+
+namespace easel {
+
+// The 17 COCO keypoints, in the order every model here returns them.
+inline constexpr std::array<const char*, 17> kPoseKeypointNames = {
+    "nose",       "left_eye",   "right_eye", "left_ear",   "right_ear",   "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
+    "left_wrist", "right_wrist", "left_hip", "right_hip",  "left_knee",   "right_knee",    "left_ankle",     "right_ankle"};
+
+// Pairs of keypoint indices to join when drawing a skeleton.
+const std::vector<std::pair<int, int>>& pose_skeleton();
+
+struct Keypoint {
+  std::string name;
+  float x = 0, y = 0;    // pixels in the image
+  float nx = 0, ny = 0;  // 0..1 across the image's width and height
+  float score = 0;       // confidence 0..1
+};
+
+struct BoundingBox {
+  float x = 0, y = 0, width = 0, height = 0;  // pixels
+};
+
+struct Pose {
+  std::vector<Keypoint> keypoints;  // 17, in kPoseKeypointNames order
+  float score = 0;                  // the pose's confidence 0..1
+  BoundingBox box;                  // around the keypoints above min_keypoint_score
+  int id = -1;                      // stable across video frames (track()), else -1
+  const Keypoint* find(std::string_view name) const;
+};
+
+struct PoseEstimatorOptions {
+  std::string model = "movenet-lightning";
+  bool multi = false;               // posenet: multi-pose decoding (movenet-multipose is always multi)
+  int max_poses = 5;
+  float min_pose_score = 0.25f;     // poses below are dropped
+  float min_keypoint_score = 0.3f;  // keypoints below do not count towards the box
+  float nms_radius = 20.f;          // posenet multi-pose: in model input pixels
+  bool flip_horizontal = false;     // mirror the results (for a selfie camera)
+  // movenet-multipose reads any size: the image's longer side is scaled to this (a multiple
+  // of 32; larger finds smaller people, slower). 0: 256, as TF.js's pose-detection.
+  int input_size = 0;
+  int threads = 0;                  // 0: all cores
+};
+
+class PoseEstimator {
+ public:
+  static PoseEstimator create(const PoseEstimatorOptions& options = {});
+  ~PoseEstimator();
+  PoseEstimator(PoseEstimator&&) noexcept;
+  PoseEstimator& operator=(PoseEstimator&&) noexcept;
+
+  // The poses in one image, most confident first.
+  std::vector<Pose> estimate(const Image& image);
+  // The same for the next frame of a video: each pose gets the id of the pose it continues
+  // from the previous call (by keypoint distance), or a new id.
+  std::vector<Pose> track(const Image& frame);
+
+  const PoseEstimatorOptions& options() const;
+
+ private:
+  struct Impl;
+  explicit PoseEstimator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace easel

@@ -1,0 +1,61 @@
+#include "easel/video.h"
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include <cstring>
+
+#include "easel/error.h"
+
+namespace fs = std::filesystem;
+
+namespace easel {
+
+struct VideoReader::Impl {
+  cv::VideoCapture capture;
+  cv::Mat bgr, rgb;
+  int index = -1;
+  double timestamp = 0;
+  double fps = 0;
+};
+
+VideoReader::VideoReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+VideoReader::~VideoReader() = default;
+VideoReader::VideoReader(VideoReader&&) noexcept = default;
+VideoReader& VideoReader::operator=(VideoReader&&) noexcept = default;
+
+VideoReader VideoReader::open(const fs::path& file) {
+  if (!fs::exists(file)) throw Error(ErrorCode::io_error, "There is no video file '" + file.string() + "'.", "Check the path.");
+  auto impl = std::make_unique<Impl>();
+  if (!impl->capture.open(file.string(), cv::CAP_ANY) || !impl->capture.isOpened())
+    throw Error(ErrorCode::bad_input, "'" + file.string() + "' is not a video easel can decode.", "Use an avi, mp4, mkv or webm file.");
+  impl->fps = impl->capture.get(cv::CAP_PROP_FPS);
+  return VideoReader(std::move(impl));
+}
+
+VideoReader VideoReader::camera(int index) {
+  auto impl = std::make_unique<Impl>();
+  if (!impl->capture.open(index) || !impl->capture.isOpened())
+    throw Error(ErrorCode::io_error, "Camera " + std::to_string(index) + " cannot be opened.", "Check that a camera is connected (ls /dev/video*).");
+  impl->fps = impl->capture.get(cv::CAP_PROP_FPS);
+  return VideoReader(std::move(impl));
+}
+
+bool VideoReader::read(Image& frame) {
+  Impl& m = *impl_;
+  if (!m.capture.read(m.bgr) || m.bgr.empty()) return false;
+  ++m.index;
+  const double position = m.capture.get(cv::CAP_PROP_POS_MSEC);
+  m.timestamp = position > 0 || m.fps <= 0 ? position : m.index * 1000.0 / m.fps;
+  cv::cvtColor(m.bgr, m.rgb, cv::COLOR_BGR2RGB);
+  if (frame.width() != m.rgb.cols || frame.height() != m.rgb.rows) frame = Image(m.rgb.cols, m.rgb.rows);
+  for (int y = 0; y < m.rgb.rows; ++y) std::memcpy(frame.data() + static_cast<std::size_t>(y) * m.rgb.cols * 3, m.rgb.ptr(y), static_cast<std::size_t>(m.rgb.cols) * 3);
+  return true;
+}
+
+double VideoReader::fps() const { return impl_->fps; }
+double VideoReader::timestamp_ms() const { return impl_->timestamp; }
+int VideoReader::frame_index() const { return impl_->index; }
+int VideoReader::frame_count() const { return std::max(0, static_cast<int>(impl_->capture.get(cv::CAP_PROP_FRAME_COUNT))); }
+
+}  // namespace easel

@@ -1,0 +1,138 @@
+// PoseEstimator on real photos: a whole body (messi5.jpg, darknet's person.jpg) has its nose
+// above its shoulders and its shoulders above its hips; an upper body (astronaut.png) its
+// nose above its shoulders; several people (kite.jpg) give several poses. Every model.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "easel/error.h"
+#include "easel/image.h"
+#include "easel/pose.h"
+#include "easel/sample_media.h"
+#include "easel/video.h"
+#include "test_util.h"
+
+using namespace easel;
+
+namespace {
+
+Image photo(const std::string& name) {
+  const auto p = find_sample(name);
+  if (p.empty()) ADD_FAILURE() << "sample " << name << " is not on this machine (scripts/setup.sh extracts it)";
+  return Image::load(p);
+}
+
+// The mean y of the named keypoints that are confident, or NaN.
+float mean_y(const Pose& pose, std::initializer_list<const char*> names, float min_score) {
+  float sum = 0;
+  int n = 0;
+  for (const char* name : names)
+    if (const Keypoint* k = pose.find(name); k && k->score >= min_score) sum += k->y, ++n;
+  return n ? sum / static_cast<float>(n) : std::nanf("");
+}
+
+std::string describe(const Pose& pose) {
+  std::string s = "score " + std::to_string(pose.score) + ":";
+  for (const auto& k : pose.keypoints) s += " " + k.name + "(" + std::to_string(int(k.x)) + "," + std::to_string(int(k.y)) + " " + std::to_string(k.score).substr(0, 4) + ")";
+  return s;
+}
+
+void expect_upright(const Pose& pose, const Image& image, bool whole_body, const std::string& what) {
+  SCOPED_TRACE(what + ": " + describe(pose));
+  const float nose = mean_y(pose, {"nose"}, 0.3f), shoulders = mean_y(pose, {"left_shoulder", "right_shoulder"}, 0.3f);
+  ASSERT_FALSE(std::isnan(nose));
+  ASSERT_FALSE(std::isnan(shoulders));
+  EXPECT_LT(nose, shoulders);
+  if (whole_body) {
+    const float hips = mean_y(pose, {"left_hip", "right_hip"}, 0.3f);
+    ASSERT_FALSE(std::isnan(hips));
+    EXPECT_LT(shoulders, hips);
+  }
+  for (const Keypoint& k : pose.keypoints) {
+    if (k.score < 0.3f) continue;
+    EXPECT_GE(k.x, 0) << k.name;
+    EXPECT_LE(k.x, image.width()) << k.name;
+    EXPECT_GE(k.y, 0) << k.name;
+    EXPECT_LE(k.y, image.height()) << k.name;
+    EXPECT_NEAR(k.nx, k.x / image.width(), 1e-5) << k.name;
+  }
+  EXPECT_EQ(pose.keypoints.size(), 17u);
+  EXPECT_GT(pose.box.width, 0);
+  EXPECT_GT(pose.box.height, 0);
+}
+
+}  // namespace
+
+class PoseModels : public testing::TestWithParam<const char*> {};
+
+TEST_P(PoseModels, BodiesAreUpright) {
+  PoseEstimator estimator = PoseEstimator::create({.model = GetParam()});
+  for (const char* name : {"messi5.jpg", "person.jpg"}) {
+    const Image image = photo(name);
+    const auto poses = estimator.estimate(image);
+    ASSERT_FALSE(poses.empty()) << name;
+    expect_upright(poses[0], image, true, name);
+  }
+  const Image astronaut = photo("astronaut.png");
+  const auto poses = estimator.estimate(astronaut);
+  ASSERT_FALSE(poses.empty());
+  expect_upright(poses[0], astronaut, false, "astronaut.png");
+}
+
+INSTANTIATE_TEST_SUITE_P(Pose, PoseModels, testing::Values("movenet-lightning", "movenet-thunder", "movenet-multipose", "posenet"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n)
+                             if (c == '-') c = '_';
+                           return n;
+                         });
+
+// vtest.avi: pedestrians about 80 pixels tall in a 768x576 street scene.
+TEST(Pose, SeveralPeopleInAVtestFrame) {
+  const auto file = find_sample("vtest.avi");
+  ASSERT_FALSE(file.empty());
+  VideoReader video = VideoReader::open(file);
+  Image frame;
+  while (video.read(frame) && video.frame_index() < 50) {
+  }
+  ASSERT_EQ(video.frame_index(), 50);
+  EXPECT_GT(video.timestamp_ms(), 0);
+  // Small people need movenet-multipose at more than its default 256 pixels.
+  for (PoseEstimatorOptions o : {PoseEstimatorOptions{.model = "movenet-multipose", .input_size = 512},
+                                 PoseEstimatorOptions{.model = "posenet", .multi = true}}) {
+    const auto poses = PoseEstimator::create(o).estimate(frame);
+    EXPECT_GE(poses.size(), 3u) << o.model;
+    for (std::size_t i = 1; i < poses.size(); ++i) EXPECT_GE(poses[i - 1].score, poses[i].score);
+    for (const Pose& p : poses) EXPECT_GT(p.box.height, p.box.width) << o.model << ": people stand upright";
+  }
+}
+
+TEST(Pose, FlipMirrorsAndTrackKeepsIds) {
+  const Image image = photo("messi5.jpg");
+  auto plain = PoseEstimator::create().estimate(image);
+  auto flipped = PoseEstimator::create({.flip_horizontal = true}).estimate(image);
+  ASSERT_FALSE(plain.empty());
+  ASSERT_FALSE(flipped.empty());
+  for (std::size_t k = 0; k < 17; ++k) {
+    EXPECT_NEAR(flipped[0].keypoints[k].x, image.width() - plain[0].keypoints[k].x, 0.01f);
+    EXPECT_NEAR(flipped[0].keypoints[k].y, plain[0].keypoints[k].y, 0.01f);
+  }
+  // The same frame twice: the same person keeps the same id.
+  PoseEstimator tracker = PoseEstimator::create({.model = "movenet-multipose"});
+  const auto first = tracker.track(photo("messi5.jpg"));
+  const auto second = tracker.track(photo("messi5.jpg"));
+  ASSERT_FALSE(first.empty());
+  ASSERT_EQ(first.size(), second.size());
+  for (std::size_t i = 0; i < first.size(); ++i) EXPECT_EQ(first[i].id, second[i].id);
+}
+
+TEST(Pose, UnknownModelIsAClearError) {
+  try {
+    PoseEstimator::create({.model = "mobilenet"});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("mobilenet"), std::string::npos);
+    EXPECT_NE(std::string(e.hint()).find("movenet-lightning"), std::string::npos);
+  }
+}
