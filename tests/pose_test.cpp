@@ -2,8 +2,11 @@
 // above its shoulders and its shoulders above its hips; an upper body (astronaut.png) its
 // nose above its shoulders; several people (kite.jpg) give several poses. Every model.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstring>
+#include <sstream>
 #include <string>
 
 #include "easel/error.h"
@@ -135,4 +138,43 @@ TEST(Pose, UnknownModelIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("mobilenet"), std::string::npos);
     EXPECT_NE(std::string(e.hint()).find("movenet-lightning"), std::string::npos);
   }
+}
+
+TEST(PoseCli, ImageJsonAndAnnotatedVideo) {
+  easel::test::ScratchDir dir;
+  const std::string cli = EASEL_CLI;
+  auto r = easel::test::run(cli + " pose '" + find_sample("messi5.jpg").string() + "' --json --out '" + (dir / "messi.png").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto doc = nlohmann::json::parse(r.output);
+  ASSERT_EQ(doc["poses"].size(), 1u);
+  EXPECT_EQ(doc["poses"][0]["keypoints"].size(), 17u);
+  EXPECT_EQ(doc["poses"][0]["keypoints"][0]["name"], "nose");
+  const Image annotated = Image::load(dir / "messi.png");
+  const Image original = photo("messi5.jpg");
+  ASSERT_EQ(annotated.width(), original.width());
+  EXPECT_NE(0, std::memcmp(annotated.data(), original.data(), static_cast<std::size_t>(original.width()) * original.height() * 3)) << "a skeleton was drawn";
+  // A video: one JSON line per frame, with timestamps, and the annotated video.
+  r = easel::test::run(cli + " pose '" + find_sample("vtest.avi").string() + "' --model movenet-multipose --max-frames 4 --json --out '" +
+                       (dir / "walk.mp4").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::istringstream lines(r.output);
+  std::string line;
+  int frames = 0;
+  double last = -1;
+  while (std::getline(lines, line)) {
+    const auto frame = nlohmann::json::parse(line);
+    EXPECT_EQ(frame["frame"], frames);
+    EXPECT_GT(frame["timestamp_ms"].get<double>(), last);
+    last = frame["timestamp_ms"].get<double>();
+    ++frames;
+  }
+  EXPECT_EQ(frames, 4);
+  VideoReader written = VideoReader::open(dir / "walk.mp4");
+  Image frame;
+  int count = 0;
+  while (written.read(frame)) ++count;
+  EXPECT_EQ(count, 4);
+  r = easel::test::run(cli + " pose /no/such/walk.avi");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("/no/such/walk.avi"), std::string::npos) << r.output;
 }

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   easel::cli::add_ops_command(app);
   easel::cli::add_infer_command(app);
   easel::cli::add_classify_command(app);
+  easel::cli::add_pose_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

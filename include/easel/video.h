@@ -34,4 +34,22 @@ class VideoReader {
   std::unique_ptr<Impl> impl_;
 };
 
+// Writes frames to a video file (.mp4 or .avi, by extension), atomically: the file appears
+// under its name only when close() (or the destructor) finishes it.
+class VideoWriter {
+ public:
+  static VideoWriter create(const std::filesystem::path& file, int width, int height, double fps);
+  ~VideoWriter();
+  VideoWriter(VideoWriter&&) noexcept;
+  VideoWriter& operator=(VideoWriter&&) noexcept;
+  // Frames must all have the size given to create().
+  void write(const Image& frame);
+  void close();
+
+ private:
+  struct Impl;
+  explicit VideoWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace easel

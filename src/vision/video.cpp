@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include <unistd.h>
+
 #include "easel/error.h"
 
 namespace fs = std::filesystem;
@@ -57,5 +59,63 @@ double VideoReader::fps() const { return impl_->fps; }
 double VideoReader::timestamp_ms() const { return impl_->timestamp; }
 int VideoReader::frame_index() const { return impl_->index; }
 int VideoReader::frame_count() const { return std::max(0, static_cast<int>(impl_->capture.get(cv::CAP_PROP_FRAME_COUNT))); }
+
+}  // namespace easel
+
+namespace easel {
+
+struct VideoWriter::Impl {
+  cv::VideoWriter writer;
+  fs::path file, temp;
+  int width = 0, height = 0;
+  cv::Mat bgr;
+};
+
+VideoWriter::VideoWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+VideoWriter::VideoWriter(VideoWriter&&) noexcept = default;
+VideoWriter& VideoWriter::operator=(VideoWriter&&) noexcept = default;
+VideoWriter::~VideoWriter() {
+  try {
+    if (impl_) close();
+  } catch (...) {
+    // A destructor must not throw; close() explicitly to see the error.
+  }
+}
+
+VideoWriter VideoWriter::create(const fs::path& file, int width, int height, double fps) {
+  auto impl = std::make_unique<Impl>();
+  const std::string ext = file.extension().string();
+  int fourcc = 0;
+  if (ext == ".mp4" || ext == ".m4v" || ext == ".mov") fourcc = cv::VideoWriter::fourcc('m', 'p', '4', 'v');
+  else if (ext == ".avi") fourcc = cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
+  else throw Error(ErrorCode::bad_input, "Cannot write a video as '" + ext + "' (" + file.string() + ").", "Use .mp4 or .avi.");
+  impl->file = file;
+  impl->temp = file.parent_path() / (".tmp-" + file.stem().string() + "-" + std::to_string(::getpid()) + ext);
+  impl->width = width;
+  impl->height = height;
+  if (!impl->writer.open(impl->temp.string(), fourcc, fps > 0 ? fps : 25.0, cv::Size(width, height)))
+    throw Error(ErrorCode::io_error, "Cannot write the video '" + file.string() + "'.", "Check that its folder exists and is writable.");
+  return VideoWriter(std::move(impl));
+}
+
+void VideoWriter::write(const Image& frame) {
+  Impl& m = *impl_;
+  if (!m.writer.isOpened()) throw Error(ErrorCode::bad_input, "The video '" + m.file.string() + "' is closed.");
+  if (frame.width() != m.width || frame.height() != m.height)
+    throw Error(ErrorCode::bad_input, "A " + std::to_string(frame.width()) + "x" + std::to_string(frame.height()) + " frame cannot go into the " +
+                                          std::to_string(m.width) + "x" + std::to_string(m.height) + " video '" + m.file.string() + "'.");
+  cv::Mat rgb(frame.height(), frame.width(), CV_8UC3, const_cast<std::uint8_t*>(frame.data()));
+  cv::cvtColor(rgb, m.bgr, cv::COLOR_RGB2BGR);
+  m.writer.write(m.bgr);
+}
+
+void VideoWriter::close() {
+  Impl& m = *impl_;
+  if (!m.writer.isOpened()) return;
+  m.writer.release();
+  std::error_code ec;
+  fs::rename(m.temp, m.file, ec);
+  if (ec) throw Error(ErrorCode::io_error, "Cannot move the finished video to '" + m.file.string() + "': " + ec.message());
+}
 
 }  // namespace easel

@@ -1,0 +1,27 @@
+// Overlays on an Image: skeletons, labelled boxes and text, in colours that stay the same
+// for the same class or pose id.
+#pragma once
+
+#include <string>
+
+#include "easel/image.h"
+#include "easel/pose.h"
+
+namespace easel {
+
+struct Color {
+  std::uint8_t r = 255, g = 255, b = 255;
+};
+
+// A distinct, stable colour for an index (a class index, a pose id).
+Color palette(int index);
+
+// Keypoints above `min_score` as dots whose size follows their confidence, joined by the
+// skeleton's edges where both ends are confident.
+void draw_pose(Image& image, const Pose& pose, float min_score = 0.3f, Color color = palette(0));
+// A rectangle with `label` written on a filled tab above it.
+void draw_box(Image& image, const BoundingBox& box, const std::string& label, Color color);
+// Text with a dark outline, readable on any background; (x, y) is its top-left corner.
+void draw_text(Image& image, const std::string& text, int x, int y, Color color = {}, double scale = 0.6);
+
+}  // namespace easel
