@@ -11,6 +11,7 @@
 
 #include "easel/error.h"
 #include "easel/image.h"
+#include "easel/object_detector.h"
 #include "easel/pose.h"
 #include "easel/sample_media.h"
 #include "easel/video.h"
@@ -81,6 +82,30 @@ TEST_P(PoseModels, BodiesAreUpright) {
   const auto poses = estimator.estimate(astronaut);
   ASSERT_FALSE(poses.empty());
   expect_upright(poses[0], astronaut, false, "astronaut.png");
+}
+
+// The confident keypoints lie inside the box the object detector draws around the person
+// (grown by 10% each way: a box is fitted to the body, keypoints sit on its joints).
+TEST_P(PoseModels, KeypointsInsideThePersonsBox) {
+  PoseEstimator estimator = PoseEstimator::create({.model = GetParam()});
+  ObjectDetector detector = ObjectDetector::create();
+  for (const char* name : {"messi5.jpg", "person.jpg"}) {
+    const Image image = photo(name);
+    const auto people = detector.detect(image);
+    const Detection* person = nullptr;
+    for (const auto& d : people)
+      if (d.label == "person" && (!person || d.box.width * d.box.height > person->box.width * person->box.height)) person = &d;
+    ASSERT_NE(person, nullptr) << name;
+    const auto poses = estimator.estimate(image);
+    ASSERT_FALSE(poses.empty()) << name;
+    const BoundingBox& b = person->box;
+    const float mx = 0.1f * b.width, my = 0.1f * b.height;
+    for (const Keypoint& k : poses[0].keypoints) {
+      if (k.score < 0.3f) continue;
+      EXPECT_TRUE(k.x >= b.x - mx && k.x <= b.x + b.width + mx && k.y >= b.y - my && k.y <= b.y + b.height + my)
+          << name << ": " << k.name << " at " << k.x << "," << k.y << " outside the person box " << b.x << "," << b.y << " " << b.width << "x" << b.height;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Pose, PoseModels, testing::Values("movenet-lightning", "movenet-thunder", "movenet-multipose", "posenet"),

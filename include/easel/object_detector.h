@@ -1,0 +1,56 @@
+// ObjectDetector: what is where? ml5's objectDetector in C++ (80 COCO classes).
+//
+//   auto detector = easel::ObjectDetector::create();               // YOLOX-nano
+//   for (const auto& d : detector.detect(easel::Image::load("street.jpg")))
+//     std::printf("%s %.2f at %.0f,%.0f\n", d.label.c_str(), d.confidence, d.box.x, d.box.y);
+//
+// Models: "yolo" (YOLOX-nano, default), "centernet" (CenterNet MobileNetV3, 512x512).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "easel/image.h"
+#include "easel/pose.h"  // BoundingBox
+
+namespace easel {
+
+struct Detection {
+  std::string label;       // COCO name: "person", "dog", "car", ...
+  float confidence = 0;    // 0..1
+  int class_index = 0;     // into labels()
+  BoundingBox box;         // pixels
+  BoundingBox normalized;  // 0..1 of the image's width and height
+};
+
+struct ObjectDetectorOptions {
+  std::string model = "yolo";
+  float min_confidence = 0.3f;  // detections below are dropped
+  float iou_threshold = 0.45f;  // non-maximum suppression: overlap above which the weaker box of a class goes
+  int max_detections = 100;
+  int threads = 0;              // 0: all cores
+};
+
+class ObjectDetector {
+ public:
+  static ObjectDetector create(const ObjectDetectorOptions& options = {});
+  ~ObjectDetector();
+  ObjectDetector(ObjectDetector&&) noexcept;
+  ObjectDetector& operator=(ObjectDetector&&) noexcept;
+
+  // Most confident first.
+  std::vector<Detection> detect(const Image& image);
+  const std::vector<std::string>& labels() const;
+
+ private:
+  struct Impl;
+  explicit ObjectDetector(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Greedy per-class non-maximum suppression over detections sorted by confidence.
+std::vector<Detection> non_max_suppression(std::vector<Detection> detections, float iou_threshold, int max_detections);
+float intersection_over_union(const BoundingBox& a, const BoundingBox& b);
+
+}  // namespace easel
