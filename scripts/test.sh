@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: set up (idempotent), run every test under ctest, then the
 # tests again in a build with AddressSanitizer and UndefinedBehaviorSanitizer (all but
-# the TF.js golden comparisons, which spend their time in node, not in easel).
+# the TF.js golden comparisons, which spend their time in node, not in easel, and the
+# whole-video detection scan, whose code the other detector tests run already).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash "$ROOT/scripts/setup.sh"
