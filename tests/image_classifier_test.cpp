@@ -152,6 +152,17 @@ TEST(ClassifyCli, PrintsLabelsAndJson) {
   std::vector<std::string> tops;
   while (std::getline(lines, line)) tops.push_back(nlohmann::json::parse(line)["classes"][0]["label"].get<std::string>());
   EXPECT_EQ(tops, (std::vector<std::string>{"orange", "macaw"}));
+  // A video: one JSON line per frame, frames numbered from 0.
+  r = easel::test::run(easel_bin + " classify '" + media("vtest.avi").string() + "' --max-frames 3 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::istringstream frames(r.output);
+  int n = 0;
+  while (std::getline(frames, line)) {
+    const auto doc = nlohmann::json::parse(line);
+    EXPECT_EQ(doc["frame"], n++);
+    EXPECT_EQ(doc["classes"].size(), 3u);
+  }
+  EXPECT_EQ(n, 3);
   r = easel::test::run(easel_bin + " classify /no/such/photo.jpg");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("/no/such/photo.jpg"), std::string::npos) << r.output;

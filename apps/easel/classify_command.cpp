@@ -1,6 +1,8 @@
 // easel classify IMAGE... [--model M] [--top K] [--json]: what is in each picture, as
 // "label confidence" lines (ml5's imageClassifier from the terminal).
+#include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,27 +11,64 @@
 
 #include "commands.h"
 #include "easel/image.h"
+#include "easel/error.h"
 #include "easel/image_classifier.h"
+#include "easel/video.h"
 
 namespace easel::cli {
 namespace {
 
 struct ClassifyArgs {
   std::vector<std::string> images;
+  int camera = -1;
+  int max_frames = 0;
   std::string model = "mobilenet";
   int top = 3;
   bool json = false;
   int threads = 0;
 };
 
+bool is_video(const std::string& file) {
+  std::string ext = std::filesystem::path(file).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".avi" || ext == ".mp4" || ext == ".mkv" || ext == ".mov" || ext == ".webm" || ext == ".m4v" || ext == ".mpg";
+}
+
+nlohmann::ordered_json to_json(const std::vector<Classification>& results) {
+  auto list = nlohmann::ordered_json::array();
+  for (const auto& c : results) list.push_back({{"label", c.label}, {"confidence", c.confidence}, {"index", c.index}});
+  return list;
+}
+
+// A video or camera: one line per frame, with its time.
+void classify_video(ImageClassifier& classifier, VideoReader video, const ClassifyArgs& args) {
+  Image frame;
+  while (video.read(frame)) {
+    if (args.max_frames > 0 && video.frame_index() >= args.max_frames) break;
+    const auto results = classifier.classify(frame);
+    if (args.json) {
+      std::printf("%s\n", nlohmann::ordered_json({{"frame", video.frame_index()}, {"timestamp_ms", video.timestamp_ms()}, {"classes", to_json(results)}}).dump().c_str());
+    } else {
+      std::printf("[%lld ms]", static_cast<long long>(video.timestamp_ms()));
+      for (const auto& c : results) std::printf(" %s %.2f;", c.label.c_str(), c.confidence);
+      std::printf("\n");
+    }
+    std::fflush(stdout);
+  }
+}
+
 void classify(const ClassifyArgs& args) {
   ImageClassifier classifier = ImageClassifier::create({.model = args.model, .top_k = args.top, .threads = args.threads});
+  if (args.camera >= 0) return classify_video(classifier, VideoReader::camera(args.camera), args);
+  if (args.images.empty()) throw Error(ErrorCode::usage, "Give image or video files, or --camera N.");
   for (const std::string& file : args.images) {
+    if (is_video(file)) {
+      classify_video(classifier, VideoReader::open(file), args);
+      continue;
+    }
     const auto results = classifier.classify(Image::load(file));
     if (args.json) {
-      nlohmann::ordered_json line = {{"image", file}, {"model", args.model}, {"classes", nlohmann::ordered_json::array()}};
-      for (const auto& c : results) line["classes"].push_back({{"label", c.label}, {"confidence", c.confidence}, {"index", c.index}});
-      std::printf("%s\n", line.dump().c_str());
+      std::printf("%s\n", nlohmann::ordered_json({{"image", file}, {"model", args.model}, {"classes", to_json(results)}}).dump().c_str());
       continue;
     }
     if (args.images.size() > 1) std::printf("%s\n", file.c_str());
@@ -42,7 +81,9 @@ void classify(const ClassifyArgs& args) {
 void add_classify_command(CLI::App& app) {
   auto args = std::make_shared<ClassifyArgs>();
   auto cmd = app.add_subcommand("classify", "Say what is in each image (ImageNet, sketches, or your Teachable Machine model)");
-  cmd->add_option("IMAGE", args->images, "Image files (jpg, png, bmp, webp)")->required();
+  cmd->add_option("IMAGE", args->images, "Image files (jpg, png, bmp, webp) or videos (one line per frame)");
+  cmd->add_option("--camera", args->camera, "Read from camera N instead of files");
+  cmd->add_option("--max-frames", args->max_frames, "Stop a video after this many frames");
   cmd->add_option("--model,-m", args->model,
                   "mobilenet (default), mobilenet-v1-0.25, darknet-tiny, doodlenet, or a Teachable Machine export folder");
   cmd->add_option("--top,-k", args->top, "How many classes to print per image")->check(CLI::PositiveNumber);
