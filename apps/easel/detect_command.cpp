@@ -99,7 +99,7 @@ void add_detect_command(CLI::App& app) {
   auto cmd = app.add_subcommand("detect", "Find objects (80 COCO classes) in an image, a video or a camera");
   cmd->add_option("INPUT", args->input, "Image or video file");
   cmd->add_option("--camera", args->camera, "Read from camera N instead of a file");
-  cmd->add_option("--model,-m", args->model, "yolo (YOLOX-nano, default) or centernet");
+  cmd->add_option("--model,-m", args->model, "yolo (YOLOX-nano, default), centernet or nanodet");
   cmd->add_option("--min-confidence", args->min_confidence, "Drop objects below this confidence (default 0.3)");
   cmd->add_option("--out,-o", args->out, "Write the image or video with labelled boxes (.png, .jpg, .mp4, .avi)");
   cmd->add_flag("--json", args->json, "One JSON object per image or video frame");

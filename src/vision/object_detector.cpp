@@ -42,7 +42,7 @@ std::vector<Detection> non_max_suppression(std::vector<Detection> detections, fl
 
 namespace {
 
-enum class Kind { yolox, centernet };
+enum class Kind { yolox, centernet, nanodet };
 
 // The YOLOX sample's class file spells a few COCO classes as VOC does; easel uses the COCO
 // names (as ml5's COCO-SSD and TF.js's human do).
@@ -89,8 +89,12 @@ ObjectDetector ObjectDetector::create(const ObjectDetectorOptions& options) {
     impl->model.emplace(Model::load("centernet", {.threads = options.threads}));
     const auto in0 = impl->model->inputs().at(0);
     impl->size = in0.shape.size() == 4 && in0.shape[1] > 0 ? static_cast<int>(in0.shape[1]) : 512;
+  } else if (options.model == "nanodet") {
+    impl->kind = Kind::nanodet;
+    impl->model.emplace(Model::load("nanodet", {.threads = options.threads}));
+    impl->size = 416;
   } else {
-    throw Error(ErrorCode::bad_input, "'" + options.model + "' is not an object detector easel knows.", "Use yolo (default) or centernet.");
+    throw Error(ErrorCode::bad_input, "'" + options.model + "' is not an object detector easel knows.", "Use yolo (default), centernet or nanodet.");
   }
   return ObjectDetector(std::move(impl));
 }
@@ -146,6 +150,48 @@ std::vector<Detection> ObjectDetector::detect(const Image& image) {
           const float bw = std::exp(p[2]) * static_cast<float>(stride), bh = std::exp(p[3]) * static_cast<float>(stride);
           add(best, score, (cx - bw / 2) / r, (cy - bh / 2) / r, (cx + bw / 2) / r, (cy + bh / 2) / r);
         }
+    }
+  } else if (m.kind == Kind::nanodet) {
+    // NanoDet (human's conversion): RGB / 255, NCHW 416x416, the whole image stretched. Per
+    // stride (8, 16, 32) a class-score map [cells, 80] (sigmoid already applied) and a box
+    // map [cells, 4 x 11]: for each side (left, top, right, bottom) a distribution over 0..10
+    // strides, whose expectation is the distance from the cell's centre (generalized focal loss).
+    vision::InputSpec spec;
+    spec.height = spec.width = m.size;
+    spec.range = vision::Range::unit;
+    const Tensor nhwc = vision::to_tensor(image, spec);
+    const int S = m.size;
+    Tensor x(DType::f32, {1, 3, S, S});
+    for (int c = 0; c < 3; ++c)
+      for (std::int64_t i = 0; i < static_cast<std::int64_t>(S) * S; ++i) x.data<float>()[c * S * S + i] = nhwc.data<float>()[i * 3 + c];
+    const auto outputs = m.model->run({x});
+    const float sx = W / static_cast<float>(S), sy = H / static_cast<float>(S);
+    for (int stride : {8, 16, 32}) {
+      const int g = S / stride;
+      const Tensor *scores = nullptr, *boxes = nullptr;
+      for (const Tensor& t : outputs)
+        if (t.rank() == 3 && t.dim(1) == static_cast<std::int64_t>(g) * g) (t.dim(2) == 80 ? scores : boxes) = &t;
+      if (!scores || !boxes || boxes->dim(2) % 4) throw Error(ErrorCode::bad_model, "The nanodet model lacks the outputs for stride " + std::to_string(stride) + ".");
+      const std::int64_t bins = boxes->dim(2) / 4;
+      for (std::int64_t cell = 0; cell < static_cast<std::int64_t>(g) * g; ++cell) {
+        const float* cs = scores->data<float>() + cell * 80;
+        const int best = static_cast<int>(std::max_element(cs, cs + 80) - cs);
+        if (cs[best] < m.options.min_confidence) continue;
+        float distance[4];
+        for (int side = 0; side < 4; ++side) {
+          const float* d = boxes->data<float>() + cell * boxes->dim(2) + side * bins;
+          const float top = *std::max_element(d, d + bins);
+          float sum = 0, expectation = 0;
+          for (std::int64_t b = 0; b < bins; ++b) {
+            const float e = std::exp(d[b] - top);
+            sum += e;
+            expectation += e * static_cast<float>(b);
+          }
+          distance[side] = expectation / sum * static_cast<float>(stride);
+        }
+        const float cx = (static_cast<float>(cell % g) + 0.5f) * static_cast<float>(stride), cy = (static_cast<float>(cell / g) + 0.5f) * static_cast<float>(stride);
+        add(best, cs[best], (cx - distance[0]) * sx, (cy - distance[1]) * sy, (cx + distance[2]) * sx, (cy + distance[3]) * sy);
+      }
     }
   } else {
     // CenterNet (human's): the whole image stretched to 512x512, pixel values 0..255; the
