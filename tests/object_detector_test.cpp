@@ -75,7 +75,7 @@ TEST_P(DetectorModels, PeopleAndAKite) {
   EXPECT_GE(n["kite"], 1) << describe(found);
 }
 
-INSTANTIATE_TEST_SUITE_P(Detect, DetectorModels, testing::Values("yolo", "centernet", "nanodet"));
+INSTANTIATE_TEST_SUITE_P(Detect, DetectorModels, testing::Values("yolo", "centernet", "nanodet"), [](const auto& info) { return std::string(info.param); });
 
 // Every frame of vtest.avi (a street with pedestrians): people in at least 90% of them.
 TEST(DetectVideoScan, PeopleInVtestFrames) {

@@ -1,5 +1,6 @@
 // easel classify IMAGE... [--model M] [--top K] [--json]: what is in each picture, as
 // "label confidence" lines (ml5's imageClassifier from the terminal).
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +12,7 @@
 
 #include "commands.h"
 #include "easel/image.h"
+#include "easel/draw.h"
 #include "easel/error.h"
 #include "easel/image_classifier.h"
 #include "easel/video.h"
@@ -26,6 +28,7 @@ struct ClassifyArgs {
   int top = 3;
   bool json = false;
   int threads = 0;
+  std::string out;  // one image: the picture with its top classes written on it
 };
 
 bool is_video(const std::string& file) {
@@ -71,6 +74,17 @@ void classify(const ClassifyArgs& args) {
       std::printf("%s\n", nlohmann::ordered_json({{"image", file}, {"model", args.model}, {"classes", to_json(results)}}).dump().c_str());
       continue;
     }
+    if (!args.out.empty() && args.images.size() == 1) {
+      Image picture = Image::load(file);
+      int y = 8;
+      for (const auto& c : results) {
+        char text[160];
+        std::snprintf(text, sizeof text, "%s %.2f", c.label.c_str(), c.confidence);
+        draw_text(picture, text, 8, y, palette(c.index));
+        y += std::max(18, picture.height() / 24);
+      }
+      picture.save(args.out);
+    }
     if (args.images.size() > 1) std::printf("%s\n", file.c_str());
     for (const auto& c : results) std::printf("%s%s %.2f\n", args.images.size() > 1 ? "  " : "", c.label.c_str(), c.confidence);
   }
@@ -88,6 +102,7 @@ void add_classify_command(CLI::App& app) {
                   "mobilenet (default), mobilenet-v1-0.25, darknet-tiny, doodlenet, or a Teachable Machine export folder");
   cmd->add_option("--top,-k", args->top, "How many classes to print per image")->check(CLI::PositiveNumber);
   cmd->add_flag("--json", args->json, "One JSON object per image");
+  cmd->add_option("--out,-o", args->out, "With one image: write it with its top classes on it (.png, .jpg)");
   cmd->add_option("--threads", args->threads, "Threads (0: all cores)");
   cmd->callback([args] { classify(*args); });
 }

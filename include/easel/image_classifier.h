@@ -38,7 +38,7 @@ class ImageClassifier {
   ImageClassifier(ImageClassifier&&) noexcept;
   ImageClassifier& operator=(ImageClassifier&&) noexcept;
 
-  // The top_k classes, most confident first.
+  // The top_k classes, most confident first (classes scored exactly 0 are left out).
   std::vector<Classification> classify(const Image& image);
   // Every class's probability, in labels() order.
   std::vector<float> probabilities(const Image& image);

@@ -172,6 +172,8 @@ std::vector<Classification> ImageClassifier::classify(const Image& image) {
   std::vector<Classification> result;
   for (std::size_t i = 0; i < k; ++i) {
     const int c = order[i];
+    // A quantized model scores most classes exactly 0: ties with nothing to say, left out.
+    if (p[static_cast<std::size_t>(c)] <= 0.f && !result.empty()) break;
     result.push_back({impl_->labels[static_cast<std::size_t>(c)], p[static_cast<std::size_t>(c)], c});
   }
   return result;
