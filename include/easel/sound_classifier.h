@@ -1,0 +1,92 @@
+// SoundClassifier: which word was that? ml5's soundClassifier (speech commands) in C++.
+//
+//   auto words = easel::SoundClassifier::create();                  // 12 speech commands
+//   auto clip = easel::load_audio("yes.wav", 16000);
+//   words.classify(clip)[0].label;                                  // "yes"
+//   for (auto& w : words.listen(easel::load_audio("talk.wav", 16000)))
+//     std::printf("%.2f s  %s %.2f\n", w.time_s, w.word.c_str(), w.confidence);
+//
+// The model hears one second at a time (MLPerf Tiny's DS-CNN on MFCCs): down, go, left,
+// no, off, on, right, stop, up, yes, plus _silence_ and _unknown_.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "easel/audio.h"
+
+namespace easel {
+
+struct StreamWork;
+
+struct SoundClassification {
+  std::string label;
+  float confidence = 0;
+  int index = 0;
+};
+
+struct WordDetection {
+  std::string word;
+  float confidence = 0;
+  double time_s = 0;             // where the word's window was most confident (its centre)
+  double start_s = 0, end_s = 0;  // the one-second window
+};
+
+struct SoundClassifierOptions {
+  std::string model = "speech-commands";
+  int top_k = 3;
+  // Streaming (listen, Stream):
+  float threshold = 0.75f;      // a word counts when its probability reaches this
+  double hop_s = 0.1;           // the one-second window moves this far each step
+  double suppress_s = 0.75;     // after a word, the same word is not reported again for this long
+  int threads = 1;              // a small model: one thread leaves the other cores free
+};
+
+class SoundClassifier {
+ public:
+  static SoundClassifier create(const SoundClassifierOptions& options = {});
+  ~SoundClassifier();
+  SoundClassifier(SoundClassifier&&) noexcept;
+  SoundClassifier& operator=(SoundClassifier&&) noexcept;
+
+  // One clip (resampled to 16 kHz; its first second, zero-padded when shorter).
+  std::vector<SoundClassification> classify(const AudioBuffer& clip);
+  // Every class's probability for one clip, in labels() order.
+  std::vector<float> probabilities(const AudioBuffer& clip);
+  // The words in a recording of any length, in order, each once.
+  std::vector<WordDetection> listen(const AudioBuffer& audio);
+
+  // Incremental listening (a microphone): push samples as they come; each call returns
+  // the words completed so far. Times count from the first sample pushed.
+  class Stream {
+   public:
+    std::vector<WordDetection> push(const float* samples, std::size_t count);
+    std::vector<WordDetection> finish();  // flush the last word, if one is pending
+    double seconds_heard() const;
+
+    struct Run;  // the word being heard across windows (internal)
+
+   private:
+    friend class SoundClassifier;
+    explicit Stream(SoundClassifier& owner);
+    SoundClassifier* owner_;
+    std::vector<float> pending_;  // samples not yet consumed by a window
+    std::size_t consumed_ = 0;    // samples before pending_[0]
+    std::size_t heard_ = 0;
+    std::shared_ptr<Run> run_;
+  };
+  Stream stream();
+
+  const std::vector<std::string>& labels() const;
+  int sample_rate() const;  // 16000
+
+ private:
+  struct Impl;
+  friend class Stream;
+  friend struct StreamWork;
+  explicit SoundClassifier(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace easel
