@@ -23,7 +23,7 @@ PACKAGES=(
   libdnnl-dev libopencv-dev nlohmann-json3-dev libsndfile1-dev libsamplerate0-dev libfftw3-dev
   libcpp-httplib-dev libcli11-dev liblo-dev libonnx-dev libflatbuffers-dev flatbuffers-compiler
   libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  sox espeak-ng
+  libasound2-dev sox espeak-ng
 )
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)   # keep a node the machine already has
 

@@ -14,6 +14,7 @@ void add_infer_command(CLI::App& app);
 void add_classify_command(CLI::App& app);
 void add_pose_command(CLI::App& app);
 void add_detect_command(CLI::App& app);
+void add_sound_commands(CLI::App& app);
 
 // "3.5 MB"
 std::string human_size(std::uint64_t bytes);

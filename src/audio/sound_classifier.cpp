@@ -176,7 +176,7 @@ struct StreamWork {
         const std::string& label = owner.impl_->labels[static_cast<std::size_t>(word)];
         if (run.active && run.best.word != label) close(run, o.suppress_s, out);
         const double centre = start + (p == first ? 0.3 : 0.5);
-        if (!run.active || confidence > run.best.confidence) run.best = {label, confidence, std::max(0.0, centre), start, start + 1.0};
+        if (!run.active || confidence > run.best.confidence) run.best = {label, confidence, std::max(0.0, centre), std::max(0.0, start), start + 1.0};
         run.active = true;
       } else {
         close(run, o.suppress_s, out);
