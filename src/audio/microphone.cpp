@@ -10,9 +10,10 @@ namespace easel {
 
 namespace {
 // ALSA prints its configuration errors to stderr itself; easel reports them as Errors.
+void silent(const char*, int, const char*, int, const char*, ...) {}
 void quiet_alsa() {
   static const bool once = [] {
-    snd_lib_error_set_handler([](const char*, int, const char*, int, const char*, ...) {});
+    snd_lib_error_set_handler(silent);
     return true;
   }();
   (void)once;
