@@ -1,0 +1,203 @@
+// SoundClassifier, PitchDetector and the sound commands on real speech (ARM's Speech
+// Commands samples, pocketsphinx's goforward.raw), synthetic speech (espeak-ng, several
+// voices and speeds) and synthetic tones and noise (sox).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "easel/audio.h"
+#include "easel/error.h"
+#include "easel/image.h"
+#include "easel/microphone.h"
+#include "easel/pitch.h"
+#include "easel/sample_media.h"
+#include "easel/sound_classifier.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+using namespace easel;
+
+namespace {
+
+fs::path kws_sample(const std::string& name) {
+  const fs::path p = test::shared_dir() / "media" / "arm-kws-samples" / name;
+  if (!fs::exists(p)) ADD_FAILURE() << "no " << p;
+  return p;
+}
+
+SoundClassifier& words() {
+  static SoundClassifier classifier = SoundClassifier::create();
+  return classifier;
+}
+
+std::string said(const std::vector<WordDetection>& found) {
+  std::string s;
+  for (const auto& w : found) s += w.word + "@" + std::to_string(w.time_s).substr(0, 4) + " ";
+  return s;
+}
+
+// Runs a command that makes a sound file (sox, espeak-ng); false when the tool is missing.
+bool make_sound(const std::string& command) { return test::run(command).exit_code == 0; }
+
+}  // namespace
+
+TEST(SoundClassifier, SpeechCommandsSamples) {
+  EXPECT_EQ(words().classify(load_audio(kws_sample("yes.wav")))[0].label, "yes");
+  EXPECT_EQ(words().classify(load_audio(kws_sample("down.wav")))[0].label, "down");
+  const auto yes = words().listen(load_audio(kws_sample("yes.wav")));
+  ASSERT_EQ(yes.size(), 1u) << said(yes);
+  EXPECT_EQ(yes[0].word, "yes");
+  const auto down = words().listen(load_audio(kws_sample("down.wav")));
+  ASSERT_EQ(down.size(), 1u) << said(down);
+  EXPECT_EQ(down[0].word, "down");
+}
+
+TEST(SoundClassifier, RightLeftUpInOrder) {
+  const auto found = words().listen(load_audio(kws_sample("right_left_up.wav")));
+  ASSERT_EQ(found.size(), 3u) << said(found);
+  EXPECT_EQ(found[0].word, "right");
+  EXPECT_EQ(found[1].word, "left");
+  EXPECT_EQ(found[2].word, "up");
+  EXPECT_LT(found[0].time_s, found[1].time_s);
+  EXPECT_LT(found[1].time_s, found[2].time_s);
+  EXPECT_LE(found[2].time_s, 3.0);  // the file is 3 s long
+}
+
+TEST(SoundClassifier, StreamingInChunksHearsTheSameWords) {
+  const AudioBuffer audio = load_audio(kws_sample("right_left_up.wav"), 16000);
+  auto stream = words().stream();
+  std::vector<WordDetection> found;
+  for (std::size_t i = 0; i < audio.samples.size(); i += 1234) {
+    auto more = stream.push(audio.samples.data() + i, std::min<std::size_t>(1234, audio.samples.size() - i));
+    found.insert(found.end(), more.begin(), more.end());
+  }
+  auto rest = stream.finish();
+  found.insert(found.end(), rest.begin(), rest.end());
+  const auto whole = words().listen(audio);
+  ASSERT_EQ(found.size(), whole.size()) << said(found) << " vs " << said(whole);
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    EXPECT_EQ(found[i].word, whole[i].word);
+    EXPECT_DOUBLE_EQ(found[i].time_s, whole[i].time_s);
+  }
+  EXPECT_NEAR(stream.seconds_heard(), 3.0, 0.01);
+}
+
+TEST(SoundClassifier, GoAtTheStartOfGoForward) {
+  const fs::path raw = find_sample("goforward.raw");
+  ASSERT_FALSE(raw.empty());
+  const auto found = words().listen(load_raw_pcm(raw, 16000));
+  ASSERT_FALSE(found.empty()) << "nothing heard";
+  EXPECT_EQ(found[0].word, "go") << said(found);
+  EXPECT_LT(found[0].time_s, 1.0) << said(found);  // "go" is spoken at 0.5-0.65 s
+}
+
+TEST(SoundClassifier, SilenceAndNoiseAreNoWords) {
+  test::ScratchDir dir;
+  AudioBuffer silence;
+  silence.sample_rate = 16000;
+  silence.samples.assign(16000, 0.f);
+  auto top = words().classify(silence)[0].label;
+  EXPECT_TRUE(top == "_silence_" || top == "_unknown_") << top;
+  EXPECT_TRUE(words().listen(silence).empty());
+  for (const char* noise : {"whitenoise vol 0.02", "pinknoise vol 0.05", "brownnoise vol 0.05"}) {
+    const fs::path f = dir / "noise.wav";
+    if (!make_sound("sox -n -r 16000 -c 1 -b 16 '" + f.string() + "' synth 1 " + noise)) EASEL_SKIP_UNLESS_REQUIRED("sox is not installed");
+    top = words().classify(load_audio(f))[0].label;
+    EXPECT_TRUE(top == "_silence_" || top == "_unknown_") << noise << ": " << top;
+    const auto heard = words().listen(load_audio(f));
+    EXPECT_TRUE(heard.empty()) << noise << ": " << said(heard);
+  }
+}
+
+// Seven words in five espeak-ng voices at two speeds: the first word heard must be the word
+// said. Accuracy per word is printed; overall it must reach 70%.
+TEST(SoundClassifier, SyntheticSpeechAccuracy) {
+  test::ScratchDir dir;
+  const std::vector<std::string> vocabulary = {"yes", "stop", "up", "left", "right", "down", "go"};
+  std::map<std::string, std::pair<int, int>> score;  // word -> (right, tried)
+  int right = 0, tried = 0;
+  for (const char* voice : {"en-us", "en-gb", "en-us+f3", "en-gb+m3", "en-us+f4"})
+    for (int speed : {130, 170})
+      for (const std::string& word : vocabulary) {
+        const fs::path f = dir / (word + ".wav");
+        if (!make_sound("espeak-ng -v " + std::string(voice) + " -s " + std::to_string(speed) + " -w '" + f.string() + "' " + word))
+          EASEL_SKIP_UNLESS_REQUIRED("espeak-ng is not installed");
+        const auto heard = words().listen(load_audio(f));
+        const bool ok = !heard.empty() && heard[0].word == word;
+        right += ok, ++tried;
+        score[word].first += ok, ++score[word].second;
+      }
+  for (const auto& [word, s] : score) std::printf("[ espeak   ] %-5s %d/%d\n", word.c_str(), s.first, s.second);
+  std::printf("[ espeak   ] overall %d/%d (%.0f%%)\n", right, tried, 100.0 * right / tried);
+  EXPECT_GE(right, 0.7 * tried);
+}
+
+TEST(SoundClassifier, ClearErrors) {
+  EXPECT_THROW(SoundClassifier::create({.model = "mobilenet"}), Error);
+  EXPECT_THROW(SoundClassifier::create({.hop_s = 0}), Error);
+  EXPECT_THROW(Microphone::open("no-such-microphone"), Error);
+  for (const auto& m : list_microphones()) EXPECT_FALSE(m.id.empty());
+}
+
+TEST(PitchDetector, SineTonesWithinOnePercent) {
+  test::ScratchDir dir;
+  PitchDetector crepe = PitchDetector::create();
+  for (int hz : {220, 440, 880}) {
+    const fs::path f = dir / ("sine" + std::to_string(hz) + ".wav");
+    if (!make_sound("sox -n -r 44100 -c 1 -b 16 '" + f.string() + "' synth 1 sine " + std::to_string(hz) + " vol 0.5"))
+      EASEL_SKIP_UNLESS_REQUIRED("sox is not installed");
+    int confident = 0, close = 0;
+    for (const PitchFrame& frame : crepe.track(load_audio(f))) {
+      if (frame.confidence < 0.5f) continue;
+      ++confident;
+      close += std::abs(frame.frequency_hz - hz) <= 0.01f * hz;
+    }
+    std::printf("[ crepe    ] %d Hz: %d of %d confident frames within 1%%\n", hz, close, confident);
+    EXPECT_GT(confident, 50) << hz;
+    EXPECT_GE(close, 0.9 * confident) << hz;
+  }
+  // Silence has no pitch.
+  AudioBuffer quiet;
+  quiet.sample_rate = 16000;
+  quiet.samples.assign(4000, 0.f);
+  for (const PitchFrame& frame : crepe.track(quiet)) EXPECT_EQ(frame.frequency_hz, 0.f);
+}
+
+TEST(SoundCli, ListenPitchAndSpectrogram) {
+  test::ScratchDir dir;
+  const std::string cli = EASEL_CLI;
+  auto r = test::run(cli + " listen '" + kws_sample("right_left_up.wav").string() + "' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::istringstream lines(r.output);
+  std::string line, order;
+  while (std::getline(lines, line)) order += nlohmann::json::parse(line)["word"].get<std::string>() + " ";
+  EXPECT_EQ(order, "right left up ");
+  const fs::path tone = dir / "a440.wav";
+  if (!make_sound("sox -n -r 16000 -c 1 -b 16 '" + tone.string() + "' synth 0.5 sine 440 vol 0.5")) EASEL_SKIP_UNLESS_REQUIRED("sox is not installed");
+  r = test::run(cli + " pitch '" + tone.string() + "' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::istringstream frames(r.output);
+  int voiced = 0;
+  while (std::getline(frames, line)) {
+    const auto f = nlohmann::json::parse(line);
+    if (f["frequency_hz"].is_null()) continue;
+    ++voiced;
+    EXPECT_NEAR(f["frequency_hz"].get<double>(), 440, 4.4);
+  }
+  EXPECT_GT(voiced, 20);
+  r = test::run(cli + " spectrogram '" + kws_sample("yes.wav").string() + "' -o '" + (dir / "yes.png").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Image picture = Image::load(dir / "yes.png");
+  EXPECT_GT(picture.width(), 90);  // 1 s in 10 ms frames
+  EXPECT_EQ(picture.height(), 64 * 4);
+  r = test::run(cli + " listen --mic --device no-such-microphone");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("no-such-microphone"), std::string::npos) << r.output;
+  r = test::run(cli + " listen /no/such/sound.wav");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("/no/such/sound.wav"), std::string::npos) << r.output;
+}
