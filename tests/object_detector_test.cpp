@@ -79,7 +79,9 @@ INSTANTIATE_TEST_SUITE_P(Detect, DetectorModels, testing::Values("yolo", "center
 
 // Every frame of vtest.avi (a street with pedestrians): people in at least 90% of them.
 TEST(DetectVideoScan, PeopleInVtestFrames) {
-  ObjectDetector detector = ObjectDetector::create();
+  // One thread: ctest runs other tests beside this long one, and OpenMP threads that
+  // outnumber the free cores wait on each other.
+  ObjectDetector detector = ObjectDetector::create({.threads = 1});
   VideoReader video = VideoReader::open(find_sample("vtest.avi"));
   Image frame;
   int frames = 0, with_people = 0;
