@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 #include <sstream>
 #include <string>
+
+#include <opencv2/imgproc.hpp>
 
 #include "easel/error.h"
 #include "easel/image.h"
@@ -89,6 +92,28 @@ TEST(ImageClassifier, SmallMobileNetAndDarknet) {
   top3.clear();
   const std::string cat = top(darknet, "chelsea.png", &top3);
   EXPECT_TRUE(cat == "Egyptian cat" || cat == "tabby" || cat == "tiger cat") << top3;
+}
+
+// DoodleNet (QuickDraw sketches) as ml5 feeds it: dark strokes on white paper, made 28x28
+// and binary. A drawn square and a drawn circle land among the round and square things.
+TEST(ImageClassifier, DoodleNetSketches) {
+  auto doodles = ImageClassifier::create({.model = "doodlenet", .top_k = 3});
+  EXPECT_EQ(doodles.labels().size(), 345u);
+  auto sketch = [](bool round) {
+    cv::Mat paper(280, 280, CV_8UC3, cv::Scalar(255, 255, 255));
+    if (round) cv::circle(paper, {140, 140}, 100, cv::Scalar(0, 0, 0), 20);
+    else cv::rectangle(paper, {50, 50}, {230, 230}, cv::Scalar(0, 0, 0), 20);
+    return Image(280, 280, paper.data);
+  };
+  auto labels = [&](bool round) {
+    std::set<std::string> top;
+    for (const auto& c : doodles.classify(sketch(round))) top.insert(c.label);
+    return top;
+  };
+  const auto square = labels(false), circle = labels(true);
+  EXPECT_TRUE(square.count("square") || square.count("picture_frame")) << *square.begin();
+  const std::set<std::string> round_things = {"circle", "bracelet", "necklace", "donut", "wheel", "bottlecap", "cookie"};
+  EXPECT_TRUE(std::any_of(circle.begin(), circle.end(), [&](const std::string& l) { return round_things.count(l) > 0; })) << *circle.begin();
 }
 
 TEST(ImageClassifier, TeachableMachineExport) {

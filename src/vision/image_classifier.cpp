@@ -117,9 +117,10 @@ ImageClassifier ImageClassifier::create(const ImageClassifierOptions& options) {
       r.input.range = vision::Range::unit;
       r.softmax = true;
     } else if (options.model == "doodlenet") {
-      // ml5's DoodleNet: a 28x28 grey sketch, strokes high on a zero background.
+      // ml5's DoodleNet: a 28x28 sketch, 1 where a (dark) stroke is, 0 on the paper.
       impl->labels = read_lines(located.file(spec.labels));
-      r.input.range = vision::Range::inverted_unit;
+      r.input.range = vision::Range::inverted_binary;
+      r.input.area_downscale = true;
     } else {
       // The quantized TF-slim MobileNets: raw bytes in, the whole image resized,
       // uint8 softmax out (TFLite fixes its scale at 1/256), class 0 = background.

@@ -35,8 +35,20 @@ Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement
     where = {static_cast<float>(spec.width) / w, static_cast<float>(spec.height) / h, -static_cast<float>((image.width() - w) / 2) * spec.width / w,
              -static_cast<float>((image.height() - h) / 2) * spec.height / h};
   }
-  if (resized.empty()) cv::resize(region, resized, cv::Size(spec.width, spec.height), 0, 0, cv::INTER_LINEAR);
+  if (resized.empty()) cv::resize(region, resized, cv::Size(spec.width, spec.height), 0, 0, spec.area_downscale && region.cols > spec.width ? cv::INTER_AREA : cv::INTER_LINEAR);
   if (placement) *placement = where;
+  if (spec.range == Range::inverted_binary) {
+    if (spec.channels != 1) throw Error(ErrorCode::bad_model, "A binary sketch input has one channel.");
+    Tensor t(DType::f32, {1, spec.height, spec.width, 1});
+    for (int y = 0; y < spec.height; ++y) {
+      const std::uint8_t* row = resized.ptr<std::uint8_t>(y);
+      for (int x = 0; x < spec.width; ++x) {
+        const float mean = (row[x * 3] + row[x * 3 + 1] + row[x * 3 + 2]) / (3.f * 255.f);
+        t.data<float>()[static_cast<std::int64_t>(y) * spec.width + x] = std::round(1.f - mean);
+      }
+    }
+    return t;
+  }
   if (spec.channels == 1) {
     cv::Mat grey;
     cv::cvtColor(resized, grey, cv::COLOR_RGB2GRAY);
@@ -67,7 +79,8 @@ Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement
         case Range::bytes:
         case Range::unit: dst[i] = p / 255.f; break;
         case Range::signed_unit: dst[i] = p / 127.5f - 1.f; break;
-        case Range::inverted_unit: dst[i] = 1.f - p / 255.f; break;
+        case Range::inverted_unit:
+        case Range::inverted_binary: dst[i] = 1.f - p / 255.f; break;
       }
     }
   }

@@ -17,6 +17,7 @@ enum class Range {
   unit,           // float 0..1
   signed_unit,    // float -1..1 (pixel / 127.5 - 1)
   inverted_unit,  // float 1 - pixel / 255: dark strokes on light paper become high values
+  inverted_binary,  // ml5's DoodleNet: round(1 - mean(r, g, b) / 255), 1 where a stroke is
 };
 
 struct InputSpec {
@@ -25,6 +26,9 @@ struct InputSpec {
   Fit fit = Fit::stretch;
   Range range = Range::unit;
   bool int32 = false;  // Range::bytes as int32 values (MoveNet's TF.js models)
+  // Shrink by averaging pixels (OpenCV's INTER_AREA) instead of bilinear sampling, which
+  // drops thin strokes when a drawing is made ten times smaller (DoodleNet's 28x28).
+  bool area_downscale = false;
 };
 
 // Where the image landed in the input: image pixel = (input pixel - offset) / scale.
