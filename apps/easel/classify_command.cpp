@@ -16,6 +16,7 @@
 #include "easel/error.h"
 #include "easel/image_classifier.h"
 #include "easel/video.h"
+#include "media.h"
 
 namespace easel::cli {
 namespace {
@@ -30,12 +31,6 @@ struct ClassifyArgs {
   int threads = 0;
   std::string out;  // one image: the picture with its top classes written on it
 };
-
-bool is_video(const std::string& file) {
-  std::string ext = std::filesystem::path(file).extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext == ".avi" || ext == ".mp4" || ext == ".mkv" || ext == ".mov" || ext == ".webm" || ext == ".m4v" || ext == ".mpg";
-}
 
 nlohmann::ordered_json to_json(const std::vector<Classification>& results) {
   auto list = nlohmann::ordered_json::array();
