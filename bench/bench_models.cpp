@@ -223,7 +223,8 @@ int main(int argc, char** argv) {
          << ", \"tfjs_wasm_ms\": " << peer_ms << ", \"speedup_vs_tfjs_wasm\": " << ratio << ", \"note\": \"" << escaped << "\"}";
   }
   json << "\n  ]\n}\n";
-  fs::path out = fs::path(EASEL_SOURCE_DIR) / "bench" / "results" / "models.json";
+  // Only a run over every model replaces the table in bench/results.
+  fs::path out = fs::path(EASEL_SOURCE_DIR) / "bench" / "results" / (models == kDefaultModels && peer ? "models.json" : "models-partial.json");
   easel::detail::write_file_atomic(out, json.str());
   std::printf("\nwritten: %s\n", out.c_str());
   return 0;

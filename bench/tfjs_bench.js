@@ -7,8 +7,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const modules = path.join(__dirname, '..', 'tests', 'golden', 'node_modules');
-const need = (m) => require(path.join(modules, m));
+const {need, loadHandler} = require('./tfjs_util');
 
 function readNpy(file) {
   const buf = fs.readFileSync(file);
@@ -22,27 +21,6 @@ function readNpy(file) {
   if (!kinds[descr]) throw new Error(`${file}: dtype ${descr} not supported`);
   const [dtype, Ctor] = kinds[descr];
   return {dtype, shape, values: copy(Ctor)};
-}
-
-function loadHandler(modelJson) {
-  return {
-    load: async () => {
-      const spec = JSON.parse(fs.readFileSync(modelJson, 'utf8'));
-      const dir = path.dirname(modelJson);
-      const weightSpecs = [];
-      const buffers = [];
-      for (const group of spec.weightsManifest) {
-        weightSpecs.push(...group.weights);
-        for (const p of group.paths) buffers.push(fs.readFileSync(path.join(dir, p)));
-      }
-      const all = Buffer.concat(buffers);
-      return {
-        modelTopology: spec.modelTopology, format: spec.format, generatedBy: spec.generatedBy, convertedBy: spec.convertedBy,
-        signature: spec.signature, userDefinedMetadata: spec.userDefinedMetadata, modelInitializer: spec.modelInitializer,
-        weightSpecs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-      };
-    },
-  };
 }
 
 async function main() {

@@ -7,8 +7,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const modules = path.join(__dirname, '..', 'tests', 'golden', 'node_modules');
-const need = (m) => require(path.join(modules, m));
+const {need, loadHandler} = require('./tfjs_util');
 
 function readFrames(file) {
   const buf = fs.readFileSync(file);
@@ -17,24 +16,6 @@ function readFrames(file) {
   const shape = /'shape':\s*\(([^)]*)\)/.exec(header)[1].split(',').map((s) => s.trim()).filter((s) => s).map(Number);
   const data = buf.subarray(10 + headerLen);
   return {shape, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength)};
-}
-
-function loadHandler(modelJson) {
-  return {
-    load: async () => {
-      const spec = JSON.parse(fs.readFileSync(modelJson, 'utf8'));
-      const dir = path.dirname(modelJson);
-      const weightSpecs = [];
-      const buffers = [];
-      for (const group of spec.weightsManifest) {
-        weightSpecs.push(...group.weights);
-        for (const p of group.paths) buffers.push(fs.readFileSync(path.join(dir, p)));
-      }
-      const all = Buffer.concat(buffers);
-      return {modelTopology: spec.modelTopology, format: spec.format, weightSpecs, signature: spec.signature,
-              weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength)};
-    },
-  };
 }
 
 async function main() {

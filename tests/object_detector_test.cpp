@@ -20,11 +20,7 @@ using namespace easel;
 
 namespace {
 
-Image photo(const std::string& name) {
-  const auto p = find_sample(name);
-  if (p.empty()) ADD_FAILURE() << "sample " << name << " is not on this machine (scripts/setup.sh extracts it)";
-  return Image::load(p);
-}
+using easel::test::photo;
 
 std::map<std::string, int> count(const std::vector<Detection>& found) {
   std::map<std::string, int> n;

@@ -21,11 +21,7 @@ using namespace easel;
 
 namespace {
 
-Image photo(const std::string& name) {
-  const auto p = find_sample(name);
-  if (p.empty()) ADD_FAILURE() << "sample " << name << " is not on this machine (scripts/setup.sh extracts it)";
-  return Image::load(p);
-}
+using easel::test::photo;
 
 // The mean y of the named keypoints that are confident, or NaN.
 float mean_y(const Pose& pose, std::initializer_list<const char*> names, float min_score) {

@@ -6,11 +6,14 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <sys/wait.h>
 
 #include "core/files.h"
 #include "core/sha256.h"
+#include "easel/image.h"
+#include "easel/sample_media.h"
 
 namespace easel::test {
 
@@ -54,6 +57,13 @@ struct ScratchDir {
   std::filesystem::path operator/(const std::string& s) const { return dir.path() / s; }
   const std::filesystem::path& path() const { return dir.path(); }
 };
+
+// A sample photo by file name (setup.sh extracts them from Debian packages).
+inline Image photo(const std::string& name) {
+  const auto p = find_sample(name);
+  if (p.empty()) throw std::runtime_error("sample " + name + " is not on this machine (scripts/setup.sh extracts it)");
+  return Image::load(p);
+}
 
 // Whether every model, package and data file the tests use must be present (set by
 // scripts/test.sh after setup.sh has installed them): then a missing one fails the test
