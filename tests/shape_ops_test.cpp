@@ -12,6 +12,7 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "easel/error.h"
@@ -740,10 +741,11 @@ TEST(ShapeOps, TopKTies) {
 // Few of many (the one-pass heap path): rows of 2000 values drawn from 30 levels, so
 // ties abound, with NaNs (ranked above every number); the oracle is a stable sort.
 TEST(ShapeOps, TopKFewOfMany) {
-  const std::int64_t rows = 3, n = 2000, k = 25;
+  for (auto [rows, n, k, threads] : {std::tuple<std::int64_t, std::int64_t, std::int64_t, int>{3, 2000, 25, 1}, {1, 300000, 100, 2}}) {
+  SCOPED_TRACE(std::to_string(n) + " values, " + std::to_string(threads) + " thread(s)");  // 300000: split across threads
   Tensor x(DType::f32, {rows, n});
   for (std::int64_t i = 0; i < x.size(); ++i) x.data<float>()[i] = static_cast<float>(rand_int(0, 29)) - 10;
-  x.data<float>()[7] = x.data<float>()[n + 1999] = std::nanf("");
+  x.data<float>()[7] = x.data<float>()[x.size() - 1] = std::nanf("");
   Tensor want_values(DType::f32, {rows, k}), want_indices(DType::i32, {rows, k});
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* row = x.data<float>() + r * n;
@@ -766,7 +768,7 @@ TEST(ShapeOps, TopKFewOfMany) {
   g.outputs = top.outputs;
   g.sort();
   for (nn::Backend backend : {nn::Backend::optimized, nn::Backend::reference}) {
-    nn::Interpreter interpreter(g, {backend, 1});
+    nn::Interpreter interpreter(g, {backend, threads});
     auto out = interpreter.run({x});
     const float* v = out[0].data<float>();
     for (std::int64_t i = 0; i < want_values.size(); ++i) {
@@ -774,6 +776,7 @@ TEST(ShapeOps, TopKFewOfMany) {
       ASSERT_TRUE(std::isnan(w) ? std::isnan(v[i]) : v[i] == w) << i;
       ASSERT_EQ(out[1].data<std::int32_t>()[i], want_indices.data<std::int32_t>()[i]) << i;
     }
+  }
   }
 }
 
