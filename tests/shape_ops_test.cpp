@@ -347,7 +347,6 @@ TEST(ShapeOps, ViewsKeepTheirBufferAlive) {
   back.attrs.set("shape", Ints{2, 3, 4});
   const int back_out = back.outputs[0];
   const int sum = g.add_node("add", "sum", {back_out, c}).outputs[0];
-  // Graph outputs get buffers of their own (never views), so only `sum` is one here.
   g.outputs = {sum};
   g.sort();
   nn::Interpreter interpreter(std::move(g));
@@ -357,6 +356,29 @@ TEST(ShapeOps, ViewsKeepTheirBufferAlive) {
   for (std::int64_t i = 0; i < in.size(); ++i) {
     const float v = in.data<float>()[i];
     EXPECT_EQ(out[0].data<float>()[i], -v - std::fabs(v)) << i;
+  }
+}
+
+// A graph output that is a view (TF's Identity at the end of a model): its buffer is kept
+// to the end of the run even though later steps would otherwise reuse it.
+TEST(ShapeOps, AnOutputThatIsAViewSurvivesLaterSteps) {
+  nn::Graph g;
+  g.source = "shape_ops_test";
+  const int x = g.add_input("x", DType::f32, {4, 6});
+  const int a = g.add_node("neg", "a", {x}).outputs[0];
+  const int early = g.add_node("identity", "early", {a}).outputs[0];  // an output, early in the run
+  const int b = g.add_node("abs", "b", {x}).outputs[0];
+  const int c = g.add_node("neg", "c", {b}).outputs[0];
+  const int d = g.add_node("abs", "d", {c}).outputs[0];
+  g.outputs = {early, d};
+  g.sort();
+  nn::Interpreter interpreter(std::move(g));
+  Tensor in = iota({4, 6});
+  for (std::int64_t i = 0; i < in.size(); ++i) in.data<float>()[i] -= 12;
+  auto out = interpreter.run({in});
+  for (std::int64_t i = 0; i < in.size(); ++i) {
+    EXPECT_EQ(out[0].data<float>()[i], -in.data<float>()[i]) << i;
+    EXPECT_EQ(out[1].data<float>()[i], std::fabs(in.data<float>()[i])) << i;
   }
 }
 

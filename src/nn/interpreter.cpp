@@ -177,7 +177,8 @@ void Interpreter::plan(const std::vector<Shape>& input_shapes) {
       const auto in = static_cast<std::size_t>(node.inputs[0]), out = static_cast<std::size_t>(node.outputs[0]);
       const bool same_bytes = num_elements(shapes[in]) * static_cast<std::int64_t>(dtype_size(dtypes[in])) ==
                               num_elements(shapes[out]) * static_cast<std::int64_t>(dtype_size(dtypes[out]));
-      if (value_buffer[in] >= 0 && !is_output[out] && same_bytes) {
+      // (A graph output's last use is after the last step, so its view keeps the buffer.)
+      if (value_buffer[in] >= 0 && same_bytes) {
         const auto b = static_cast<std::size_t>(value_buffer[in]);
         value_buffer[out] = value_buffer[in];
         buffer_free_after[b] = std::max(buffer_free_after[b], last_use[out]);
