@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 #include <map>
 #include <sstream>
 #include <string>
@@ -14,6 +16,7 @@
 #include "easel/image.h"
 #include "easel/microphone.h"
 #include "easel/pitch.h"
+#include "easel/ring_buffer.h"
 #include "easel/sample_media.h"
 #include "easel/sound_classifier.h"
 #include "test_util.h"
@@ -200,4 +203,48 @@ TEST(SoundCli, ListenPitchAndSpectrogram) {
   r = test::run(cli + " listen /no/such/sound.wav");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("/no/such/sound.wav"), std::string::npos) << r.output;
+}
+
+// The microphone's ring buffer: order kept across the wrap, the oldest dropped (and
+// counted) on overflow, and a writer thread feeding a blocked reader.
+TEST(RingBuffer, KeepsOrderDropsTheOldestAndFeedsABlockedReader) {
+  RingBuffer ring(8);
+  std::vector<float> seq(20);
+  for (std::size_t i = 0; i < seq.size(); ++i) seq[i] = static_cast<float>(i);
+  ring.write(seq.data(), 5);
+  float out[16];
+  ASSERT_EQ(ring.read(out, 3), 3u);
+  EXPECT_EQ(out[0], 0.f);
+  EXPECT_EQ(out[2], 2.f);
+  ring.write(seq.data() + 5, 5);  // wraps around the end of the storage
+  ASSERT_EQ(ring.size(), 7u);
+  ASSERT_EQ(ring.read(out, 16), 7u);
+  for (int i = 0; i < 7; ++i) EXPECT_EQ(out[i], static_cast<float>(3 + i));
+  ring.write(seq.data(), 20);  // more than fits: the newest 8 stay
+  EXPECT_EQ(ring.dropped(), 12u);
+  ASSERT_EQ(ring.read(out, 16), 8u);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(out[i], static_cast<float>(12 + i));
+  EXPECT_EQ(ring.read(out, 4), 0u);
+
+  RingBuffer live(5000);  // room for everything: a slow (sanitized, busy) reader must not drop
+  std::thread writer([&] {
+    std::vector<float> chunk(100);
+    for (int c = 0; c < 50; ++c) {
+      for (int i = 0; i < 100; ++i) chunk[static_cast<std::size_t>(i)] = static_cast<float>(c * 100 + i);
+      live.write(chunk.data(), chunk.size());
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    live.close();
+  });
+  std::vector<float> got(5000), buf(64);
+  std::size_t total = 0;
+  for (std::size_t n; (n = live.read_blocking(buf.data(), buf.size())) > 0;) {
+    std::copy_n(buf.data(), n, got.begin() + static_cast<std::ptrdiff_t>(total));
+    total += n;
+  }
+  writer.join();
+  EXPECT_EQ(total + live.dropped(), 5000u);
+  EXPECT_EQ(live.dropped(), 0u);
+  for (std::size_t i = 0; i < total; ++i) ASSERT_EQ(got[i], static_cast<float>(i));
+  EXPECT_THROW(RingBuffer(0), Error);
 }

@@ -29,8 +29,10 @@ class Microphone {
   Microphone& operator=(Microphone&&) noexcept;
 
   // Blocks until `count` samples (or fewer, at the end) have been captured; returns how many.
+  // A capture thread keeps recording into a ten-second ring buffer between calls.
   std::size_t read(float* out, std::size_t count);
   int sample_rate() const;
+  std::size_t dropped() const;  // samples lost because the reader fell more than 10 s behind
 
  private:
   struct Impl;

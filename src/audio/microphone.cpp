@@ -2,9 +2,14 @@
 
 #include <alsa/asoundlib.h>
 
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "easel/error.h"
+#include "easel/ring_buffer.h"
 
 namespace easel {
 
@@ -47,11 +52,41 @@ std::vector<MicrophoneInfo> list_microphones() {
   return found;
 }
 
+// A capture thread moves sound from ALSA into a ring buffer of ten seconds, so that a slow
+// moment in the listener costs nothing (and a long one only the oldest audio, counted in
+// dropped()), never an ALSA overrun.
 struct Microphone::Impl {
   snd_pcm_t* pcm = nullptr;
   int rate = 16000;
-  std::vector<std::int16_t> buffer;
+  std::unique_ptr<RingBuffer> ring;
+  std::thread capture;
+  std::atomic<bool> stop{false};
+  std::mutex error_mutex;
+  std::string error;
+
+  void run() {
+    std::vector<std::int16_t> chunk(static_cast<std::size_t>(rate / 50));  // 20 ms
+    std::vector<float> samples(chunk.size());
+    while (!stop) {
+      snd_pcm_sframes_t n = snd_pcm_readi(pcm, chunk.data(), chunk.size());
+      if (n == -EPIPE || n == -ESTRPIPE || n == -EINTR) {
+        if (snd_pcm_recover(pcm, static_cast<int>(n), 1) == 0) continue;
+      }
+      if (n < 0) {
+        std::lock_guard lock(error_mutex);
+        error = std::string("Reading the microphone failed: ") + snd_strerror(static_cast<int>(n)) + ".";
+        break;
+      }
+      for (snd_pcm_sframes_t i = 0; i < n; ++i) samples[static_cast<std::size_t>(i)] = static_cast<float>(chunk[static_cast<std::size_t>(i)]) / 32768.f;
+      ring->write(samples.data(), static_cast<std::size_t>(n));
+    }
+    ring->close();
+  }
+
   ~Impl() {
+    stop = true;
+    if (pcm) snd_pcm_drop(pcm);  // unblocks a pending read
+    if (capture.joinable()) capture.join();
     if (pcm) snd_pcm_close(pcm);
   }
 };
@@ -61,6 +96,7 @@ Microphone::~Microphone() = default;
 Microphone::Microphone(Microphone&&) noexcept = default;
 Microphone& Microphone::operator=(Microphone&&) noexcept = default;
 int Microphone::sample_rate() const { return impl_->rate; }
+std::size_t Microphone::dropped() const { return impl_->ring->dropped(); }
 
 Microphone Microphone::open(const std::string& device, int sample_rate) {
   quiet_alsa();
@@ -77,26 +113,19 @@ Microphone Microphone::open(const std::string& device, int sample_rate) {
   if (rc < 0)
     throw Error(ErrorCode::io_error, "The microphone '" + device + "' cannot record mono 16-bit sound at " + std::to_string(sample_rate) +
                                          " Hz: " + snd_strerror(rc) + ".");
+  impl->ring = std::make_unique<RingBuffer>(static_cast<std::size_t>(sample_rate) * 10);
+  Impl* raw = impl.get();
+  impl->capture = std::thread([raw] { raw->run(); });
   return Microphone(std::move(impl));
 }
 
 std::size_t Microphone::read(float* out, std::size_t count) {
-  Impl& m = *impl_;
-  m.buffer.resize(count);
-  std::size_t got = 0;
-  while (got < count) {
-    snd_pcm_sframes_t n = snd_pcm_readi(m.pcm, m.buffer.data() + got, count - got);
-    if (n == -EPIPE || n == -ESTRPIPE || n == -EINTR) {
-      // An overrun (we were too slow) or a suspend: recover and keep listening.
-      if (snd_pcm_recover(m.pcm, static_cast<int>(n), 1) < 0) break;
-      continue;
-    }
-    if (n < 0) throw Error(ErrorCode::io_error, std::string("Reading the microphone failed: ") + snd_strerror(static_cast<int>(n)) + ".");
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
+  const std::size_t n = impl_->ring->read_blocking(out, count);
+  if (n == 0) {
+    std::lock_guard lock(impl_->error_mutex);
+    if (!impl_->error.empty()) throw Error(ErrorCode::io_error, impl_->error);
   }
-  for (std::size_t i = 0; i < got; ++i) out[i] = static_cast<float>(m.buffer[i]) / 32768.f;
-  return got;
+  return n;
 }
 
 }  // namespace easel
