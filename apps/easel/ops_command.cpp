@@ -32,6 +32,7 @@ void add_ops_command(CLI::App& app) {
     print_wrapped("TF.js graph models (TensorFlow ops)", nn::tfjs_graph_ops());
     print_wrapped("TF.js layers models (Keras layer classes)", nn::tfjs_layers_classes());
     print_wrapped("TFLite models (builtin operators)", nn::tflite_ops());
+    print_wrapped("ONNX models (ai.onnx ops; NCHW converted to NHWC at load)", nn::onnx_ops());
     std::vector<std::string> ours;
     for (const auto& e : nn::op_table()) ours.push_back(e.name);
     print_wrapped("easel ops (every format is translated into these)", ours);

@@ -31,8 +31,12 @@ Graph import_model(const fs::path& file, std::string* format) {
     *format = "tflite";
     return import_tflite(file);
   }
+  if (ext == ".onnx") {
+    *format = "onnx";
+    return import_onnx(file);
+  }
   throw Error(ErrorCode::bad_model, "easel cannot read '" + file.string() + "' (format '" + ext + "').",
-              "Give a TF.js model.json or a .tflite file; the ONNX importer is on the way.");
+              "Give a TF.js model.json, a .tflite or an .onnx file.");
 }
 
 }  // namespace easel::nn

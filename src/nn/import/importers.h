@@ -19,10 +19,16 @@ Graph import_tfjs_layers(const std::filesystem::path& model_json);
 // Error(unsupported_op) naming the first op easel cannot translate.
 Graph import_tflite(const std::filesystem::path& file);
 
+// An .onnx file (opset 7+): NCHW graphs are converted to easel's NHWC at load. Throws
+// Error(bad_model) for a file that does not parse and Error(unsupported_op) naming the
+// first op (and node) easel cannot translate.
+Graph import_onnx(const std::filesystem::path& file);
+
 // Foreign op names each importer understands, for `easel ops`.
 std::vector<std::string> tfjs_graph_ops();
 std::vector<std::string> tfjs_layers_classes();
 std::vector<std::string> tflite_ops();  // TFLite builtin operators
+std::vector<std::string> onnx_ops();
 
 // Detects the format of `file` ("tfjs-graph", "tfjs-layers", "tflite", "onnx") and imports it.
 Graph import_model(const std::filesystem::path& file, std::string* format);

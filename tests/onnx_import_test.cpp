@@ -1,0 +1,301 @@
+// The ONNX importer against onnxruntime-node (tests/onnx_oracle/run_onnx.js), an
+// independent runtime: YOLOX-nano on a real photo and on noise, and small models built
+// here that cover the common CNN opset in NCHW, each compared output by output.
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <string>
+
+#include "easel/error.h"
+#include "easel/image.h"
+#include "easel/model.h"
+#include "easel/npy.h"
+#include "easel/sample_media.h"
+#include "golden_util.h"
+#include "nn/import/importers.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+using namespace easel;
+
+namespace {
+
+fs::path oracle() { return fs::path(EASEL_SOURCE_DIR) / "tests" / "onnx_oracle" / "run_onnx.js"; }
+bool oracle_missing() { return !fs::exists(oracle().parent_path() / "node_modules" / "onnxruntime-node"); }
+
+// Runs `model` in easel and in onnxruntime on the same inputs; returns the largest
+// |easel - ort| / max(1, max|ort|) over all outputs.
+double compare_with_onnxruntime(const fs::path& model, const std::vector<Tensor>& inputs, double tolerance) {
+  test::ScratchDir dir;
+  Model m = Model::load(model.string());
+  const auto infos = m.inputs();
+  std::string args;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const fs::path f = dir / ("in" + std::to_string(i) + ".npy");
+    write_npy(f, inputs[i]);
+    args += " --input " + test::shell_quote(infos[i].name + "=" + f.string());
+  }
+  const auto r = test::run("node " + test::shell_quote(oracle().string()) + " --model " + test::shell_quote(model.string()) + args + " --output-dir " +
+                           test::shell_quote((dir / "ort").string()));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto ours = m.run(inputs);
+  const auto outs = m.outputs();
+  double worst = 0;
+  for (std::size_t i = 0; i < outs.size(); ++i) {
+    std::string file = outs[i].name;
+    for (char& c : file)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') c = '_';
+    const Tensor want = read_npy(dir / "ort" / (file + ".npy"));
+    EXPECT_EQ(ours[i].shape(), want.shape()) << outs[i].name;
+    if (ours[i].shape() != want.shape()) return 1e9;
+    double err = 0, mag = 1;
+    for (std::int64_t k = 0; k < want.size(); ++k) {
+      err = std::max(err, std::abs(ours[i].at(k) - want.at(k)));
+      mag = std::max(mag, std::abs(want.at(k)));
+    }
+    std::printf("[ onnx     ] %s %s: max|err| %.3g, max|ref| %.4g\n", model.filename().c_str(), outs[i].name.c_str(), err, mag);
+    worst = std::max(worst, err / mag);
+  }
+  EXPECT_LE(worst, tolerance) << model;
+  return worst;
+}
+
+Tensor random_tensor(const Shape& s, unsigned seed, float lo = -1, float hi = 1) {
+  Tensor t(DType::f32, s);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(lo, hi);
+  for (std::int64_t i = 0; i < t.size(); ++i) t.data<float>()[i] = u(rng);
+  return t;
+}
+
+// ---- building small ONNX models
+
+struct Builder {
+  onnx::ModelProto model;
+  onnx::GraphProto* g;
+  unsigned seed = 1;
+  explicit Builder(int opset = 14) {
+    model.set_ir_version(7);
+    model.add_opset_import()->set_version(opset);
+    g = model.mutable_graph();
+    g->set_name("easel_test");
+  }
+  void input(const std::string& name, const Shape& shape) {
+    auto* v = g->add_input();
+    v->set_name(name);
+    auto* t = v->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(onnx::TensorProto::FLOAT);
+    for (auto d : shape) t->mutable_shape()->add_dim()->set_dim_value(d);
+  }
+  void output(const std::string& name) {
+    auto* v = g->add_output();
+    v->set_name(name);
+    v->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  }
+  std::string weights(const std::string& name, const Shape& shape) {
+    auto* t = g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    Tensor v = random_tensor(shape, seed++);
+    for (auto d : shape) t->add_dims(d);
+    for (std::int64_t i = 0; i < v.size(); ++i) t->add_float_data(v.data<float>()[i]);
+    return name;
+  }
+  std::string floats(const std::string& name, const Shape& shape, const std::vector<float>& values) {
+    auto* t = g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    for (auto d : shape) t->add_dims(d);
+    for (float x : values) t->add_float_data(x);
+    return name;
+  }
+  std::string ints(const std::string& name, const std::vector<std::int64_t>& values) {
+    auto* t = g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_dims(static_cast<std::int64_t>(values.size()));
+    for (auto x : values) t->add_int64_data(x);
+    return name;
+  }
+  onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& in, const std::vector<std::string>& out) {
+    auto* n = g->add_node();
+    n->set_op_type(op);
+    n->set_name(out[0] + "_node");
+    for (const auto& s : in) n->add_input(s);
+    for (const auto& s : out) n->add_output(s);
+    return n;
+  }
+  static void set(onnx::NodeProto* n, const std::string& name, std::int64_t v) {
+    auto* a = n->add_attribute();
+    a->set_name(name), a->set_type(onnx::AttributeProto::INT), a->set_i(v);
+  }
+  static void set(onnx::NodeProto* n, const std::string& name, float v) {
+    auto* a = n->add_attribute();
+    a->set_name(name), a->set_type(onnx::AttributeProto::FLOAT), a->set_f(v);
+  }
+  static void set(onnx::NodeProto* n, const std::string& name, const std::string& v) {
+    auto* a = n->add_attribute();
+    a->set_name(name), a->set_type(onnx::AttributeProto::STRING), a->set_s(v);
+  }
+  static void set(onnx::NodeProto* n, const std::string& name, const std::vector<std::int64_t>& v) {
+    auto* a = n->add_attribute();
+    a->set_name(name), a->set_type(onnx::AttributeProto::INTS);
+    for (auto x : v) a->add_ints(x);
+  }
+  fs::path save(const fs::path& file) const {
+    std::ofstream out(file, std::ios::binary);
+    model.SerializeToOstream(&out);
+    return file;
+  }
+};
+
+}  // namespace
+
+TEST(OnnxImport, YoloxNanoMatchesOnnxRuntime) {
+  if (oracle_missing()) EASEL_SKIP_UNLESS_REQUIRED("tests/onnx_oracle/node_modules is not installed; run scripts/setup.sh");
+  const fs::path model = test::shared_dir() / "models" / "yolox-nano-coco" / "yolox_nano.onnx";
+  if (!fs::exists(model)) EASEL_SKIP_UNLESS_REQUIRED("no " + model.string());
+  // A real photo as YOLOX takes it (BGR, 0..255, NCHW; the whole kite.jpg squeezed to 416).
+  const Image photo = Image::load(find_sample("kite.jpg"));
+  Tensor x(DType::f32, {1, 3, 416, 416});
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < 416; ++y)
+      for (int xx = 0; xx < 416; ++xx)
+        x.data<float>()[(c * 416 + y) * 416 + xx] = photo.pixel(xx * photo.width() / 416, y * photo.height() / 416)[2 - c];
+  compare_with_onnxruntime(model, {x}, 1e-4);
+  compare_with_onnxruntime(model, {random_tensor({1, 3, 416, 416}, 5, 0, 255)}, 1e-4);
+}
+
+// Every op of the common CNN opset, in NCHW, each in a small model of its own.
+TEST(OnnxImport, CommonOpsMatchOnnxRuntime) {
+  if (oracle_missing()) EASEL_SKIP_UNLESS_REQUIRED("tests/onnx_oracle/node_modules is not installed; run scripts/setup.sh");
+  test::ScratchDir dir;
+  struct Case {
+    std::string name;
+    Shape input;
+    std::function<void(Builder&)> build;  // from "x" to "y"
+  };
+  const std::vector<Case> cases = {
+      {"conv_bn_relu", {1, 3, 9, 11}, [](Builder& b) {
+         auto* c = b.node("Conv", {"x", b.weights("w", {8, 3, 3, 3}), b.weights("bias", {8})}, {"c"});
+         Builder::set(c, "pads", std::vector<std::int64_t>{1, 0, 1, 2});
+         Builder::set(c, "strides", std::vector<std::int64_t>{2, 1});
+         b.node("BatchNormalization", {"c", b.weights("s", {8}), b.weights("bb", {8}), b.weights("m", {8}),
+                                       b.floats("v", {8}, {0.5f, 1, 2, 0.7f, 0.9f, 1.5f, 0.3f, 1})}, {"n"});
+         b.node("Relu", {"n"}, {"y"});
+       }},
+      {"depthwise_and_grouped", {1, 8, 10, 10}, [](Builder& b) {
+         auto* d = b.node("Conv", {"x", b.weights("dw", {8, 1, 3, 3})}, {"d"});
+         Builder::set(d, "group", std::int64_t{8});
+         Builder::set(d, "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+         Builder::set(d, "dilations", std::vector<std::int64_t>{1, 1});
+         auto* g = b.node("Conv", {"d", b.weights("gw", {6, 4, 1, 1}), b.weights("gb", {6})}, {"g"});
+         Builder::set(g, "group", std::int64_t{2});
+         b.node("Clip", {"g", b.floats("lo", {}, {0}), b.floats("hi", {}, {6})}, {"y"});
+       }},
+      {"pools_and_activations", {1, 4, 12, 12}, [](Builder& b) {
+         auto* m = b.node("MaxPool", {"x"}, {"m"});
+         Builder::set(m, "kernel_shape", std::vector<std::int64_t>{3, 3});
+         Builder::set(m, "strides", std::vector<std::int64_t>{2, 2});
+         Builder::set(m, "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+         auto* a = b.node("AveragePool", {"m"}, {"a"});
+         Builder::set(a, "kernel_shape", std::vector<std::int64_t>{2, 2});
+         Builder::set(a, "strides", std::vector<std::int64_t>{1, 1});
+         auto* l = b.node("LeakyRelu", {"a"}, {"l"});
+         Builder::set(l, "alpha", 0.1f);
+         b.node("HardSwish", {"l"}, {"h"});
+         b.node("Sigmoid", {"h"}, {"s"});
+         // Broadcast constants in NCHW: [C,1,1] per channel, [W] along the width.
+         b.node("Mul", {"s", b.weights("k", {4, 1, 1})}, {"k1"});
+         b.node("Add", {"k1", b.weights("w6", {5})}, {"k2"});
+         b.node("Sub", {"k2", b.floats("half", {}, {0.5f})}, {"k3"});
+         b.node("Div", {"k3", b.floats("two", {1}, {2})}, {"y"});
+       }},
+      {"concat_slice_resize", {1, 4, 6, 8}, [](Builder& b) {
+         b.node("Conv", {"x", b.weights("w", {4, 4, 1, 1})}, {"c"});
+         auto* cat = b.node("Concat", {"c", "x"}, {"cat"});
+         Builder::set(cat, "axis", std::int64_t{1});
+         b.node("Slice", {"cat", b.ints("st", {1, 0}), b.ints("en", {7, 1000}), b.ints("ax", {1, 3}), b.ints("sp", {2, 2})}, {"sl"});
+         auto* r = b.node("Resize", {"sl", "", b.floats("sc", {4}, {1, 1, 2, 2})}, {"r"});
+         Builder::set(r, "mode", std::string("nearest"));
+         Builder::set(r, "coordinate_transformation_mode", std::string("asymmetric"));
+         Builder::set(r, "nearest_mode", std::string("floor"));
+         auto* r2 = b.node("Resize", {"r", "", b.floats("sc2", {4}, {1, 1, 1.5f, 1.5f})}, {"y"});
+         Builder::set(r2, "mode", std::string("linear"));
+         Builder::set(r2, "coordinate_transformation_mode", std::string("half_pixel"));
+       }},
+      {"head_gemm_softmax", {2, 3, 8, 8}, [](Builder& b) {
+         b.node("Conv", {"x", b.weights("w", {5, 3, 3, 3})}, {"c"});
+         b.node("GlobalAveragePool", {"c"}, {"p"});
+         b.node("Flatten", {"p"}, {"f"});
+         auto* gm = b.node("Gemm", {"f", b.weights("gw", {7, 5}), b.weights("gb", {7})}, {"gm"});
+         Builder::set(gm, "transB", std::int64_t{1});
+         Builder::set(gm, "alpha", 0.5f);
+         b.node("Softmax", {"gm"}, {"y"});
+       }},
+      {"reshape_transpose_split_pad", {1, 6, 4, 4}, [](Builder& b) {
+         b.node("Conv", {"x", b.weights("w", {6, 6, 1, 1})}, {"c"});
+         auto* p = b.node("Pad", {"c", b.ints("pads", {0, 0, 1, 2, 0, 0, 2, 1})}, {"p"});
+         Builder::set(p, "mode", std::string("constant"));
+         auto* s = b.node("Split", {"p", b.ints("sizes", {2, 4})}, {"s0", "s1"});
+         Builder::set(s, "axis", std::int64_t{1});
+         b.node("Reshape", {"s1", b.ints("shape", {0, 4, -1})}, {"r"});
+         auto* t = b.node("Transpose", {"r"}, {"t"});
+         Builder::set(t, "perm", std::vector<std::int64_t>{0, 2, 1});
+         b.node("MatMul", {"t", b.weights("mw", {4, 3})}, {"y"});
+         b.node("Relu", {"s0"}, {"y2"});
+       }},
+      {"conv_transpose", {1, 4, 5, 5}, [](Builder& b) {
+         auto* ct = b.node("ConvTranspose", {"x", b.weights("w", {4, 3, 3, 3}), b.weights("bias", {3})}, {"c"});
+         Builder::set(ct, "strides", std::vector<std::int64_t>{2, 2});
+         Builder::set(ct, "output_shape", std::vector<std::int64_t>{10, 10});
+         auto* ct2 = b.node("ConvTranspose", {"c", b.weights("w2", {3, 2, 4, 4})}, {"y"});
+         Builder::set(ct2, "strides", std::vector<std::int64_t>{2, 2});
+         Builder::set(ct2, "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+       }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Builder b;
+    b.input("x", c.input);
+    c.build(b);
+    b.output("y");
+    if (c.name == "reshape_transpose_split_pad") b.output("y2");
+    const fs::path file = b.save(dir / (c.name + ".onnx"));
+    compare_with_onnxruntime(file, {random_tensor(c.input, 11)}, 1e-4);
+  }
+}
+
+TEST(OnnxImport, BadFilesAndUnsupportedOpsAreClearErrors) {
+  test::ScratchDir dir;
+  test::write(dir / "junk.onnx", "this is not a protobuf at all \x01\x02");
+  try {
+    nn::import_onnx(dir / "junk.onnx");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("junk.onnx"), std::string::npos) << e.what();
+  }
+  Builder b;
+  b.input("x", {1, 4});
+  b.node("Mish", {"x"}, {"y"});
+  b.output("y");
+  try {
+    nn::import_onnx(b.save(dir / "mish.onnx"));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unsupported_op);
+    EXPECT_NE(std::string(e.what()).find("Mish"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("y_node"), std::string::npos) << e.what();
+  }
+  // A truncated copy of a real model.
+  const fs::path yolox = test::shared_dir() / "models" / "yolox-nano-coco" / "yolox_nano.onnx";
+  if (fs::exists(yolox)) {
+    std::string bytes = test::slurp(yolox);
+    test::write(dir / "cut.onnx", bytes.substr(0, bytes.size() / 3));
+    EXPECT_THROW(Model::load((dir / "cut.onnx").string()), Error);
+  }
+}
