@@ -4,7 +4,7 @@
 //   for (const auto& d : detector.detect(easel::Image::load("street.jpg")))
 //     std::printf("%s %.2f at %.0f,%.0f\n", d.label.c_str(), d.confidence, d.box.x, d.box.y);
 //
-// Models: "yolo" (YOLOX-nano, default), "centernet" (CenterNet MobileNetV3, 512x512),
+// Models: "yolo" (YOLOX-nano ONNX, default), "centernet" (CenterNet MobileNetV3, 512x512),
 // "nanodet" (NanoDet, 416x416).
 #pragma once
 
