@@ -299,3 +299,20 @@ TEST(OnnxImport, BadFilesAndUnsupportedOpsAreClearErrors) {
     EXPECT_THROW(Model::load((dir / "cut.onnx").string()), Error);
   }
 }
+
+TEST(OnnxCli, InfoAndInferReadOnnxFiles) {
+  const fs::path yolox = test::shared_dir() / "models" / "yolox-nano-coco" / "yolox_nano.onnx";
+  if (!fs::exists(yolox)) EASEL_SKIP_UNLESS_REQUIRED("no " + yolox.string());
+  test::ScratchDir dir;
+  const std::string cli = EASEL_CLI;
+  auto r = test::run(cli + " info " + test::shell_quote(yolox.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("format:   onnx"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("output float32 [1,3549,85]"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1.062 GFLOPs"), std::string::npos) << r.output;
+  write_npy(dir / "x.npy", random_tensor({1, 3, 416, 416}, 2, 0, 255));
+  r = test::run(cli + " infer " + test::shell_quote(yolox.string()) + " --input images=" + test::shell_quote((dir / "x.npy").string()) + " --output-dir " +
+                test::shell_quote((dir / "out").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(read_npy(dir / "out" / "output.npy").shape(), (Shape{1, 3549, 85}));
+}

@@ -1,5 +1,6 @@
 // easel models list | pull | verify | path | info, and the top-level `easel info`.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -60,14 +61,9 @@ void list_models(const ModelStore& store, bool json) {
 }
 
 // Parameters, FLOPs and working memory, counted from the graph easel would run.
-void print_runtime(const ModelSpec& m, const LocatedModel& at) {
-  if (m.format != "tfjs-graph" && m.format != "tfjs-layers") return;
-  if (at.location == ModelLocation::none) {
-    std::printf("  runtime:  pull the model to see its parameters, FLOPs and working memory\n");
-    return;
-  }
+void print_runtime_of(const std::filesystem::path& entry) {
   try {
-    Model model = Model::load(at.entry().string());
+    Model model = Model::load(entry.string());
     std::vector<Shape> shapes;
     std::string shown;
     for (const auto& in : model.inputs()) {
@@ -84,6 +80,29 @@ void print_runtime(const ModelSpec& m, const LocatedModel& at) {
   } catch (const Error& e) {
     std::printf("  runtime:  cannot run yet: %s\n", e.what());
   }
+}
+
+bool easel_runs(const std::string& format) { return format == "tfjs-graph" || format == "tfjs-layers" || format == "tflite" || format == "onnx"; }
+
+void print_runtime(const ModelSpec& m, const LocatedModel& at) {
+  if (!easel_runs(m.format)) return;
+  if (at.location == ModelLocation::none) {
+    std::printf("  runtime:  pull the model to see its parameters, FLOPs and working memory\n");
+    return;
+  }
+  print_runtime_of(at.entry());
+}
+
+// `easel info FILE`: a model file that is not in the store (model.json, .tflite, .onnx).
+void print_file_info(const std::filesystem::path& file) {
+  Model model = Model::load(file.string());
+  std::printf("%s\n  format:   %s\n", file.string().c_str(), model.format().c_str());
+  auto print_tensors = [](const char* title, const std::vector<TensorInfo>& ts) {
+    for (const auto& t : ts) std::printf("  %s %s %s %s\n", title, t.name.c_str(), t.dtype.c_str(), to_string(t.shape).c_str());
+  };
+  print_tensors("input: ", model.inputs());
+  print_tensors("output:", model.outputs());
+  print_runtime_of(model.path());
 }
 
 void print_info(ModelStore& store, const std::string& name) {
@@ -200,13 +219,15 @@ void add_models_commands(CLI::App& app) {
   info->add_option("NAME", *info_name, "Model name")->required();
   info->callback([info_name] {
     ModelStore store;
+    if (std::filesystem::is_regular_file(*info_name)) return print_file_info(*info_name);
     print_info(store, *info_name);
   });
 
   auto top_info = app.add_subcommand("info", "Describe a model (same as `easel models info`)");
-  top_info->add_option("NAME", *info_name, "Model name")->required();
+  top_info->add_option("NAME", *info_name, "Model name, or a model file (model.json, .tflite, .onnx)")->required();
   top_info->callback([info_name] {
     ModelStore store;
+    if (std::filesystem::is_regular_file(*info_name)) return print_file_info(*info_name);
     print_info(store, *info_name);
   });
 }

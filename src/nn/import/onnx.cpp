@@ -86,6 +86,10 @@ class OnnxImporter {
         id = graph_.add_node("identity", out.name(), {id}).outputs[0];
         graph_.values[static_cast<std::size_t>(id)].name = out.name();
       }
+      // The declared output shape, where the value has none yet (the runtime infers the rest).
+      Value& v = graph_.values[static_cast<std::size_t>(id)];
+      if (v.shape.empty() && out.type().tensor_type().has_shape())
+        for (const auto& d : out.type().tensor_type().shape().dim()) v.shape.push_back(d.has_dim_value() && d.dim_value() > 0 ? d.dim_value() : -1);
       graph_.outputs.push_back(id);
     }
     graph_.sort();
