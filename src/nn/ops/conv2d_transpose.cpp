@@ -69,13 +69,9 @@ class Conv2DTranspose final : public Op {
       activate_in_place(activation_, slopes, epilogue_.prelu_slopes, shape_.out_channels, y, out.size());
       return;
     }
-    primitive_.bind(src_slot_, x);
-    primitive_.bind(dst_slot_, y);
-    if (filter_slot_ >= 0) primitive_.bind(filter_slot_, filter);
-    if (bias_slot_ >= 0) primitive_.bind(bias_slot_, bias);
-    if (slopes_slot_ >= 0) primitive_.bind(slopes_slot_, slopes);
+    args_.bind(primitive_, x, y, filter, bias, slopes);
     primitive_.execute();
-    if (!activation_fused_) activate_in_place(activation_, slopes, epilogue_.prelu_slopes, shape_.out_channels, y, out.size());
+    if (!args_.activation_fused) activate_in_place(activation_, slopes, epilogue_.prelu_slopes, shape_.out_channels, y, out.size());
   }
 
   double flops() const override {
@@ -103,18 +99,8 @@ class Conv2DTranspose final : public Op {
                                            any_filter_md, bias_md, dst_md, {w.stride_h, w.stride_w},
                                            {w.dilation_h - 1, w.dilation_w - 1}, {w.pad_top, w.pad_left},
                                            {w.pad_bottom, w.pad_right});
-    const bool per_channel = epilogue_.prelu_slopes > 1;
-    auto [pd, fused] = make_primitive_desc<dnnl::deconvolution_forward::primitive_desc>(desc, activation_, per_channel ? 1 << 1 : 0);
-    activation_fused_ = fused;
-    primitive_.init(dnnl::deconvolution_forward(pd), pd.scratchpad_desc());
-    src_slot_ = primitive_.add_runtime(DNNL_ARG_SRC, pd.src_desc());
-    dst_slot_ = primitive_.add_runtime(DNNL_ARG_DST, pd.dst_desc());
-    filter_slot_ = primitive_.add_weights(DNNL_ARG_WEIGHTS, user_filter_md, pd.weights_desc(), ctx.input_constants[1]);
-    if (epilogue_.has_bias) bias_slot_ = primitive_.add_input(DNNL_ARG_BIAS, bias_md, ctx.input_constants[2]);
-    if (activation_.kind == Activation::prelu && fused) {
-      dnnl::memory::desc slopes_md({1, per_channel ? O : 1, 1, 1}, f32, tag::abcd);
-      slopes_slot_ = primitive_.add_input(kPreluSlopesArg, slopes_md, ctx.input_constants[3]);
-    }
+    args_ = prepare_conv_primitive<dnnl::deconvolution_forward, dnnl::deconvolution_forward::primitive_desc>(primitive_, desc, activation_, epilogue_, O, 4,
+                                                                                                             user_filter_md, bias_md, ctx);
   }
 
   Backend backend_;
@@ -123,8 +109,7 @@ class Conv2DTranspose final : public Op {
   FusedActivation activation_;
   EpilogueInputs epilogue_;
   DnnlPrimitive primitive_;
-  bool activation_fused_ = true;
-  int src_slot_ = -1, dst_slot_ = -1, filter_slot_ = -1, bias_slot_ = -1, slopes_slot_ = -1;
+  ConvArgs args_;
 };
 
 }  // namespace

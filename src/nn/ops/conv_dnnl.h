@@ -91,4 +91,47 @@ class DnnlPrimitive {
   dnnl::memory scratchpad_;
 };
 
+// The arguments of a convolution-family primitive (convolution, deconvolution, the im2col
+// matmul), by DnnlPrimitive slot, and whether the activation is fused into it.
+struct ConvArgs {
+  int src = -1, dst = -1, filter = -1, bias = -1, slopes = -1;
+  bool activation_fused = true;
+
+  // Points the primitive at this run's buffers (constants were bound once in prepare).
+  void bind(const DnnlPrimitive& p, const float* x, float* y, const float* filter_data, const float* bias_data, const float* slopes_data) const {
+    p.bind(src, x);
+    p.bind(dst, y);
+    if (filter >= 0) p.bind(filter, filter_data);
+    if (bias >= 0) p.bind(bias, bias_data);
+    if (slopes >= 0) p.bind(slopes, slopes_data);
+  }
+};
+
+// Builds `primitive` from `desc` with `act` fused where oneDNN has a fast kernel for it, and
+// registers its arguments: src and dst per run; the filter (input 1), stored as
+// `user_filter` and reordered once when constant; the bias (input 2, as `bias_md`) and the
+// prelu slopes (input 3) as `epilogue` has them. `channels` and `dst_rank` give the slopes'
+// broadcast shape ([1,C,1,1] or [1,C]; the channel is oneDNN's axis 1 either way).
+template <class Primitive, class PrimitiveDesc, class OpDesc>
+ConvArgs prepare_conv_primitive(DnnlPrimitive& primitive, const OpDesc& desc, const FusedActivation& act, const EpilogueInputs& epilogue,
+                                std::int64_t channels, int dst_rank, const dnnl::memory::desc& user_filter, const dnnl::memory::desc& bias_md,
+                                const PrepareContext& ctx) {
+  const bool per_channel = epilogue.prelu_slopes > 1;
+  auto [pd, fused] = make_primitive_desc<PrimitiveDesc>(desc, act, per_channel ? 1 << 1 : 0);
+  ConvArgs args;
+  args.activation_fused = fused;
+  primitive.init(Primitive(pd), pd.scratchpad_desc());
+  args.src = primitive.add_runtime(DNNL_ARG_SRC, pd.src_desc());
+  args.dst = primitive.add_runtime(DNNL_ARG_DST, pd.dst_desc());
+  args.filter = primitive.add_weights(DNNL_ARG_WEIGHTS, user_filter, pd.weights_desc(), ctx.input_constants[1]);
+  if (epilogue.has_bias) args.bias = primitive.add_input(DNNL_ARG_BIAS, bias_md, ctx.input_constants[2]);
+  if (act.kind == Activation::prelu && fused) {
+    const std::int64_t n = per_channel ? channels : 1;
+    const dnnl::memory::desc slopes_md = dst_rank == 4 ? dnnl::memory::desc({1, n, 1, 1}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::abcd)
+                                                       : dnnl::memory::desc({1, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
+    args.slopes = primitive.add_input(kPreluSlopesArg, slopes_md, ctx.input_constants[3]);
+  }
+  return args;
+}
+
 }  // namespace easel::nn

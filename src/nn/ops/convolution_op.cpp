@@ -65,19 +65,8 @@ void ConvolutionOp::prepare_dnnl(const PrepareContext& ctx) {
                                        any_filter_md, bias_md, dst_md, {w.stride_h, w.stride_w},
                                        {w.dilation_h - 1, w.dilation_w - 1},  // oneDNN counts dilation from 0
                                        {w.pad_top, w.pad_left}, {w.pad_bottom, w.pad_right});
-  const bool per_channel = epilogue_.prelu_slopes > 1;
-  auto [pd, fused] = make_primitive_desc<dnnl::convolution_forward::primitive_desc>(desc, activation_, per_channel ? 1 << 1 : 0);
-  activation_fused_ = fused;
-
-  primitive_.init(dnnl::convolution_forward(pd), pd.scratchpad_desc());
-  src_slot_ = primitive_.add_runtime(DNNL_ARG_SRC, pd.src_desc());
-  dst_slot_ = primitive_.add_runtime(DNNL_ARG_DST, pd.dst_desc());
-  filter_slot_ = primitive_.add_weights(DNNL_ARG_WEIGHTS, user_filter_md, pd.weights_desc(), ctx.input_constants[1]);
-  if (epilogue_.has_bias) bias_slot_ = primitive_.add_input(DNNL_ARG_BIAS, bias_md, ctx.input_constants[2]);
-  if (activation_.kind == Activation::prelu && fused) {
-    dnnl::memory::desc slopes_md({1, per_channel ? O : 1, 1, 1}, f32, tag::abcd);
-    slopes_slot_ = primitive_.add_input(kPreluSlopesArg, slopes_md, ctx.input_constants[3]);
-  }
+  args_ = prepare_conv_primitive<dnnl::convolution_forward, dnnl::convolution_forward::primitive_desc>(primitive_, desc, activation_, epilogue_, O, 4,
+                                                                                                     user_filter_md, bias_md, ctx);
 }
 
 void ConvolutionOp::prepare_im2col(const PrepareContext& ctx) {
@@ -92,18 +81,7 @@ void ConvolutionOp::prepare_im2col(const PrepareContext& ctx) {
   dnnl::memory::desc any_filter_md({K, O}, f32, tag::any);
   dnnl::memory::desc bias_md = epilogue_.has_bias ? dnnl::memory::desc({1, O}, f32, tag::ab) : dnnl::memory::desc();
   dnnl::matmul::desc desc(src_md, any_filter_md, bias_md, dst_md);
-  const bool per_channel = epilogue_.prelu_slopes > 1;
-  auto [pd, fused] = make_primitive_desc<dnnl::matmul::primitive_desc>(desc, activation_, per_channel ? 1 << 1 : 0);
-  activation_fused_ = fused;
-  primitive_.init(dnnl::matmul(pd), pd.scratchpad_desc());
-  src_slot_ = primitive_.add_runtime(DNNL_ARG_SRC, pd.src_desc());
-  dst_slot_ = primitive_.add_runtime(DNNL_ARG_DST, pd.dst_desc());
-  filter_slot_ = primitive_.add_weights(DNNL_ARG_WEIGHTS, user_filter_md, pd.weights_desc(), ctx.input_constants[1]);
-  if (epilogue_.has_bias) bias_slot_ = primitive_.add_input(DNNL_ARG_BIAS, bias_md, ctx.input_constants[2]);
-  if (activation_.kind == Activation::prelu && fused) {
-    dnnl::memory::desc slopes_md({1, per_channel ? O : 1}, f32, tag::ab);
-    slopes_slot_ = primitive_.add_input(kPreluSlopesArg, slopes_md, ctx.input_constants[3]);
-  }
+  args_ = prepare_conv_primitive<dnnl::matmul, dnnl::matmul::primitive_desc>(primitive_, desc, activation_, epilogue_, O, 2, user_filter_md, bias_md, ctx);
 }
 
 // Row (n, oy, ox) of `columns` holds the input window under output pixel (oy, ox) in
@@ -152,13 +130,9 @@ void ConvolutionOp::run(RunContext& ctx) {
     im2col(x, columns_.data());
     x = columns_.data();
   }
-  primitive_.bind(src_slot_, x);
-  primitive_.bind(dst_slot_, y);
-  if (filter_slot_ >= 0) primitive_.bind(filter_slot_, filter);
-  if (bias_slot_ >= 0) primitive_.bind(bias_slot_, bias);
-  if (slopes_slot_ >= 0) primitive_.bind(slopes_slot_, slopes);
+  args_.bind(primitive_, x, y, filter, bias, slopes);
   primitive_.execute();
-  if (!activation_fused_) activate_in_place(activation_, slopes, epilogue_.prelu_slopes, shape_.out_channels, y, out.size());
+  if (!args_.activation_fused) activate_in_place(activation_, slopes, epilogue_.prelu_slopes, shape_.out_channels, y, out.size());
 }
 
 double ConvolutionOp::flops() const {

@@ -36,12 +36,11 @@ class ConvolutionOp : public Op {
   EpilogueInputs epilogue_;
   // Backend::optimized
   DnnlPrimitive primitive_;
-  bool activation_fused_ = true;
   // A single-channel input with a large kernel (CREPE's 512-tap first layer on raw audio)
   // runs as im2col + one matmul: oneDNN's direct convolution reaches a fifth of the speed.
   bool use_im2col_ = false;
   std::vector<float> columns_;  // [N*OH*OW, KH*KW*C]
-  int src_slot_ = -1, dst_slot_ = -1, filter_slot_ = -1, bias_slot_ = -1, slopes_slot_ = -1;
+  ConvArgs args_;
 };
 
 }  // namespace easel::nn
