@@ -20,6 +20,7 @@
 
 #include <omp.h>
 
+#include "bench_util.h"
 #include "core/files.h"
 #include "core/process.h"
 #include "easel/error.h"
@@ -31,16 +32,12 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+using easel::bench::median;
+
 const std::vector<std::string> kDefaultModels = {
     "posenet", "movenet-lightning", "movenet-thunder", "movenet-multipose", "centernet", "nanodet", "blazeface",
     "facemesh", "selfie", "meet", "tm-image-2019", "tm-tiny-image-2021", "darknet-tiny", "doodlenet",
     "ml5-neuralnetwork", "crepe"};
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 // The machine's float32 peak as oneDNN's sgemm reaches it: 1024^3, 5 warm-up calls (the
 // first calls at a new thread count pay for thread start-up and page faults), then the

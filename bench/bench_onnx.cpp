@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "core/files.h"
 #include "core/process.h"
 #include "easel/model.h"
@@ -24,11 +25,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+using easel::bench::median;
 
 template <class F>
 double time_ms(F&& run, int runs) {

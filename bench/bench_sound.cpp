@@ -8,6 +8,7 @@
 #include <ctime>
 #include <string>
 
+#include "bench_util.h"
 #include "core/files.h"
 #include "easel/audio.h"
 #include "easel/sample_media.h"
@@ -48,8 +49,7 @@ int main() {
     rtf.push_back(audio.seconds() / wall);
     std::printf("run %d: %.1f s of audio in %.3f s (%.0fx real time), cpu %.3f s\n", run + 1, audio.seconds(), wall, audio.seconds() / wall, cpu);
   }
-  std::sort(rtf.begin(), rtf.end());
-  const double median = rtf[rtf.size() / 2];
+  const double median = easel::bench::median(rtf);
   std::printf("\nstreaming word recognition, 1 thread: median %.0fx real time; live 16 kHz input needs %.1f%% of one core\n", median, 100.0 / median);
   std::printf("(%zu words heard over the runs)\n", heard);
   const std::string json = "{\n  \"audio_seconds\": " + std::to_string(audio.seconds()) + ",\n  \"threads\": 1,\n  \"real_time_factor\": " + std::to_string(median) +

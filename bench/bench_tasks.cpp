@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "core/files.h"
 #include "core/process.h"
 #include "easel/error.h"
@@ -28,11 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n == 0 ? 0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+using easel::bench::median;
 
 struct Task {
   std::string name;     // classify, detect, pose
