@@ -3,20 +3,16 @@
 //
 //   node bench/ort_bench.js --model m.onnx --input x.npy --runs 20 --threads 2
 'use strict';
-const fs = require('fs');
 const path = require('path');
 const ort = require(path.join(__dirname, '..', 'tests', 'onnx_oracle', 'node_modules', 'onnxruntime-node'));
+const {readNpy} = require('../tests/npy');
 
 async function main() {
   const args = process.argv.slice(2);
   const opt = {runs: 20, threads: 1};
   for (let i = 0; i < args.length; i += 2) opt[args[i].replace(/^--/, '')] = args[i + 1];
-  const buf = fs.readFileSync(opt.input);
-  const headerLen = buf.readUInt16LE(8);
-  const header = buf.toString('latin1', 10, 10 + headerLen);
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)[1].split(',').map((s) => s.trim()).filter((s) => s).map(Number);
-  const data = buf.subarray(10 + headerLen);
-  const x = new ort.Tensor('float32', new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)), shape);
+  const input = readNpy(opt.input);
+  const x = new ort.Tensor('float32', input.data, input.shape);
   const session = await ort.InferenceSession.create(opt.model, {
     executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: Number(opt.threads), interOpNumThreads: 1});
   const feeds = {[session.inputNames[0]]: x};

@@ -6,22 +6,7 @@
 // Modules come from tests/golden/node_modules (installed by scripts/setup.sh).
 'use strict';
 const fs = require('fs');
-const path = require('path');
-const {need, loadHandler} = require('./tfjs_util');
-
-function readNpy(file) {
-  const buf = fs.readFileSync(file);
-  const headerLen = buf.readUInt16LE(8);
-  const header = buf.toString('latin1', 10, 10 + headerLen);
-  const descr = /'descr':\s*'([^']+)'/.exec(header)[1];
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)[1].split(',').map((s) => s.trim()).filter((s) => s).map(Number);
-  const data = buf.subarray(10 + headerLen);
-  const copy = (Ctor) => new Ctor(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-  const kinds = {'<f4': ['float32', Float32Array], '<i4': ['int32', Int32Array], '|u1': ['int32', Uint8Array], '|b1': ['bool', Uint8Array]};
-  if (!kinds[descr]) throw new Error(`${file}: dtype ${descr} not supported`);
-  const [dtype, Ctor] = kinds[descr];
-  return {dtype, shape, values: copy(Ctor)};
-}
+const {need, loadHandler, readNpy} = require('./tfjs_util');
 
 async function main() {
   const args = process.argv.slice(2);
@@ -45,7 +30,8 @@ async function main() {
   const model = isGraph ? await converter.loadGraphModel(loadHandler(opt.model)) : await layers.loadLayersModel(loadHandler(opt.model));
   const inputs = opt.inputs.map((f) => {
     const a = readNpy(f);
-    return tf.tensor(a.dtype === 'int32' ? Int32Array.from(a.values) : a.values, a.shape, a.dtype);
+    // TF.js has no uint8 tensors: bytes go in as int32, as TF.js's own image inputs do.
+    return a.dtype === 'uint8' ? tf.tensor(Int32Array.from(a.data), a.shape, 'int32') : tf.tensor(a.data, a.shape, a.dtype);
   });
   const once = async () => {
     const x = inputs.length === 1 ? inputs[0] : inputs;

@@ -6,17 +6,8 @@
 //   node bench/tfjs_tasks.js --task classify|detect|pose --model model.json --frames f.npy
 'use strict';
 const fs = require('fs');
-const path = require('path');
-const {need, loadHandler} = require('./tfjs_util');
+const {need, loadHandler, readNpy} = require('./tfjs_util');
 
-function readFrames(file) {
-  const buf = fs.readFileSync(file);
-  const headerLen = buf.readUInt16LE(8);
-  const header = buf.toString('latin1', 10, 10 + headerLen);
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)[1].split(',').map((s) => s.trim()).filter((s) => s).map(Number);
-  const data = buf.subarray(10 + headerLen);
-  return {shape, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength)};
-}
 
 async function main() {
   const args = process.argv.slice(2);
@@ -32,7 +23,7 @@ async function main() {
   const spec = JSON.parse(fs.readFileSync(opt.model, 'utf8'));
   const isGraph = spec.format === 'graph-model' || (spec.modelTopology && spec.modelTopology.node);
   const model = isGraph ? await converter.loadGraphModel(loadHandler(opt.model)) : await layers.loadLayersModel(loadHandler(opt.model));
-  const frames = readFrames(opt.frames);
+  const frames = readNpy(opt.frames);  // uint8 [N,H,W,3]
   const [n, h, w] = frames.shape;
   const frameAt = (i) => tf.tensor3d(frames.data.subarray(i * h * w * 3, (i + 1) * h * w * 3), [h, w, 3], 'int32');
 

@@ -6,32 +6,14 @@
 const fs = require('fs');
 const path = require('path');
 const ort = require(path.join(__dirname, 'node_modules', 'onnxruntime-node'));
+const {readNpy, writeNpy} = require('../npy');
 
-function readNpy(file) {
-  const buf = fs.readFileSync(file);
-  const headerLen = buf.readUInt16LE(8);
-  const header = buf.toString('latin1', 10, 10 + headerLen);
-  const descr = /'descr':\s*'([^']+)'/.exec(header)[1];
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)[1].split(',').map((s) => s.trim()).filter((s) => s).map(Number);
-  const data = buf.subarray(10 + headerLen);
-  const bytes = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-  if (descr === '<f4') return new ort.Tensor('float32', new Float32Array(bytes), shape);
-  if (descr === '<i4') return new ort.Tensor('int64', BigInt64Array.from(new Int32Array(bytes), (v) => BigInt(v)), shape);
-  throw new Error(`${file}: dtype ${descr} not supported`);
-}
-
-function writeNpy(file, tensor) {
-  let values = tensor.data;
-  if (values instanceof BigInt64Array) values = Int32Array.from(values, (v) => Number(v));
-  const descr = values instanceof Float32Array ? '<f4' : '<i4';
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${tensor.dims.join(', ')}${tensor.dims.length === 1 ? ',' : ''}), }`;
-  header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
-  const head = Buffer.alloc(10);
-  head.write('\x93NUMPY', 0, 'latin1');
-  head[6] = 1;
-  head[7] = 0;
-  head.writeUInt16LE(header.length, 8);
-  fs.writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]));
+// An .npy file as an onnxruntime tensor (easel's integers are int32; ONNX indices int64).
+function readInput(file) {
+  const a = readNpy(file);
+  if (a.dtype === 'float32') return new ort.Tensor('float32', a.data, a.shape);
+  if (a.dtype === 'int32') return new ort.Tensor('int64', BigInt64Array.from(a.data, (v) => BigInt(v)), a.shape);
+  throw new Error(`${file}: dtype ${a.dtype} not supported`);
 }
 
 async function main() {
@@ -48,11 +30,16 @@ async function main() {
   opt.inputs.forEach((spec, i) => {
     const eq = spec.indexOf('=');
     const name = eq < 0 ? session.inputNames[i] : spec.slice(0, eq);
-    feeds[name] = readNpy(eq < 0 ? spec : spec.slice(eq + 1));
+    feeds[name] = readInput(eq < 0 ? spec : spec.slice(eq + 1));
   });
   const results = await session.run(feeds);
   fs.mkdirSync(opt.out, {recursive: true});
-  for (const name of session.outputNames) writeNpy(path.join(opt.out, name.replace(/[^A-Za-z0-9_.-]/g, '_') + '.npy'), results[name]);
+  for (const name of session.outputNames) {
+    const t = results[name];
+    const ints = t.data instanceof BigInt64Array || t.data instanceof Int32Array;
+    writeNpy(path.join(opt.out, name.replace(/[^A-Za-z0-9_.-]/g, '_') + '.npy'), ints ? 'int32' : 'float32', t.dims,
+             t.data instanceof BigInt64Array ? Array.from(t.data, Number) : t.data);
+  }
   console.log(JSON.stringify({outputs: session.outputNames}));
 }
 

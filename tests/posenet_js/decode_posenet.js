@@ -6,23 +6,18 @@
 //
 // Prints {"single": pose, "multi": [pose...]}, pose = {score, keypoints: [{part, x, y, score}]}.
 'use strict';
-const fs = require('fs');
 const path = require('path');
 const modules = path.join(__dirname, 'node_modules');
 const tf = require(path.join(modules, '@tensorflow/tfjs-core'));
 require(path.join(modules, '@tensorflow/tfjs-backend-cpu'));
 const posenet = require(path.join(modules, '@tensorflow-models/posenet'));
+const {readNpy} = require('../npy');
 
-function readNpy(file) {
-  const buf = fs.readFileSync(file);
-  const headerLen = buf.readUInt16LE(8);
-  const header = buf.toString('latin1', 10, 10 + headerLen);
-  if (!/'descr':\s*'<f4'/.test(header)) throw new Error(`${file}: float32 .npy expected`);
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)[1].split(',').map((s) => s.trim()).filter((s) => s).map(Number);
-  const data = buf.subarray(10 + headerLen);
-  const values = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-  // [1,H,W,C] -> [H,W,C]
-  return tf.tensor3d(values, shape.length === 4 ? shape.slice(1) : shape, 'float32');
+// A float32 .npy [1,H,W,C] (or [H,W,C]) as a tensor3d.
+function readTensor3d(file) {
+  const a = readNpy(file);
+  if (a.dtype !== 'float32') throw new Error(`${file}: float32 .npy expected`);
+  return tf.tensor3d(a.data, a.shape.length === 4 ? a.shape.slice(1) : a.shape, 'float32');
 }
 
 async function main() {
@@ -30,10 +25,10 @@ async function main() {
   const opt = {stride: 16, max: 5, threshold: 0.5, nms: 20};
   for (let i = 0; i < args.length; i += 2) opt[args[i].replace(/^--/, '')] = args[i + 1];
   await tf.setBackend('cpu');
-  const heatmap = tf.sigmoid(readNpy(opt.heatmap));
-  const offsets = readNpy(opt.offsets);
-  const fwd = readNpy(opt.fwd);
-  const bwd = readNpy(opt.bwd);
+  const heatmap = tf.sigmoid(readTensor3d(opt.heatmap));
+  const offsets = readTensor3d(opt.offsets);
+  const fwd = readTensor3d(opt.fwd);
+  const bwd = readTensor3d(opt.bwd);
   const stride = Number(opt.stride);
   const single = await posenet.decodeSinglePose(heatmap, offsets, stride);
   const [s, o, f, b] = await Promise.all([heatmap.buffer(), offsets.buffer(), fwd.buffer(), bwd.buffer()]);
