@@ -37,8 +37,6 @@ std::string top(ImageClassifier& classifier, const std::string& image, std::stri
   return results[0].label;
 }
 
-Image photo_of(const std::string& name) { return Image::load(media(name)); }
-
 ImageClassifier& mobilenet() {
   static ImageClassifier classifier = ImageClassifier::create();
   return classifier;
@@ -86,7 +84,7 @@ TEST(ImageClassifier, SmallMobileNetAndDarknet) {
   EXPECT_EQ(top(small, "parrot.jpg", &top3), "macaw") << top3;
   // Darknet-tiny (ml5's darknet), with darknet's class names from Debian's darknet package.
   auto darknet = ImageClassifier::create({.model = "darknet-tiny", .top_k = 3});
-  EXPECT_EQ(darknet.classify(photo_of("dog.jpg")).size(), 3u);  // float softmax: every class above 0
+  EXPECT_EQ(darknet.classify(easel::test::photo("dog.jpg")).size(), 3u);  // float softmax: every class above 0
   top3.clear();
   EXPECT_EQ(top(darknet, "eagle.jpg", &top3), "bald eagle") << top3;
   top3.clear();

@@ -64,13 +64,13 @@ void classify(const ClassifyArgs& args) {
       classify_video(classifier, VideoReader::open(file), args);
       continue;
     }
-    const auto results = classifier.classify(Image::load(file));
+    Image picture = Image::load(file);
+    const auto results = classifier.classify(picture);
     if (args.json) {
       std::printf("%s\n", nlohmann::ordered_json({{"image", file}, {"model", args.model}, {"classes", to_json(results)}}).dump().c_str());
       continue;
     }
     if (!args.out.empty() && args.images.size() == 1) {
-      Image picture = Image::load(file);
       int y = 8;
       for (const auto& c : results) {
         char text[160];

@@ -64,10 +64,16 @@ std::vector<PitchFrame> PitchDetector::track(const AudioBuffer& input) {
   const AudioBuffer audio = input.sample_rate == kRate ? input : resample(input, kRate);
   std::vector<PitchFrame> frames;
   const auto hop = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(impl_->options.hop_s * kRate)));
-  std::vector<float> padded(audio.samples);
-  if (padded.size() < static_cast<std::size_t>(kFrame)) padded.resize(kFrame, 0.f);
-  for (std::size_t start = 0; start + kFrame <= padded.size(); start += hop) {
-    PitchFrame f = estimate(padded.data() + start);
+  // A recording shorter than one frame is zero-padded to one; longer ones are read in place.
+  std::vector<float> padded;
+  const std::vector<float>* samples = &audio.samples;
+  if (audio.samples.size() < static_cast<std::size_t>(kFrame)) {
+    padded = audio.samples;
+    padded.resize(kFrame, 0.f);
+    samples = &padded;
+  }
+  for (std::size_t start = 0; start + kFrame <= samples->size(); start += hop) {
+    PitchFrame f = estimate(samples->data() + start);
     f.time_s = (static_cast<double>(start) + kFrame / 2.0) / kRate;
     frames.push_back(f);
   }
