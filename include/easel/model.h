@@ -19,6 +19,10 @@ struct ModelOptions {
   int threads = 0;                 // 0: all cores
   bool reference_kernels = false;  // plain loops instead of oneDNN (the test oracle)
   bool profile = false;            // time every op; read it with Model::profile()
+  // Quantized (uint8/int8) TFLite models run their convolutions and adds on integers with
+  // oneDNN's int8 kernels. false: everything in float32 on the dequantized weights (the
+  // fallback, and the reference the int8 engine is tested against).
+  bool int8 = true;
 };
 
 // Where the time goes: one op of the model, over the runs since it was (re)planned.

@@ -70,14 +70,14 @@ std::vector<double> Attrs::get_floats(const std::string& name) const {
 }
 
 int Graph::add_value(std::string name, DType dtype, Shape shape) {
-  values.push_back({std::move(name), dtype, std::move(shape), {}});
+  values.push_back({std::move(name), dtype, std::move(shape), {}, {}});
   return static_cast<int>(values.size()) - 1;
 }
 
 int Graph::add_constant(std::string name, Tensor tensor) {
   DType dt = tensor.dtype();
   Shape shape = tensor.shape();
-  values.push_back({std::move(name), dt, std::move(shape), std::move(tensor)});
+  values.push_back({std::move(name), dt, std::move(shape), std::move(tensor), {}});
   return static_cast<int>(values.size()) - 1;
 }
 

@@ -39,11 +39,25 @@ class Attrs {
   std::map<std::string, AttrValue> values_;
 };
 
+// Per-tensor affine quantization a source file gave a value (real = scale * (q - zero_point),
+// q stored as `dtype`, uint8 or int8). On a float32 activation: the graph computes it in
+// float, and the int8 pass (int8_pass.h) may keep it as those integers instead. On a
+// float32 constant: the grid its dequantized weights lie on. On a uint8/int8 model input
+// or output: how the caller's integers are to be read.
+struct QuantParams {
+  float scale = 0;  // 0: the value was not quantized
+  std::int32_t zero_point = 0;
+  DType dtype = DType::u8;
+  bool quantized() const { return scale > 0; }
+  bool operator==(const QuantParams&) const = default;
+};
+
 struct Value {
   std::string name;
   DType dtype = DType::f32;
   Shape shape;      // -1 for a dimension not known until an input arrives
   Tensor constant;  // set for weights and folded constants
+  QuantParams quant;
   bool is_constant() const { return constant.raw() != nullptr || (constant.size() == 0 && constant.shape().size() > 0); }
 };
 

@@ -3,6 +3,7 @@
 #include "easel/error.h"
 #include "nn/fuse.h"
 #include "nn/import/importers.h"
+#include "nn/int8_pass.h"
 #include "nn/interpreter.h"
 
 namespace fs = std::filesystem;
@@ -33,6 +34,7 @@ Model Model::load(const std::string& name_or_path, const ModelOptions& options) 
   impl->path = file;
   nn::Graph graph = nn::import_model(file, &impl->format);
   nn::fuse_ops(graph);
+  if (options.int8 && !options.reference_kernels) nn::lower_to_int8(graph);
   nn::InterpreterOptions io;
   io.backend = options.reference_kernels ? nn::Backend::reference : nn::Backend::optimized;
   io.threads = options.threads;
@@ -49,7 +51,12 @@ std::vector<TensorInfo> describe(const nn::Graph& g, const std::vector<int>& ids
   std::vector<TensorInfo> out;
   for (int id : ids) {
     const auto& v = g.values[static_cast<std::size_t>(id)];
-    out.push_back({v.name, to_string(v.dtype), v.shape});
+    TensorInfo info{v.name, to_string(v.dtype), v.shape};
+    if (v.quant.quantized() && v.dtype == v.quant.dtype) {
+      info.scale = v.quant.scale;
+      info.zero_point = v.quant.zero_point;
+    }
+    out.push_back(std::move(info));
   }
   return out;
 }

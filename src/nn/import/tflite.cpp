@@ -282,6 +282,21 @@ void Importer::set_output(int k, int value) {
   TensorState& s = tensors_[static_cast<std::size_t>(t)];
   if (s.value >= 0) fail("output " + std::to_string(k) + " ('" + output_name(k) + "') was already written by an earlier operator");
   s.value = value;
+  annotate(value, t);
+}
+
+// Records a per-tensor uint8/int8 quantization on the value that carries tensor `index`,
+// for the int8 pass. An alias (QUANTIZE, DEQUANTIZE) keeps its producer's: the integers
+// the producer writes are encoded that way.
+void Importer::annotate(int value, int index) {
+  const Quantization& q = tensors_[static_cast<std::size_t>(index)].quant;
+  const fb::TensorType type = tensor(index).type();
+  if (q.scale.size() != 1 || !(q.scale[0] > 0) || (type != fb::TensorType_UINT8 && type != fb::TensorType_INT8)) return;
+  Value& v = graph_.values[static_cast<std::size_t>(value)];
+  if (v.quant.quantized() || v.is_constant() || v.dtype != DType::f32) return;
+  v.quant.scale = q.scale[0];
+  v.quant.zero_point = static_cast<std::int32_t>(q.zero_point.empty() ? 0 : q.zero_point[0]);
+  v.quant.dtype = type == fb::TensorType_UINT8 ? DType::u8 : DType::i8;
 }
 
 const char* Importer::activation_attr(fb::ActivationFunctionType act) {
@@ -427,6 +442,14 @@ int Importer::value_of_tensor(int index) {
   if (!has_constant_data(index)) fail("it reads tensor '" + (t.name() ? t.name()->str() : "") + "' before any operator writes it");
   if (t.is_variable()) throw Error(ErrorCode::unsupported_op, "Tensor '" + (t.name() ? t.name()->str() : "") + "' in " + file_.string() + " is a variable (stateful) tensor, which easel does not support.");
   s.value = graph_.add_constant(t.name() ? t.name()->str() : "const_" + std::to_string(index), decode_constant(index));
+  // The grid of uint8/int8 weights, so that the int8 engine can use the file's integers.
+  const Quantization& q = s.quant;
+  if (q.scale.size() == 1 && q.scale[0] > 0 && (t.type() == fb::TensorType_UINT8 || t.type() == fb::TensorType_INT8)) {
+    QuantParams& vq = graph_.values[static_cast<std::size_t>(s.value)].quant;
+    vq.scale = q.scale[0];
+    vq.zero_point = static_cast<std::int32_t>(q.zero_point.empty() ? 0 : q.zero_point[0]);
+    vq.dtype = t.type() == fb::TensorType_UINT8 ? DType::u8 : DType::i8;
+  }
   return s.value;
 }
 
@@ -451,11 +474,13 @@ void Importer::add_inputs() {
     if (q.quantized() && (type == fb::TensorType_UINT8 || type == fb::TensorType_INT8)) {
       // The caller passes the integers TFLite takes; the graph computes with their real values.
       const int in = graph_.add_input(name, type == fb::TensorType_UINT8 ? DType::u8 : DType::i8, shape);
+      if (q.scale.size() == 1) graph_.values[static_cast<std::size_t>(in)].quant = {q.scale[0], static_cast<std::int32_t>(q.zero_point.empty() ? 0 : q.zero_point[0]), graph_.values[static_cast<std::size_t>(in)].dtype};
       Node& n = graph_.add_node("dequantize", name + "/dequantize", {in});
       n.attrs.set("scale", std::vector<double>(q.scale.begin(), q.scale.end()));
       n.attrs.set("zero_point", q.zero_point.empty() ? std::vector<std::int64_t>{0} : q.zero_point);
       n.attrs.set("axis", static_cast<std::int64_t>(q.axis));
       value = n.outputs[0];
+      annotate(value, index);
     } else if (q.quantized() && is_integer_type(type)) {
       refuse();  // int16 / int32 / int64 quantized inputs: easel tensors have no int16
     } else {
@@ -542,6 +567,8 @@ void Importer::add_outputs() {
     out.name = name;
     out.dtype = dtype;
     out.shape = shape;
+    if (q.scale.size() == 1 && (dtype == DType::u8 || dtype == DType::i8))
+      out.quant = {q.scale[0], static_cast<std::int32_t>(q.zero_point.empty() ? 0 : q.zero_point[0]), dtype};
     used.insert(value);
     graph_.outputs.push_back(value);
   }

@@ -95,6 +95,7 @@ class Importer {
   void add_inputs();
   void add_outputs();
   void check_tensors() const;
+  void annotate(int value, int index);
 
   std::filesystem::path file_;
   std::vector<std::uint8_t> bytes_;

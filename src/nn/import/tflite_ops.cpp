@@ -55,7 +55,9 @@ int permuted_input(Importer& im, int i, const std::vector<int>& perm, const std:
   if (const Tensor* c = im.constant(i)) {
     if (c->rank() != static_cast<int>(perm.size()))
       im.fail("input " + std::to_string(i) + " has shape " + to_string(c->shape()) + ", not rank " + std::to_string(perm.size()));
-    return im.add_constant(im.output_name(0) + "/" + suffix, permute(*c, perm));
+    const int v = im.add_constant(im.output_name(0) + "/" + suffix, permute(*c, perm));
+    im.graph().values[static_cast<std::size_t>(v)].quant = im.graph().values[static_cast<std::size_t>(im.input(i))].quant;  // the same grid
+    return v;
   }
   Node& n = im.add_node("transpose", suffix, {im.input(i)});
   n.attrs.set("perm", Ints(perm.begin(), perm.end()));
@@ -135,6 +137,7 @@ void depthwise_conv_2d(Importer& im, const char*) {
   int filter;
   if (const Tensor* f = im.constant(1)) {
     filter = im.add_constant(im.output_name(0) + "/filter", f->reshaped(tf_shape));
+    im.graph().values[static_cast<std::size_t>(filter)].quant = im.graph().values[static_cast<std::size_t>(im.input(1))].quant;
   } else {
     Node& r = im.add_node("reshape", "filter", {im.input(1)});
     r.attrs.set("shape", Ints(tf_shape.begin(), tf_shape.end()));

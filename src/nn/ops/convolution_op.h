@@ -13,6 +13,11 @@
 
 namespace easel::nn {
 
+// The convolutions conv2d and depthwise_conv2d describe: x (input 0, rank 4) under the
+// filter (input 1, rank 4, TF layout). The caller checks the dtypes.
+reference::ConvShape describe_conv2d(const PrepareContext& ctx);
+reference::ConvShape describe_depthwise_conv2d(const PrepareContext& ctx);
+
 class ConvolutionOp : public Op {
  public:
   explicit ConvolutionOp(Backend backend) : backend_(backend) {}
