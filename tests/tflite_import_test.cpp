@@ -34,22 +34,6 @@ namespace {
 
 fs::path model_file(const std::string& folder, const std::string& file) { return test::shared_dir() / "models" / folder / file; }
 
-// The MediaPipe models come from npm (as the project's setup fetches them); tests keep
-// their own copy under the user cache. Empty path when npm cannot fetch them.
-fs::path mediapipe_model(const std::string& package, const std::string& version, const std::string& file) {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  const char* home = std::getenv("HOME");
-  const fs::path cache = (xdg && *xdg ? fs::path(xdg) : fs::path(home ? home : "/tmp") / ".cache") / "easel" / "npm-test";
-  const fs::path dir = cache / (package + "-" + version);
-  const fs::path path = dir / "package" / file;
-  if (fs::exists(path)) return path;
-  fs::create_directories(dir);
-  const std::string tgz = "mediapipe-" + package + "-" + version + ".tgz";
-  auto r = test::run("cd '" + dir.string() + "' && npm pack --silent @mediapipe/" + package + "@" + version + " && tar xzf " + tgz +
-                     " && rm -f " + tgz);
-  return r.exit_code == 0 && fs::exists(path) ? path : fs::path();
-}
-
 // Ops of the graph that easel has no kernel for yet (the op group owners add them).
 std::string missing_kernels(const nn::Graph& g) {
   std::set<std::string> missing;
@@ -175,7 +159,7 @@ const std::vector<MediapipeModel> kMediapipe = {
 TEST(TfliteImport, MediapipeModelsRun) {
   for (const auto& m : kMediapipe) {
     SCOPED_TRACE(m.file);
-    const fs::path file = mediapipe_model(m.package, m.version, m.file);
+    const fs::path file = test::mediapipe_model(m.package, m.version, m.file);
     if (file.empty()) EASEL_SKIP_UNLESS_REQUIRED(std::string("npm could not fetch @mediapipe/") + m.package + "@" + m.version);
     nn::Graph g = nn::import_tflite(file);
     ASSERT_EQ(g.inputs.size(), 1u);

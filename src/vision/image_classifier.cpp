@@ -47,6 +47,7 @@ struct ImageClassifier::Impl {
   Recipe recipe;
   std::vector<std::string> labels;
   int top_k = 5;
+  TensorInfo output;  // its scale and zero point read a quantized (uint8) output
 };
 
 ImageClassifier::ImageClassifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -123,7 +124,7 @@ ImageClassifier ImageClassifier::create(const ImageClassifierOptions& options) {
       r.input.area_downscale = true;
     } else {
       // The quantized TF-slim MobileNets: raw bytes in, the whole image resized,
-      // uint8 softmax out (TFLite fixes its scale at 1/256), class 0 = background.
+      // uint8 softmax out (read with the file's scale, 1/256), class 0 = background.
       impl->labels = read_lines(located.file(spec.labels));
       r.input.range = vision::Range::bytes;
       r.drop_background = !impl->labels.empty() && impl->labels[0] == "background";
@@ -138,6 +139,7 @@ ImageClassifier ImageClassifier::create(const ImageClassifierOptions& options) {
   r.input.width = shape[2] > 0 ? static_cast<int>(shape[2]) : 224;
   r.input.channels = shape[3] > 0 ? static_cast<int>(shape[3]) : 3;
   if (r.input.range == vision::Range::bytes && inputs[0].dtype != "uint8") r.input.range = vision::Range::signed_unit;
+  impl->output = impl->model->outputs().at(0);
   return ImageClassifier(std::move(impl));
 }
 
@@ -147,8 +149,11 @@ std::vector<float> ImageClassifier::probabilities(const Image& image) {
   const std::vector<Tensor> out = m.model->run({input});
   const Tensor& y = out.at(0);
   std::vector<float> p(static_cast<std::size_t>(y.size()));
-  for (std::int64_t i = 0; i < y.size(); ++i)
-    p[static_cast<std::size_t>(i)] = y.dtype() == DType::u8 ? y.data<std::uint8_t>()[i] / 256.f : static_cast<float>(y.at(i));
+  const bool quantized = (y.dtype() == DType::u8 || y.dtype() == DType::i8) && m.output.scale > 0;
+  for (std::int64_t i = 0; i < y.size(); ++i) {
+    const float v = static_cast<float>(y.at(i));
+    p[static_cast<std::size_t>(i)] = quantized ? m.output.scale * (v - static_cast<float>(m.output.zero_point)) : v;
+  }
   if (m.recipe.drop_background && !p.empty()) p.erase(p.begin());
   if (m.recipe.softmax) {
     const float top = *std::max_element(p.begin(), p.end());

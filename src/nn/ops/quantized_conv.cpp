@@ -260,7 +260,7 @@ class QuantizedConvolution final : public Op {
                                          {w.stride_h, w.stride_w}, {w.dilation_h - 1, w.dilation_w - 1}, {w.pad_top, w.pad_left},
                                          {w.pad_bottom, w.pad_right});
     dnnl::convolution_forward::primitive_desc pd(desc, attr, dnnl_engine());
-    skip_amx_when_small(pd, C * KH * KW);
+    skip_amx_when_small(pd, 0);  // a handful of output channels: AMX tiles would sit mostly empty
     wide_primitive_.init(dnnl::convolution_forward(pd), pd.scratchpad_desc());
     wide_src_slot_ = wide_primitive_.add_runtime(DNNL_ARG_SRC, pd.src_desc());
     wide_dst_slot_ = wide_primitive_.add_runtime(DNNL_ARG_DST, dst_md);
@@ -280,32 +280,41 @@ class QuantizedConvolution final : public Op {
     const std::int64_t PH = w.in_h + w.pad_top + w.pad_bottom, PW = w.in_w + w.pad_left + w.pad_right;
     plane_.resize(static_cast<std::size_t>(PH * PW));
     const float lo = out_dtype_ == DType::u8 ? 0.f : -128.f, hi = out_dtype_ == DType::u8 ? 255.f : 127.f;
-    const float clip = activation_.kind == Activation::relu6 ? 6.f / y_scale_ : std::numeric_limits<float>::infinity();
+    const float clip = activation_.kind == Activation::relu6 ? 6.f / y_scale_ : std::numeric_limits<float>::max();
+    const float floor = activation_.kind == Activation::none ? std::numeric_limits<float>::lowest() : 0.f;
+    // Float holds these sums exactly: |x - zp| <= 255 and |k| <= 255, so a window of up to
+    // 256 taps stays below 2^24. Float also vectorizes on baseline x86-64 (int32 multiply
+    // does not).
+    const bool exact_in_float = w.kernel_h * w.kernel_w <= 256;
     for (std::int64_t o : wide_channels_) {
-      if (group_in != 1) {  // a general grouped convolution: the plain loops
+      if (group_in != 1 || !exact_in_float) {  // a general grouped convolution: the plain loops
         compute(x, out, {o});
         continue;
       }
       const std::int64_t c = o / group_out;
       const auto oc = static_cast<std::size_t>(o);
       for (std::int64_t n = 0; n < shape_.batch; ++n) {
-        std::fill(plane_.begin(), plane_.end(), 0);
-        for (std::int64_t iy = 0; iy < w.in_h; ++iy)
-          for (std::int64_t ix = 0; ix < w.in_w; ++ix)
-            plane_[static_cast<std::size_t>((iy + w.pad_top) * PW + ix + w.pad_left)] =
-                static_cast<std::int32_t>(x[((n * w.in_h + iy) * w.in_w + ix) * C + c]) - x_zero_point_;
-#pragma omp parallel for schedule(static) if (w.out_h * w.out_w > 2000)
+        std::fill(plane_.begin(), plane_.end(), 0.f);
+#pragma omp parallel for schedule(static) if (w.in_h * w.in_w > 4096)
+        for (std::int64_t iy = 0; iy < w.in_h; ++iy) {
+          const T* src = x + ((n * w.in_h + iy) * w.in_w) * C + c;
+          float* dst = plane_.data() + (iy + w.pad_top) * PW + w.pad_left;
+          for (std::int64_t ix = 0; ix < w.in_w; ++ix) dst[ix] = static_cast<float>(static_cast<std::int32_t>(src[ix * C]) - x_zero_point_);
+        }
+#pragma omp parallel for schedule(static) if (w.out_h * w.out_w > 4096)
         for (std::int64_t oy = 0; oy < w.out_h; ++oy) {
-          std::vector<std::int32_t> row(static_cast<std::size_t>(w.out_w), 0);
+          std::vector<float> row(static_cast<std::size_t>(w.out_w), 0.f);
           for (std::int64_t ky = 0; ky < w.kernel_h; ++ky)
             for (std::int64_t kx = 0; kx < w.kernel_w; ++kx) {
-              const std::int32_t k = weights_[static_cast<std::size_t>((ky * w.kernel_w + kx) * O + o)];
-              const std::int32_t* src = plane_.data() + (oy * w.stride_h + ky * w.dilation_h) * PW + kx * w.dilation_w;
-              for (std::int64_t ox = 0; ox < w.out_w; ++ox) row[static_cast<std::size_t>(ox)] += k * src[ox * w.stride_w];
+              const float k = weights_[static_cast<std::size_t>((ky * w.kernel_w + kx) * O + o)];
+              const float* src = plane_.data() + (oy * w.stride_h + ky * w.dilation_h) * PW + kx * w.dilation_w;
+              if (w.stride_w == 1)
+                for (std::int64_t ox = 0; ox < w.out_w; ++ox) row[static_cast<std::size_t>(ox)] += k * src[ox];
+              else
+                for (std::int64_t ox = 0; ox < w.out_w; ++ox) row[static_cast<std::size_t>(ox)] += k * src[ox * w.stride_w];
             }
           for (std::int64_t ox = 0; ox < w.out_w; ++ox) {
-            float v = output_scale_[oc] * (static_cast<float>(row[static_cast<std::size_t>(ox)]) + bias_acc_[oc]);
-            if (activation_.kind != Activation::none) v = std::clamp(v, 0.f, clip);
+            const float v = std::clamp(output_scale_[oc] * (row[static_cast<std::size_t>(ox)] + bias_acc_[oc]), floor, clip);
             const float q = requantize(v, static_cast<float>(y_zero_point_), lo, hi);
             const std::int64_t at = ((n * w.out_h + oy) * w.out_w + ox) * O + o;
             if (out_dtype_ == DType::u8) out.data<std::uint8_t>()[at] = static_cast<std::uint8_t>(q);
@@ -321,17 +330,22 @@ class QuantizedConvolution final : public Op {
     const std::int64_t O = shape_.out_channels, W = static_cast<std::int64_t>(wide_channels_.size()), P = parts_;
     const std::int64_t pixels = static_cast<std::int64_t>(wide_acc_.size()) / (W * P);
     const float lo = std::numeric_limits<Y>::min(), hi = std::numeric_limits<Y>::max();
-    const float clip = activation_.kind == Activation::relu6 ? 6.f / y_scale_ : std::numeric_limits<float>::infinity();
-#pragma omp parallel for schedule(static) if (pixels * W > 20000)
-    for (std::int64_t px = 0; px < pixels; ++px)
-      for (std::int64_t j = 0; j < W; ++j) {
-        std::int32_t acc = 0;
-        for (std::int64_t p = 0; p < P; ++p) acc += wide_acc_[static_cast<std::size_t>((px * W + j) * P + p)];
-        const auto o = static_cast<std::size_t>(wide_channels_[static_cast<std::size_t>(j)]);
-        float v = output_scale_[o] * (static_cast<float>(acc) + bias_acc_[o]);
-        if (activation_.kind != Activation::none) v = std::clamp(v, 0.f, clip);
-        y[px * O + static_cast<std::int64_t>(o)] = static_cast<Y>(requantize(v, static_cast<float>(y_zero_point_), lo, hi));
+    const float clip = activation_.kind == Activation::relu6 ? 6.f / y_scale_ : std::numeric_limits<float>::max();
+    const float floor = activation_.kind == Activation::none ? std::numeric_limits<float>::lowest() : 0.f;
+    const float zp = static_cast<float>(y_zero_point_);
+    for (std::int64_t j = 0; j < W; ++j) {
+      const std::int64_t o = wide_channels_[static_cast<std::size_t>(j)];
+      const float scale = output_scale_[static_cast<std::size_t>(o)], bias = bias_acc_[static_cast<std::size_t>(o)];
+      const std::int32_t* acc = wide_acc_.data() + j * P;
+      Y* out = y + o;
+#pragma omp parallel for schedule(static) if (pixels > 4096)
+      for (std::int64_t px = 0; px < pixels; ++px) {
+        std::int32_t sum = 0;
+        for (std::int64_t p = 0; p < P; ++p) sum += acc[px * W * P + p];
+        const float v = std::clamp(scale * (static_cast<float>(sum) + bias), floor, clip);
+        out[px * O] = static_cast<Y>(requantize(v, zp, lo, hi));
       }
+    }
   }
 
   // Output channels `channels` (all: empty) computed from the exact integer weights, in
@@ -400,7 +414,7 @@ class QuantizedConvolution final : public Op {
   DnnlPrimitive wide_primitive_;
   int wide_src_slot_ = -1, wide_dst_slot_ = -1;
   std::vector<std::int32_t> wide_acc_;  // [pixels, wide channels, parts]
-  std::vector<std::int32_t> plane_;  // fix_depthwise's input plane
+  std::vector<float> plane_;  // fix_depthwise's input plane
   // What oneDNN gets: int8 weights, and the scale and bias that go with them.
   Tensor filter_, dnnl_bias_, x_zp_, y_zp_;
   std::vector<float> dnnl_output_scale_;
