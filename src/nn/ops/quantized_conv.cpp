@@ -162,11 +162,12 @@ class QuantizedConvolution final : public Op {
     }
   }
 
-  // AMX tiles pay off on long reductions; on short ones (MobileNetV2's 1x1 convolutions
-  // over 16-32 channels, its depthwise layers) oneDNN's AMX kernels run slower than its
-  // AVX-512 VNNI ones (measured: MobileNetV2 5.1 ms with them, 3.7 ms without, 1 thread).
-  static void skip_amx_when_small(dnnl::convolution_forward::primitive_desc& pd, std::int64_t reduction) {
-    if (reduction >= kAmxMinReduction) return;
+  // AMX tiles pay off on long reductions over many pixels; on short ones (MobileNetV2's
+  // 1x1 convolutions over 16-32 channels, its depthwise layers) and on a single pixel (a
+  // classifier's logits) oneDNN's AMX kernels run slower than its AVX-512 VNNI ones
+  // (measured: MobileNetV2 5.1 ms with them everywhere, 3.7 ms without, 1 thread).
+  static void skip_amx_when_small(dnnl::convolution_forward::primitive_desc& pd, std::int64_t reduction, std::int64_t pixels) {
+    if (reduction >= kAmxMinReduction && pixels >= kAmxMinPixels) return;
     dnnl::convolution_forward::primitive_desc first = pd;
     while (std::string_view(pd.impl_info_str()).find("amx") != std::string_view::npos)
       if (!pd.next_impl()) {
@@ -174,7 +175,7 @@ class QuantizedConvolution final : public Op {
         return;
       }
   }
-  static constexpr std::int64_t kAmxMinReduction = 256;
+  static constexpr std::int64_t kAmxMinReduction = 256, kAmxMinPixels = 64;
 
   void prepare_dnnl() {
     using dims = dnnl::memory::dims;
@@ -210,7 +211,7 @@ class QuantizedConvolution final : public Op {
                                          bias_md, dst_md, {w.stride_h, w.stride_w}, {w.dilation_h - 1, w.dilation_w - 1},
                                          {w.pad_top, w.pad_left}, {w.pad_bottom, w.pad_right});
     dnnl::convolution_forward::primitive_desc pd(desc, attr, dnnl_engine());
-    skip_amx_when_small(pd, group_in * KH * KW);
+    skip_amx_when_small(pd, group_in * KH * KW, N * w.out_h * w.out_w);
     primitive_.init(dnnl::convolution_forward(pd), pd.scratchpad_desc());
     src_slot_ = primitive_.add_runtime(DNNL_ARG_SRC, pd.src_desc());
     dst_slot_ = primitive_.add_runtime(DNNL_ARG_DST, pd.dst_desc());
@@ -260,7 +261,7 @@ class QuantizedConvolution final : public Op {
                                          {w.stride_h, w.stride_w}, {w.dilation_h - 1, w.dilation_w - 1}, {w.pad_top, w.pad_left},
                                          {w.pad_bottom, w.pad_right});
     dnnl::convolution_forward::primitive_desc pd(desc, attr, dnnl_engine());
-    skip_amx_when_small(pd, 0);  // a handful of output channels: AMX tiles would sit mostly empty
+    skip_amx_when_small(pd, 0, 0);  // a handful of output channels: AMX tiles would sit mostly empty
     wide_primitive_.init(dnnl::convolution_forward(pd), pd.scratchpad_desc());
     wide_src_slot_ = wide_primitive_.add_runtime(DNNL_ARG_SRC, pd.src_desc());
     wide_dst_slot_ = wide_primitive_.add_runtime(DNNL_ARG_DST, dst_md);
