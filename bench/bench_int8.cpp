@@ -15,24 +15,8 @@
 #include "easel/model.h"
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
-namespace {
-
-using easel::bench::median;
-
-double time_ms(easel::Model& m, const easel::Tensor& x, int runs) {
-  for (int i = 0; i < 3; ++i) m.run({x});
-  std::vector<double> ms;
-  for (int i = 0; i < runs; ++i) {
-    const auto t0 = Clock::now();
-    m.run({x});
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-  }
-  return median(ms);
-}
-
-}  // namespace
+using easel::bench::time_ms;
 
 int main(int argc, char** argv) {
   int runs = 30;
@@ -63,7 +47,7 @@ int main(int argc, char** argv) {
     for (int threads : {1, cores}) {
       easel::Model int8 = easel::Model::load(file.string(), {.threads = threads});
       easel::Model fallback = easel::Model::load(file.string(), {.threads = threads, .int8 = false});
-      const double a = time_ms(int8, x, runs), b = time_ms(fallback, x, runs);
+      const double a = time_ms([&] { int8.run({x}); }, runs), b = time_ms([&] { fallback.run({x}); }, runs);
       std::printf("%-48s %8.3f %7d %9.3f %9.3f %9.1f %9.1f %7.2fx\n", file.filename().c_str(), gflops, threads, a, b, gflops / a * 1e3, gflops / b * 1e3, b / a);
       json << (first ? "" : ",\n") << "    {\"model\": \"" << file.filename().string() << "\", \"gflops\": " << gflops << ", \"threads\": " << threads
            << ", \"int8_ms\": " << a << ", \"float_ms\": " << b << ", \"int8_gflops_per_s\": " << gflops / a * 1e3

@@ -21,23 +21,11 @@
 #include "easel/npy.h"
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
-using easel::bench::median;
+using easel::bench::time_ms;
 
-template <class F>
-double time_ms(F&& run, int runs) {
-  for (int i = 0; i < 3; ++i) run();
-  std::vector<double> ms;
-  for (int i = 0; i < runs; ++i) {
-    const auto t0 = Clock::now();
-    run();
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-  }
-  return median(ms);
-}
 
 double time_ort(const fs::path& model, const fs::path& input, int threads, int runs) {
   auto r = easel::detail::run_process({"node", std::string(EASEL_SOURCE_DIR) + "/bench/ort_bench.js", "--model", model.string(), "--input", input.string(), "--runs",

@@ -13,13 +13,11 @@
 #include <string>
 #include <vector>
 
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include "core/files.h"
 #include "easel/model.h"
 #include "easel/npy.h"
 #include "easel/sample_media.h"
+#include "test_photos.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -29,22 +27,6 @@ namespace {
 
 fs::path model_file(const std::string& folder, const std::string& file) { return test::shared_dir() / "models" / folder / file; }
 
-// A photo resized (whole image, bilinear) to [1,h,w,3] RGB: uint8 bytes, or float in [0,1].
-Tensor photo_tensor(const std::string& name, int h, int w, DType dtype) {
-  cv::Mat bgr = cv::imread(find_sample(name).string(), cv::IMREAD_COLOR);
-  EXPECT_FALSE(bgr.empty()) << name;
-  cv::Mat resized, rgb;
-  cv::resize(bgr, resized, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-  cv::cvtColor(resized, rgb, cv::COLOR_BGR2RGB);
-  Tensor t(dtype, {1, h, w, 3});
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w * 3; ++x) {
-      const std::uint8_t v = rgb.ptr(y)[x];
-      if (dtype == DType::u8) t.data<std::uint8_t>()[y * w * 3 + x] = v;
-      else t.data<float>()[y * w * 3 + x] = v / 255.f;
-    }
-  return t;
-}
 
 // The outputs Arm NN computes for `inputs`; empty (and a skip or failure) when it cannot.
 std::vector<Tensor> armnn_outputs(const fs::path& model, const std::vector<Tensor>& inputs) {
@@ -107,7 +89,7 @@ TEST(ArmnnOracle, QuantizedMobilenets) {
   for (const Quantized& m : models) {
     SCOPED_TRACE(std::string(m.file) + " on " + m.photo);
     const fs::path file = model_file(m.folder, m.file);
-    const Tensor x = photo_tensor(m.photo, m.size, m.size, DType::u8);
+    const Tensor x = test::rgb_tensor(find_sample(m.photo), m.size, m.size, DType::u8);
     const std::vector<Tensor> want = armnn_outputs(file, {x});
     ASSERT_EQ(want.size(), 1u);
     Model int8 = Model::load(file.string()), fallback = Model::load(file.string(), {.int8 = false});

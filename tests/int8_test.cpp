@@ -13,8 +13,6 @@
 #include <string>
 #include <vector>
 
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "easel/error.h"
 #include "easel/model.h"
@@ -22,6 +20,7 @@
 #include "nn/import/importers.h"
 #include "nn/int8_pass.h"
 #include "nn/interpreter.h"
+#include "test_photos.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -219,16 +218,6 @@ TEST(Int8Kernels, BadAttributesNameTheNode) {
 
 // ---- whole models: the int8 engine against the float reference run ----
 
-Tensor load_rgb(const fs::path& file, int h, int w) {
-  cv::Mat bgr = cv::imread(file.string(), cv::IMREAD_COLOR);
-  EXPECT_FALSE(bgr.empty()) << file;
-  cv::Mat resized, rgb;
-  cv::resize(bgr, resized, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-  cv::cvtColor(resized, rgb, cv::COLOR_BGR2RGB);
-  Tensor t(DType::u8, {1, h, w, 3});
-  for (int y = 0; y < h; ++y) std::memcpy(t.data<std::uint8_t>() + static_cast<std::size_t>(y) * w * 3, rgb.ptr(y), static_cast<std::size_t>(w) * 3);
-  return t;
-}
 
 int lowered_nodes(const fs::path& file) {
   std::string format;
@@ -308,7 +297,7 @@ TEST(Int8Models, MobilenetsTop5MatchesTheFloatReference) {
     ASSERT_GT(out.scale, 0.f);
     for (const char* image : {"parrot.jpg", "cat.bmp", "hot_dog.jpg"}) {
       SCOPED_TRACE(image);
-      const Tensor x = load_rgb(find_sample(image), m.size, m.size);
+      const Tensor x = test::rgb_tensor(find_sample(image), m.size, m.size);
       const std::vector<double> a = real_scores(int8.run({x})[0], out), b = real_scores(reference.run({x})[0], out);
       const auto ta = top5(a), tb = top5(b);
       EXPECT_EQ(ta[0], tb[0]) << "top-1";
@@ -341,7 +330,7 @@ TEST(Int8Models, LayersFollowTfliteSemantics) {
   nn::Interpreter run_int8(int8), run_simulated(simulated);
   for (const char* image : {"parrot.jpg", "cat.bmp", "hot_dog.jpg"}) {
     SCOPED_TRACE(image);
-    const Tensor x = load_rgb(find_sample(image), 128, 128);
+    const Tensor x = test::rgb_tensor(find_sample(image), 128, 128);
     const auto ya = run_int8.run({x}), yb = run_simulated.run({x});
     for (std::size_t k = 0; k < watch.size(); ++k) {
       const Tensor &a = ya[k + 1], &b = yb[k + 1];
@@ -369,7 +358,7 @@ TEST(Int8Models, EmbeddingExtractorAgreesWithTheFloatReference) {
   const TensorInfo out = int8.outputs()[0];
   for (const char* image : {"parrot.jpg", "cat.bmp"}) {
     SCOPED_TRACE(image);
-    const Tensor x = load_rgb(find_sample(image), 224, 224);
+    const Tensor x = test::rgb_tensor(find_sample(image), 224, 224);
     const std::vector<double> a = real_scores(int8.run({x})[0], out), b = real_scores(reference.run({x})[0], out);
     double dot = 0, na = 0, nb = 0;
     for (std::size_t i = 0; i < a.size(); ++i) dot += a[i] * b[i], na += a[i] * a[i], nb += b[i] * b[i];
@@ -404,7 +393,7 @@ TEST(Int8Models, DeeplabSegmentationAgreesWithTheFloatPath) {
   ModelOptions float_options;
   float_options.int8 = false;
   Model int8 = Model::load(file.string()), fallback = Model::load(file.string(), float_options);
-  const Tensor x = load_rgb(find_sample("dog.jpg"), 513, 513);
+  const Tensor x = test::rgb_tensor(find_sample("dog.jpg"), 513, 513);
   const Tensor a = int8.run({x})[0], b = fallback.run({x})[0];
   ASSERT_EQ(a.shape(), b.shape());
   std::int64_t same = 0, dog = 0;

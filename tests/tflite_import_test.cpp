@@ -25,6 +25,7 @@
 #include "nn/import/importers.h"
 #include "nn/interpreter.h"
 #include "nn/op.h"
+#include "test_photos.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -50,17 +51,6 @@ std::string missing_kernels(const nn::Graph& g) {
     if (!missing_.empty()) { FAIL() << "easel has no kernel for " << missing_; } \
   } while (0)
 
-// An image file as RGB uint8 [1,h,w,3], the whole image resized (bilinear, no crop).
-Tensor load_rgb(const fs::path& file, int h, int w) {
-  cv::Mat bgr = cv::imread(file.string(), cv::IMREAD_COLOR);
-  if (bgr.empty()) throw Error(ErrorCode::io_error, "cannot decode " + file.string());
-  cv::Mat resized, rgb;
-  cv::resize(bgr, resized, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-  cv::cvtColor(resized, rgb, cv::COLOR_BGR2RGB);
-  Tensor t(DType::u8, {1, h, w, 3});
-  for (int y = 0; y < h; ++y) std::memcpy(t.data<std::uint8_t>() + static_cast<std::size_t>(y) * w * 3, rgb.ptr(y), static_cast<std::size_t>(w) * 3);
-  return t;
-}
 
 std::vector<std::vector<double>> read_csv(const fs::path& file, bool header) {
   std::ifstream in(file);
@@ -229,7 +219,7 @@ TEST(TfliteOracle, MobilenetV2QuantClassifiesCoralPhotos) {
   // 282..286: tabby, tiger cat, Persian, Siamese, Egyptian cat (index 0 is background).
   for (const Case& c : {Case{"parrot.jpg", 89, 89}, Case{"hot_dog.jpg", 935, 935}, Case{"cat.bmp", 282, 286}}) {
     SCOPED_TRACE(c.image);
-    std::vector<Tensor> y = model.run({load_rgb(find_sample(c.image), 224, 224)});
+    std::vector<Tensor> y = model.run({test::rgb_tensor(find_sample(c.image), 224, 224)});
     ASSERT_EQ(y.size(), 1u);
     ASSERT_EQ(y[0].dtype(), DType::u8);
     ASSERT_EQ(y[0].shape(), (Shape{1, 1001}));
@@ -246,7 +236,7 @@ TEST(TfliteOracle, MobilenetV2QuantReferenceKernelsAgree) {
   ModelOptions ref;
   ref.reference_kernels = true;
   Model fast = Model::load(file.string()), slow = Model::load(file.string(), ref);
-  Tensor x = load_rgb(find_sample("parrot.jpg"), 224, 224);
+  Tensor x = test::rgb_tensor(find_sample("parrot.jpg"), 224, 224);
   Tensor a = fast.run({x})[0], b = slow.run({x})[0];
   EXPECT_EQ(argmax(a), 89);
   EXPECT_EQ(argmax(b), 89);
@@ -317,7 +307,7 @@ TEST(TfliteOracle, MovenetMatchesCoralReference) {
   const fs::path file = model_file("movenet-lightning-tflite-coral", "movenet_single_pose_lightning_ptq.tflite");
   SKIP_IF_KERNELS_MISSING(nn::import_tflite(file));
   Model model = Model::load(file.string());
-  const Tensor y = model.run({load_rgb(find_sample("squat.bmp"), 192, 192)})[0];
+  const Tensor y = model.run({test::rgb_tensor(find_sample("squat.bmp"), 192, 192)})[0];
   ASSERT_EQ(y.shape(), (Shape{1, 1, 17, 3}));
   const auto rows = read_csv(model_file("movenet-lightning-tflite-coral", "movenet_single_pose_lightning_ptq_reference.csv"), true);
   ASSERT_EQ(rows.size(), 17u);

@@ -46,6 +46,19 @@ bool dequantizes_as(const Graph& g, const Node& n, const QuantParams& q) {
   return scale.size() == 1 && static_cast<float>(scale[0]) == q.scale && zp.size() == 1 && zp[0] == q.zero_point;
 }
 
+// A quantize or dequantize node from value `in` to `out` with `value`'s parameters.
+Node affine_node(const char* op, const Value& value, int in, int out) {
+  Node n;
+  n.op = op;
+  n.name = value.name + "/" + op;
+  n.inputs = {in};
+  n.outputs = {out};
+  n.attrs.set("scale", std::vector<double>{value.quant.scale});
+  n.attrs.set("zero_point", std::vector<std::int64_t>{value.quant.zero_point});
+  if (std::string(op) == "quantize") n.attrs.set("to", std::string(dtype_attr(value.quant.dtype)));
+  return n;
+}
+
 }  // namespace
 
 int lower_to_int8(Graph& g) {
@@ -78,29 +91,12 @@ int lower_to_int8(Graph& g) {
     if (p >= 0 && lowered[static_cast<std::size_t>(p)]) {
       // Written by a lowered node: it writes the integers; float readers get a dequantize.
       t = g.add_value(value.name + "/int", value.quant.dtype, value.shape);
-      if (read_as_float[static_cast<std::size_t>(v)]) {
-        Node d;
-        d.op = "dequantize";
-        d.name = value.name + "/dequantize";
-        d.inputs = {t};
-        d.outputs = {v};
-        d.attrs.set("scale", std::vector<double>{value.quant.scale});
-        d.attrs.set("zero_point", std::vector<std::int64_t>{value.quant.zero_point});
-        added.push_back(std::move(d));
-      }
+      if (read_as_float[static_cast<std::size_t>(v)]) added.push_back(affine_node("dequantize", value, t, v));
     } else if (p >= 0 && dequantizes_as(g, g.nodes[static_cast<std::size_t>(p)], value.quant)) {
       t = g.nodes[static_cast<std::size_t>(p)].inputs[0];  // e.g. the model's uint8 input
     } else {
       t = g.add_value(value.name + "/int", value.quant.dtype, value.shape);
-      Node q;
-      q.op = "quantize";
-      q.name = value.name + "/quantize";
-      q.inputs = {v};
-      q.outputs = {t};
-      q.attrs.set("scale", std::vector<double>{value.quant.scale});
-      q.attrs.set("zero_point", std::vector<std::int64_t>{value.quant.zero_point});
-      q.attrs.set("to", std::string(dtype_attr(value.quant.dtype)));
-      added.push_back(std::move(q));
+      added.push_back(affine_node("quantize", value, v, t));
     }
     return t;
   };
