@@ -26,7 +26,6 @@ namespace {
 
 using easel::bench::time_ms;
 
-
 double time_ort(const fs::path& model, const fs::path& input, int threads, int runs) {
   auto r = easel::detail::run_process({"node", std::string(EASEL_SOURCE_DIR) + "/bench/ort_bench.js", "--model", model.string(), "--input", input.string(), "--runs",
                                        std::to_string(runs), "--threads", std::to_string(threads)});

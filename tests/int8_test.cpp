@@ -40,6 +40,11 @@ struct ConvCase {
   DType in, out_type;
   const char* activation;
   int x_zp, y_zp;
+  // > 0: the filter is uint8 weights as TFLite stores them, grid * (q - weight_zp) with
+  // random q in 0..255 (attribute filter_scale = grid), so most channels' integers span
+  // more than int8 does (the "wide" channels). 0: random float weights.
+  int weight_zp = 0;
+  float y_scale = 0.05f;  // finer for the uint8-weight cases, so a wrong integer shows
 };
 
 Tensor random_ints(DType dt, const Shape& shape, std::mt19937& rng) {
@@ -62,11 +67,14 @@ struct ConvGraph {
   Tensor filter, bias;
   float x_scale = 0.02f, y_scale = 0.05f;
 
-  explicit ConvGraph(const ConvCase& k, std::mt19937& rng) {
+  explicit ConvGraph(const ConvCase& k, std::mt19937& rng) : y_scale(k.y_scale) {
     const std::int64_t O = k.depthwise ? k.c * k.out : k.out;
     filter = Tensor(DType::f32, k.depthwise ? Shape{k.kernel, k.kernel, k.c, k.out} : Shape{k.kernel, k.kernel, k.c, k.out});
     std::normal_distribution<float> n(0.f, 0.15f);
-    for (std::int64_t i = 0; i < filter.size(); ++i) filter.data<float>()[i] = n(rng);
+    std::uniform_int_distribution<int> q(0, 255);
+    constexpr double kGrid = 0.004;
+    for (std::int64_t i = 0; i < filter.size(); ++i)
+      filter.data<float>()[i] = k.weight_zp > 0 ? static_cast<float>(kGrid * (q(rng) - k.weight_zp)) : n(rng);
     bias = Tensor(DType::f32, {O});
     for (std::int64_t i = 0; i < O; ++i) bias.data<float>()[i] = n(rng);
     const int x = graph.add_input("x", k.in, {1, k.h, k.w, k.c});
@@ -80,6 +88,7 @@ struct ConvGraph {
     node.attrs.set("y_scale", static_cast<double>(y_scale));
     node.attrs.set("y_zero_point", static_cast<std::int64_t>(k.y_zp));
     node.attrs.set("to", std::string(k.out_type == DType::u8 ? "uint8" : "int8"));
+    if (k.weight_zp > 0) node.attrs.set("filter_scale", kGrid);
     graph.outputs.push_back(node.outputs[0]);
   }
 
@@ -136,6 +145,13 @@ TEST(Int8Kernels, ConvolutionsMatchTheirReferenceAndFloatMath) {
       {"depthwise 3x3 same relu6", true, 15, 13, 32, 3, 1, 1, "SAME", DType::u8, DType::u8, "relu6", 128, 0},
       {"depthwise stride 2", true, 16, 16, 24, 3, 1, 2, "SAME", DType::u8, DType::u8, "relu6", 140, 0},
       {"depthwise multiplier 2 i8", true, 9, 9, 8, 3, 2, 1, "VALID", DType::i8, DType::i8, "none", 10, -20},
+      // The file's uint8 weights, exact: a 1x1 as a matmul with a weight zero point, a 3x3
+      // with its wide channels in a second primitive, depthwise with them recomputed.
+      {"uint8 weights 1x1", false, 12, 10, 24, 1, 40, 1, "VALID", DType::u8, DType::u8, "relu6", 128, 0, 165, 0.004f},
+      {"uint8 weights 1x1 i8", false, 6, 7, 16, 1, 8, 1, "VALID", DType::i8, DType::i8, "none", -5, 3, 90, 0.004f},
+      {"uint8 weights 3x3 stride 2", false, 13, 13, 3, 3, 8, 2, "SAME", DType::u8, DType::u8, "relu6", 128, 0, 170, 0.004f},
+      {"uint8 weights depthwise", true, 14, 12, 16, 3, 1, 1, "SAME", DType::u8, DType::u8, "relu6", 120, 0, 150, 0.004f},
+      {"uint8 weights depthwise stride 2", true, 15, 15, 8, 3, 1, 2, "SAME", DType::u8, DType::u8, "none", 128, 10, 60, 0.004f},
   };
   std::mt19937 rng(11);
   for (const ConvCase& k : cases) {
@@ -155,9 +171,15 @@ TEST(Int8Kernels, ConvolutionsMatchTheirReferenceAndFloatMath) {
       off_by_one += d > 0;
     }
     EXPECT_LE(fast_ref, 1) << "oneDNN against the integer loops";
-    // int8 weights (per channel) against float weights: a step or two, rarely.
-    EXPECT_LE(ref_float, 3) << "the int8 scheme against float math";
-    EXPECT_LT(static_cast<double>(off_by_one) / static_cast<double>(fast.size()), 0.35);
+    if (k.weight_zp > 0) {
+      // The file's integers are used as they are: float math agrees up to rounding ties.
+      EXPECT_LE(ref_float, 1) << "exact weights against float math";
+      EXPECT_LT(static_cast<double>(off_by_one) / static_cast<double>(fast.size()), 0.01);
+    } else {
+      // int8 weights (per channel) against float weights: a step or two, rarely.
+      EXPECT_LE(ref_float, 3) << "the int8 scheme against float math";
+      EXPECT_LT(static_cast<double>(off_by_one) / static_cast<double>(fast.size()), 0.35);
+    }
   }
 }
 

@@ -166,9 +166,10 @@ class QuantizedConvolution final : public Op {
   // 1x1 convolutions over 16-32 channels, its depthwise layers) and on a single pixel (a
   // classifier's logits) oneDNN's AMX kernels run slower than its AVX-512 VNNI ones
   // (measured: MobileNetV2 5.1 ms with them everywhere, 3.7 ms without, 1 thread).
-  static void skip_amx_when_small(dnnl::convolution_forward::primitive_desc& pd, std::int64_t reduction, std::int64_t pixels) {
+  template <class PrimitiveDesc>
+  static void skip_amx_when_small(PrimitiveDesc& pd, std::int64_t reduction, std::int64_t pixels) {
     if (reduction >= kAmxMinReduction && pixels >= kAmxMinPixels) return;
-    dnnl::convolution_forward::primitive_desc first = pd;
+    PrimitiveDesc first = pd;
     while (std::string_view(pd.impl_info_str()).find("amx") != std::string_view::npos)
       if (!pd.next_impl()) {
         pd = first;  // nothing else: keep AMX
@@ -176,6 +177,75 @@ class QuantizedConvolution final : public Op {
       }
   }
   static constexpr std::int64_t kAmxMinReduction = 256, kAmxMinPixels = 64;
+
+  // The attributes both primitives take: output scales, runtime zero points, the
+  // activation as a post-op (it sees y / y_scale, before the zero point is added, so
+  // relu6's bound scales), user scratchpad.
+  dnnl::primitive_attr make_int8_attr(const std::vector<float>& scales, bool weight_zero_point) const {
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    const bool common_scale = std::all_of(scales.begin(), scales.end(), [&](float v) { return v == scales[0]; });
+    attr.set_output_scales(common_scale ? 0 : 1 << 1, common_scale ? std::vector<float>{scales[0]} : scales);
+    if (x_zero_point_ != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+    if (weight_zero_point) attr.set_zero_points(DNNL_ARG_WEIGHTS, 0, {DNNL_RUNTIME_S32_VAL});
+    if (y_zero_point_ != 0) attr.set_zero_points(DNNL_ARG_DST, 0, {DNNL_RUNTIME_S32_VAL});
+    dnnl::post_ops ops;
+    if (activation_.kind == Activation::relu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    if (activation_.kind == Activation::relu6) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f / y_scale_);
+    attr.set_post_ops(ops);
+    return attr;
+  }
+
+  // Binds the zero points make_int8_attr() declared.
+  void add_zero_points(std::int32_t weight_zero_point, bool with_weights) {
+    using dt = dnnl::memory::data_type;
+    const dnnl::memory::desc zp_md({1}, dt::s32, dnnl::memory::format_tag::a);
+    if (x_zero_point_ != 0) {
+      x_zp_ = Tensor::from<std::int32_t>({1}, {x_zero_point_});
+      primitive_.add_input(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zp_md, &x_zp_);
+    }
+    if (with_weights) {
+      w_zp_ = Tensor::from<std::int32_t>({1}, {weight_zero_point});
+      primitive_.add_input(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_WEIGHTS, zp_md, &w_zp_);
+    }
+    if (y_zero_point_ != 0) {
+      y_zp_ = Tensor::from<std::int32_t>({1}, {y_zero_point_});
+      primitive_.add_input(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST, zp_md, &y_zp_);
+    }
+  }
+
+  // A pointwise (1x1, stride 1) convolution with wide channels runs as one oneDNN int8
+  // matmul [pixels, C] x [C, O] instead, which takes a weight zero point (convolutions do
+  // not): every channel's integers k, shifted by one constant d into int8, with zero point
+  // -d, so the product is exact for all channels and needs no fix-up. Returns false when
+  // no single shift fits every channel.
+  bool prepare_matmul(dnnl::memory::data_type src_dt, dnnl::memory::data_type dst_dt) {
+    using tag = dnnl::memory::format_tag;
+    using dt = dnnl::memory::data_type;
+    const Window2D& w = shape_.window;
+    const std::int64_t M = shape_.batch * w.out_h * w.out_w, C = shape_.in_channels, O = shape_.out_channels;
+    const auto [lo, hi] = std::minmax_element(weights_.begin(), weights_.end());
+    const int shift_lo = *hi - 127, shift_hi = *lo + 128;  // k - d must lie in [-128, 127]
+    if (shift_lo > shift_hi) return false;
+    const int d = std::clamp(0, shift_lo, shift_hi);
+    Tensor shifted(DType::i8, {C, O});
+    for (std::size_t i = 0; i < weights_.size(); ++i) shifted.data<std::int8_t>()[i] = static_cast<std::int8_t>(weights_[i] - d);
+    dnnl::memory::desc src_md({M, C}, src_dt, tag::ab), dst_md({M, O}, dst_dt, tag::ab);
+    dnnl::memory::desc user_md({C, O}, dt::s8, tag::ab), any_md({C, O}, dt::s8, tag::any), bias_md({1, O}, dt::f32, tag::ab);
+    dnnl::matmul::desc desc(src_md, any_md, bias_md, dst_md);
+    dnnl::matmul::primitive_desc pd(desc, make_int8_attr(output_scale_, d != 0), dnnl_engine());
+    skip_amx_when_small(pd, C, M);
+    primitive_.init(dnnl::matmul(pd), pd.scratchpad_desc());
+    src_slot_ = primitive_.add_runtime(DNNL_ARG_SRC, pd.src_desc());
+    dst_slot_ = primitive_.add_runtime(DNNL_ARG_DST, pd.dst_desc());
+    primitive_.add_weights(DNNL_ARG_WEIGHTS, user_md, pd.weights_desc(), &shifted);
+    matmul_bias_ = Tensor(DType::f32, {1, O});
+    std::copy(bias_acc_.begin(), bias_acc_.end(), matmul_bias_.data<float>());
+    primitive_.add_input(DNNL_ARG_BIAS, bias_md, &matmul_bias_);
+    add_zero_points(-d, d != 0);
+    wide_channels_.clear();  // all exact now
+    return true;
+  }
 
   void prepare_dnnl() {
     using dims = dnnl::memory::dims;
@@ -186,6 +256,9 @@ class QuantizedConvolution final : public Op {
     const Window2D& w = shape_.window;
     const std::int64_t KH = w.kernel_h, KW = w.kernel_w;
     const dt src_dt = in_dtype_ == DType::u8 ? dt::u8 : dt::s8, dst_dt = out_dtype_ == DType::u8 ? dt::u8 : dt::s8;
+    const bool pointwise = G == 1 && KH == 1 && KW == 1 && w.stride_h == 1 && w.stride_w == 1 && w.pad_top == 0 && w.pad_left == 0 &&
+                           w.pad_bottom == 0 && w.pad_right == 0 && w.out_h == w.in_h && w.out_w == w.in_w;
+    if (pointwise && !wide_channels_.empty() && prepare_matmul(src_dt, dst_dt)) return;
     dnnl::memory::desc src_md({N, C, w.in_h, w.in_w}, src_dt, tag::nhwc);
     dnnl::memory::desc dst_md({N, O, w.out_h, w.out_w}, dst_dt, tag::nhwc);
     // The HWIO filter in oneDNN's logical (G,)O,I,KH,KW order, as convolution_op.cpp has it.
@@ -195,17 +268,7 @@ class QuantizedConvolution final : public Op {
     dnnl::memory::desc any_filter_md(filter_dims, dt::s8, tag::any);
     dnnl::memory::desc bias_md({O}, dt::f32, tag::a);
 
-    dnnl::primitive_attr attr;
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    const bool common_scale = std::all_of(dnnl_output_scale_.begin(), dnnl_output_scale_.end(), [&](float s) { return s == dnnl_output_scale_[0]; });
-    attr.set_output_scales(common_scale ? 0 : 1 << 1, common_scale ? std::vector<float>{dnnl_output_scale_[0]} : dnnl_output_scale_);
-    if (x_zero_point_ != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
-    if (y_zero_point_ != 0) attr.set_zero_points(DNNL_ARG_DST, 0, {DNNL_RUNTIME_S32_VAL});
-    // The post-op sees y / y_scale (before the zero point is added): relu6's bound scales.
-    dnnl::post_ops ops;
-    if (activation_.kind == Activation::relu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-    if (activation_.kind == Activation::relu6) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f / y_scale_);
-    attr.set_post_ops(ops);
+    const dnnl::primitive_attr attr = make_int8_attr(dnnl_output_scale_, false);
 
     dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, any_filter_md,
                                          bias_md, dst_md, {w.stride_h, w.stride_w}, {w.dilation_h - 1, w.dilation_w - 1},
@@ -217,15 +280,7 @@ class QuantizedConvolution final : public Op {
     dst_slot_ = primitive_.add_runtime(DNNL_ARG_DST, pd.dst_desc());
     primitive_.add_weights(DNNL_ARG_WEIGHTS, user_filter_md, pd.weights_desc(), &filter_);
     primitive_.add_input(DNNL_ARG_BIAS, bias_md, &dnnl_bias_);
-    const dnnl::memory::desc zp_md({1}, dt::s32, tag::a);
-    if (x_zero_point_ != 0) {
-      x_zp_ = Tensor::from<std::int32_t>({1}, {x_zero_point_});
-      primitive_.add_input(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zp_md, &x_zp_);
-    }
-    if (y_zero_point_ != 0) {
-      y_zp_ = Tensor::from<std::int32_t>({1}, {y_zero_point_});
-      primitive_.add_input(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST, zp_md, &y_zp_);
-    }
+    add_zero_points(0, false);
     if (G == 1 && !wide_channels_.empty()) prepare_wide(src_md);
   }
 
@@ -417,7 +472,7 @@ class QuantizedConvolution final : public Op {
   std::vector<std::int32_t> wide_acc_;  // [pixels, wide channels, parts]
   std::vector<float> plane_;  // fix_depthwise's input plane
   // What oneDNN gets: int8 weights, and the scale and bias that go with them.
-  Tensor filter_, dnnl_bias_, x_zp_, y_zp_;
+  Tensor filter_, dnnl_bias_, matmul_bias_, x_zp_, w_zp_, y_zp_;
   std::vector<float> dnnl_output_scale_;
   bool use_dnnl_ = false;
   DnnlPrimitive primitive_;
