@@ -19,6 +19,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/files.h"
 #include "easel/error.h"
 #include "easel/model.h"
 #include "easel/sample_media.h"
@@ -323,6 +324,73 @@ TEST(TfliteOracle, MovenetMatchesCoralReference) {
     }
   }
   EXPECT_GE(checked, 17 / 2);
+}
+
+// MediaPipe's pose landmark models (BlazePose) on squat.bmp, the whole image resized to
+// 256x256 in [0,1], against Coral's MoveNet reference keypoints for the same photo (an
+// independent model and runtime): nose, shoulders, elbows, wrists, knees and ankles
+// within 0.08 of the image size. (The two models define the hips differently: BlazePose
+// puts them about 0.1 further in, so they are left out.) Landmarks are [x, y, z,
+// visibility, presence] in input pixels; output 1 is the pose flag.
+TEST(TfliteOracle, MediapipePoseAgreesWithMovenetReference) {
+  const auto rows = read_csv(model_file("movenet-lightning-tflite-coral", "movenet_single_pose_lightning_ptq_reference.csv"), true);
+  ASSERT_EQ(rows.size(), 17u);
+  // MoveNet keypoint -> BlazePose landmark.
+  const std::pair<int, int> joints[] = {{0, 0}, {5, 11}, {6, 12}, {7, 13}, {8, 14}, {9, 15}, {10, 16}, {13, 25}, {14, 26}, {15, 27}, {16, 28}};
+  for (const char* name : {"pose_landmark_lite.tflite", "pose_landmark_full.tflite"}) {
+    SCOPED_TRACE(name);
+    const fs::path file = test::mediapipe_model("pose", "0.5.1675469404", name);
+    if (file.empty()) EASEL_SKIP_UNLESS_REQUIRED("npm could not fetch @mediapipe/pose");
+    Model model = Model::load(file.string());
+    const std::vector<Tensor> y = model.run({test::rgb_tensor(find_sample("squat.bmp"), 256, 256, DType::f32)});
+    EXPECT_GT(y[1].at(0), 0.9) << "pose flag on a photo of a person";
+    for (const auto& [movenet, blazepose] : joints) {
+      const double x = y[0].at(blazepose * 5) / 256, yy = y[0].at(blazepose * 5 + 1) / 256;
+      EXPECT_NEAR(x, rows[static_cast<std::size_t>(movenet)][4], 0.08) << "MoveNet keypoint " << movenet;
+      EXPECT_NEAR(yy, rows[static_cast<std::size_t>(movenet)][5], 0.08) << "MoveNet keypoint " << movenet;
+    }
+  }
+}
+
+// MediaPipe's hand landmark models, fed as MediaPipe's pipeline feeds them: a square crop
+// around each hand that the pose model (BlazePose full) finds in squat.bmp (centred on the
+// wrist, pinky and index landmarks, five times their spread). Both crops hold a hand
+// (presence > 0.8), the two get opposite handedness, the hand's wrist lands where the pose
+// put it, and a photo with no hand (coffee.png) has presence < 0.05. (The lite model is
+// the less sure: presence 0.88 and handedness 0.54 apart, against 0.95 and 0.89.)
+TEST(TfliteOracle, MediapipeHandsOnCropsFromThePoseModel) {
+  const fs::path pose_file = test::mediapipe_model("pose", "0.5.1675469404", "pose_landmark_full.tflite");
+  if (pose_file.empty()) EASEL_SKIP_UNLESS_REQUIRED("npm could not fetch @mediapipe/pose");
+  Model pose = Model::load(pose_file.string());
+  const fs::path photo = find_sample("squat.bmp");
+  const cv::Mat bgr = cv::imread(photo.string(), cv::IMREAD_COLOR);
+  ASSERT_FALSE(bgr.empty());
+  const Tensor landmarks = pose.run({test::rgb_tensor(photo, 256, 256, DType::f32)})[0];
+  auto point = [&](int i) { return cv::Point2f(landmarks.at(i * 5) / 256 * bgr.cols, landmarks.at(i * 5 + 1) / 256 * bgr.rows); };
+  const detail::TempDir tmp(fs::temp_directory_path(), "easel-hands-");
+  for (const char* name : {"hand_landmark_lite.tflite", "hand_landmark_full.tflite"}) {
+    SCOPED_TRACE(name);
+    const fs::path file = test::mediapipe_model("hands", "0.4.1675469240", name);
+    if (file.empty()) EASEL_SKIP_UNLESS_REQUIRED("npm could not fetch @mediapipe/hands");
+    Model hand = Model::load(file.string());
+    std::vector<double> handedness;
+    for (int side = 0; side < 2; ++side) {  // BlazePose: 15/16 wrists, 17/18 pinkies, 19/20 index fingers
+      const cv::Point2f wrist = point(15 + side), centre = (wrist + point(17 + side) + point(19 + side)) / 3;
+      const float size = 5 * static_cast<float>(cv::norm(centre - wrist));
+      const cv::Rect box = cv::Rect(static_cast<int>(centre.x - size / 2), static_cast<int>(centre.y - size / 2), static_cast<int>(size), static_cast<int>(size)) &
+                           cv::Rect(0, 0, bgr.cols, bgr.rows);
+      ASSERT_GT(box.area(), 100);
+      const fs::path crop = tmp.path() / ("hand" + std::to_string(side) + ".png");
+      cv::imwrite(crop.string(), bgr(box));
+      const std::vector<Tensor> y = hand.run({test::rgb_tensor(crop, 224, 224, DType::f32)});
+      EXPECT_GT(y[1].at(0), 0.8) << "hand presence, side " << side;
+      handedness.push_back(y[2].at(0));
+      const double wx = y[0].at(0) / 224 * box.width + box.x, wy = y[0].at(1) / 224 * box.height + box.y;
+      EXPECT_LT(std::hypot(wx - wrist.x, wy - wrist.y), 0.25 * size) << "the hand's wrist against the pose's, side " << side;
+    }
+    EXPECT_GT(std::fabs(handedness[0] - handedness[1]), 0.5) << "a left and a right hand";
+    EXPECT_LT(hand.run({test::rgb_tensor(find_sample("coffee.png"), 224, 224, DType::f32)})[1].at(0), 0.05) << "no hand in coffee.png";
+  }
 }
 
 // SOURCE.txt: onnxruntime on the same network finds "pets.jpg -> dog 0.90, dog 0.85"
