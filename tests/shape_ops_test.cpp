@@ -706,6 +706,30 @@ TEST(ReduceOps, ArgMaxArgMinTies) {
   expect_op("argmax", {dat(I32({4}, {-1, 9, 9, 0}))}, {}, {Tensor::scalar<std::int32_t>(1)});
 }
 
+// Along the last axis the optimized argmax/argmin runs eight rows interleaved: rows in
+// and past whole blocks of eight, with ties (small integers), agree with the reference.
+TEST(ReduceOps, ArgMaxLastAxisAgreesWithReference) {
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<int> u(0, 5);
+  Tensor x(DType::f32, {37, 21});
+  for (std::int64_t i = 0; i < x.size(); ++i) x.data<float>()[i] = static_cast<float>(u(rng));
+  for (const char* op : {"argmax", "argmin"}) {
+    std::vector<Tensor> got;
+    for (nn::Backend backend : {nn::Backend::optimized, nn::Backend::reference}) {
+      nn::Graph g;
+      const int in = g.add_input("x", DType::f32, {37, 21});
+      nn::Node& n = g.add_node(op, op, {in});
+      n.attrs.set("axis", std::int64_t{-1});
+      g.outputs.push_back(n.outputs[0]);
+      nn::InterpreterOptions o;
+      o.backend = backend;
+      got.push_back(nn::Interpreter(g, o).run({x})[0]);
+    }
+    ASSERT_EQ(got[0].shape(), (Shape{37}));
+    for (std::int64_t i = 0; i < 37; ++i) EXPECT_EQ(got[0].data<std::int32_t>()[i], got[1].data<std::int32_t>()[i]) << op << " row " << i;
+  }
+}
+
 TEST(ReduceRandom, BackendsAgree) {
   struct Case {
     Shape shape;

@@ -369,6 +369,37 @@ class ArgReduce final : public Op {
 
   template <typename T, bool Max>
   void go(const T* in, std::int32_t* out) {
+    if (backend_ == Backend::optimized && inner_ == 1) {
+      // Along the last axis (a segmentation's classes): rows in parallel, branch-free
+      // updates (ties keep the first index, as below).
+      // Eight rows interleaved: one row's compare-select chain is latency-bound.
+      constexpr std::int64_t kLanes = 8;
+      const std::int64_t blocks = outer_ / kLanes;
+#pragma omp parallel for schedule(static) if (outer_ * n_ > 65536)
+      for (std::int64_t blk = 0; blk < blocks; ++blk) {
+        const T* p = in + blk * kLanes * n_;
+        T best[kLanes];
+        std::int32_t idx[kLanes] = {};
+        for (std::int64_t l = 0; l < kLanes; ++l) best[l] = p[l * n_];
+        for (std::int64_t r = 1; r < n_; ++r)
+          for (std::int64_t l = 0; l < kLanes; ++l) {
+            const T v = p[l * n_ + r];
+            const bool b = better<T, Max>(v, best[l]);
+            best[l] = b ? v : best[l];
+            idx[l] = b ? static_cast<std::int32_t>(r) : idx[l];
+          }
+        for (std::int64_t l = 0; l < kLanes; ++l) out[blk * kLanes + l] = idx[l];
+      }
+      for (std::int64_t o = blocks * kLanes; o < outer_; ++o) {
+        const T* p = in + o * n_;
+        T best = p[0];
+        std::int32_t idx = 0;
+        for (std::int64_t r = 1; r < n_; ++r)
+          if (better<T, Max>(p[r], best)) best = p[r], idx = static_cast<std::int32_t>(r);
+        out[o] = idx;
+      }
+      return;
+    }
     if (backend_ == Backend::reference || inner_ == 1) {
       for (std::int64_t o = 0; o < outer_; ++o)
         for (std::int64_t j = 0; j < inner_; ++j) {
