@@ -154,6 +154,9 @@ TEST(Int8Kernels, ConvolutionsMatchTheirReferenceAndFloatMath) {
       {"uint8 weights 3x3 stride 2", false, 13, 13, 3, 3, 8, 2, "SAME", DType::u8, DType::u8, "relu6", 128, 0, 170, 0.004f},
       {"uint8 weights depthwise", true, 14, 12, 16, 3, 1, 1, "SAME", DType::u8, DType::u8, "relu6", 120, 0, 150, 0.004f},
       {"uint8 weights depthwise stride 2", true, 15, 15, 8, 3, 1, 2, "SAME", DType::u8, DType::u8, "none", 128, 10, 60, 0.004f},
+      // Even sizes under stride 2: SAME pads 0 above and 1 below (as MobileNets' strided layers).
+      {"uint8 weights 3x3 stride 2 even", false, 16, 16, 3, 3, 8, 2, "SAME", DType::u8, DType::u8, "relu6", 128, 0, 170, 0.004f},
+      {"uint8 weights depthwise stride 2 even", true, 16, 16, 8, 3, 1, 2, "SAME", DType::u8, DType::u8, "relu6", 128, 0, 160, 0.004f},
   };
   std::mt19937 rng(11);
   for (const ConvCase& k : cases) {
