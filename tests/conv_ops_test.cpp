@@ -757,8 +757,8 @@ TEST(ConvErrors, RejectsBadModelsWithClearMessages) {
   has(load_error("conv2d", {fed(x)}, same), "expected 2 to 4 inputs");
   has(load_error("conv2d", {fed(x), constant(f), constant(random_tensor(rng, {5}))}, same), "bias must have 4 elements");
   has(load_error("conv2d", {fed(x), constant(f)}, attrs_of({{"padding", std::string("FULL")}})), "padding must be SAME, VALID or EXPLICIT");
-  has(load_error("conv2d", {fed(x), constant(f)}, attrs_of({{"padding", std::string("SAME")}, {"activation", std::string("swish")}})),
-      "unknown activation 'swish'");
+  has(load_error("conv2d", {fed(x), constant(f)}, attrs_of({{"padding", std::string("SAME")}, {"activation", std::string("mish")}})),
+      "unknown activation 'mish'");
   has(load_error("conv2d", {fed(x), constant(f)}, attrs_of({{"padding", std::string("SAME")}, {"activation", std::string("prelu")}})),
       "needs its slopes");
   has(load_error("conv2d", {fed(x), constant(random_tensor(rng, {7, 7, 3, 4}))}, attrs_of({{"padding", std::string("VALID")}})),

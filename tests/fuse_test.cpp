@@ -128,3 +128,41 @@ TEST(Fuse, HardSwishPatternsBecomeTheConvActivation) {
   g.sort();
   expect_same_result(g, 5, rng);
 }
+
+// SiLU as YOLOX writes it, y * sigmoid(y) in either operand order, becomes the conv's
+// swish activation; with the sigmoid also read elsewhere, or a multiply by something
+// else, nothing is fused. Both backends: oneDNN runs swish as a post-op.
+TEST(Fuse, SwishPatternBecomesTheConvActivation) {
+  std::mt19937 rng(5);
+  auto build = [&](int variant) {
+    Graph g;
+    g.source = "fuse_test";
+    int x = g.add_input("x", DType::f32, {1, 6, 5, 4});
+    Tensor filter = random_tensor({3, 3, 4, 8}, rng);
+    for (std::int64_t i = 0; i < filter.size(); ++i) filter.data<float>()[i] *= 3;  // both tails of the sigmoid
+    Node& conv = g.add_node("conv2d", "conv", {x, g.add_constant("filter", filter), g.add_constant("bias", random_tensor({8}, rng))});
+    conv.attrs.set("padding", std::string("SAME"));
+    const int y = conv.outputs[0];
+    const int s = g.add_node("sigmoid", "sigmoid", {y}).outputs[0];
+    const int out = g.add_node("mul", "mul", variant == 1 ? std::vector<int>{s, y} : std::vector<int>{y, s}).outputs[0];
+    g.outputs = {out};
+    if (variant == 2) g.outputs.push_back(s);  // the sigmoid is an output too
+    g.sort();
+    return g;
+  };
+  for (int variant = 0; variant < 2; ++variant) {
+    SCOPED_TRACE("operand order " + std::to_string(variant));
+    const Graph g = build(variant);
+    expect_same_result(g, 1, rng);
+    Graph fused = g;
+    fuse_ops(fused);
+    EXPECT_EQ(fused.nodes[0].attrs.get_string("activation", "none"), "swish");
+    const Tensor x = random_tensor({1, 6, 5, 4}, rng);
+    Interpreter plain(g, {Backend::reference, 1}), onednn(fused, {Backend::optimized, 1});
+    const Tensor a = plain.run({x})[0], b = onednn.run({x})[0];
+    for (std::int64_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a.data<float>()[i], b.data<float>()[i], 1e-4) << i;
+  }
+  Graph shared = build(2);
+  fuse_ops(shared);
+  EXPECT_EQ(shared.nodes.size(), 3u) << "the sigmoid is read elsewhere: nothing fused";
+}

@@ -309,7 +309,7 @@ TEST(OnnxCli, InfoAndInferReadOnnxFiles) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("format:   onnx"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("output float32 [1,3549,85]"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("1.062 GFLOPs"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1.046 GFLOPs"), std::string::npos) << r.output;  // multiply-adds, SiLU fused
   write_npy(dir / "x.npy", random_tensor({1, 3, 416, 416}, 2, 0, 255));
   r = test::run(cli + " infer " + test::shell_quote(yolox.string()) + " --input images=" + test::shell_quote((dir / "x.npy").string()) + " --output-dir " +
                 test::shell_quote((dir / "out").string()));

@@ -24,7 +24,7 @@ std::array<std::int64_t, 2> read_pair(const PrepareContext& ctx, const char* nam
   ctx.fail(std::string("attribute '") + name + "' must have 2 values (H,W), got " + std::to_string(v.size()));
 }
 
-constexpr const char* kActivationNames[] = {"none", "relu", "relu6", "leaky_relu", "prelu", "sigmoid", "tanh", "hard_swish", "elu"};
+constexpr const char* kActivationNames[] = {"none", "relu", "relu6", "leaky_relu", "prelu", "sigmoid", "tanh", "hard_swish", "elu", "swish"};
 
 }  // namespace
 
@@ -41,7 +41,7 @@ FusedActivation parse_activation(const PrepareContext& ctx) {
       found = true;
     }
   if (!found)
-    ctx.fail("unknown activation '" + name + "' (expected none, relu, relu6, leaky_relu, prelu, sigmoid, tanh, hard_swish or elu)");
+    ctx.fail("unknown activation '" + name + "' (expected none, relu, relu6, leaky_relu, prelu, sigmoid, tanh, hard_swish, elu or swish)");
   act.alpha = static_cast<float>(ctx.node.attrs.get_float("alpha", 0.2));
   act.scale = static_cast<float>(ctx.node.attrs.get_float("activation_scale", 1.0));
   if (act.scale != 1.f && (act.kind == Activation::prelu || act.kind == Activation::none))

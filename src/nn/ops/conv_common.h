@@ -13,7 +13,7 @@ namespace easel::nn {
 
 // ---- fused activation (attribute `activation`, README "conv") ----
 
-enum class Activation { none, relu, relu6, leaky_relu, prelu, sigmoid, tanh, hard_swish, elu };
+enum class Activation { none, relu, relu6, leaky_relu, prelu, sigmoid, tanh, hard_swish, elu, swish };
 
 struct FusedActivation {
   Activation kind = Activation::none;
@@ -39,6 +39,7 @@ inline float activate_unscaled(const FusedActivation& act, float x, float slope)
     case Activation::tanh: return std::tanh(x);
     case Activation::hard_swish: return x * std::fmin(std::fmax(x + 3.f, 0.f), 6.f) / 6.f;
     case Activation::elu: return x > 0.f ? x : std::expm1(x);
+    case Activation::swish: return x / (1.f + std::exp(-x));  // SiLU: x * sigmoid(x)
   }
   return x;
 }

@@ -31,6 +31,7 @@ dnnl::primitive_attr make_attr(const FusedActivation& act, int prelu_mask, bool 
     // oneDNN 2.x hardswish is x * relu6(x + 3) / 6 (alpha, beta ignored).
     case Activation::hard_swish: ops.append_eltwise(act.scale, A::eltwise_hardswish, 0.f, 0.f); break;
     case Activation::elu: ops.append_eltwise(act.scale, A::eltwise_elu, 1.f, 0.f); break;
+    case Activation::swish: ops.append_eltwise(act.scale, A::eltwise_swish, 1.f, 0.f); break;  // x * sigmoid(1 * x)
   }
   attr.set_post_ops(ops);
   return attr;
