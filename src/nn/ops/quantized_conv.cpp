@@ -10,9 +10,12 @@
 //   q_y = saturate(round(y / y_scale) + y_zero_point)
 // The optimized backend runs that as one oneDNN u8/s8 primitive (AVX-512 VNNI) with
 // per-channel output scales, runtime zero points and the activation as a post-op. oneDNN
-// takes int8 weights with no zero point, while TFLite's uint8 weights have one, so q_w
-// = q - zp spans up to +-255: the few channels that do not fit int8 are recomputed
-// exactly after the primitive. The reference backend runs the same integers in plain loops.
+// convolutions take int8 weights with no zero point, while TFLite's uint8 weights have
+// one, so q_w = q - zp spans up to +-255. The few channels that do not fit int8 stay
+// exact all the same: a pointwise layer runs as a oneDNN matmul, which takes a weight zero
+// point; other layers recompute those channels after the primitive (a second small
+// primitive, or plain loops for depthwise). The reference backend runs the same integers
+// in plain loops.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -116,8 +119,8 @@ class QuantizedConvolution final : public Op {
   // int8 weights, per output channel o (the filter's last dimension in both layouts).
   // With `filter_scale`, the grid of the file's uint8 weights (real = filter_scale *
   // (q - zp)), a channel keeps the file's integers k = q - zp exactly: as int8 when they
-  // fit, else ("wide", k up to +-255) oneDNN gets a requantized copy and run() recomputes
-  // that channel exactly afterwards. Without a grid (or off it), w_scale[o] =
+  // fit, else ("wide", k up to +-255) exactly all the same, by prepare_matmul() or by a
+  // fix-up after the primitive (which gets a requantized copy). Without a grid (or off it), w_scale[o] =
   // max|w[.., o]| / 127; the file's per-channel int8 weights come out exact that way too,
   // their scale being that maximum / 127.
   void requantize_filter(const PrepareContext& ctx, const Tensor& filter, const std::vector<float>& bias) {
