@@ -369,7 +369,9 @@ TEST(Int8Models, LayersFollowTfliteSemantics) {
         worst = std::max(worst, d);
         differ += d > 0.5;
       }
-      if (k < 2) EXPECT_EQ(differ, 0) << "layer " << k << ": the first layers agree exactly";
+      if (k < 2) {
+        EXPECT_EQ(differ, 0) << "layer " << k << ": the first layers agree exactly";
+      }
       EXPECT_LE(worst, 16) << "layer " << k;
       EXPECT_LT(static_cast<double>(differ) / static_cast<double>(a.size()), k < 6 ? 0.01 : 0.5) << "layer " << k;
     }
@@ -463,6 +465,12 @@ TEST(Int8Models, TensorInfoGivesTheQuantization) {
   EXPECT_EQ(out.zero_point, 0);
   Model f = Model::load(model_file("kws-dscnn-mlperf-tiny", "kws_ref_model_float32.tflite").string());
   EXPECT_EQ(f.inputs()[0].scale, 0.f);
+  // `easel info` shows it, and how many ops run on int8.
+  const auto r = test::run(std::string(EASEL_CLI) + " info '" + model_file("mobilenet-v2-quant-coral", "mobilenet_v2_1.0_224_quant.tflite").string() + "' 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("input uint8 [1,224,224,3] (real = 0.0078125 * (q - 128))"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(std::to_string(m.stats().int8_ops) + " on int8"), std::string::npos) << r.output;
+  EXPECT_GE(m.stats().int8_ops, 50);
 }
 
 }  // namespace

@@ -75,8 +75,9 @@ void print_runtime_of(const std::filesystem::path& entry) {
       shapes.push_back(s);
     }
     ModelStats st = model.stats(shapes);
-    std::printf("  runtime:  %lld parameters, %.3f GFLOPs per inference, %.1f MB working memory, %d ops (%d folded at load), input %s\n",
-                static_cast<long long>(st.parameters), st.flops / 1e9, st.working_bytes / 1e6, st.ops, st.folded, shown.c_str());
+    const std::string int8 = st.int8_ops > 0 ? std::to_string(st.int8_ops) + " on int8, " : "";
+    std::printf("  runtime:  %lld parameters, %.3f GFLOPs per inference, %.1f MB working memory, %d ops (%s%d folded at load), input %s\n",
+                static_cast<long long>(st.parameters), st.flops / 1e9, st.working_bytes / 1e6, st.ops, int8.c_str(), st.folded, shown.c_str());
   } catch (const Error& e) {
     std::printf("  runtime:  cannot run yet: %s\n", e.what());
   }
@@ -98,7 +99,11 @@ void print_file_info(const std::filesystem::path& file) {
   Model model = Model::load(file.string());
   std::printf("%s\n  format:   %s\n", file.string().c_str(), model.format().c_str());
   auto print_tensors = [](const char* title, const std::vector<TensorInfo>& ts) {
-    for (const auto& t : ts) std::printf("  %s %s %s %s\n", title, t.name.c_str(), t.dtype.c_str(), to_string(t.shape).c_str());
+    for (const auto& t : ts) {
+      std::printf("  %s %s %s %s", title, t.name.c_str(), t.dtype.c_str(), to_string(t.shape).c_str());
+      if (t.scale > 0) std::printf(" (real = %g * (q - %d))", t.scale, t.zero_point);
+      std::printf("\n");
+    }
   };
   print_tensors("input: ", model.inputs());
   print_tensors("output:", model.outputs());

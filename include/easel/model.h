@@ -40,6 +40,7 @@ struct ModelStats {
   std::int64_t working_bytes = 0;  // activation memory after buffer sharing
   int ops = 0;                     // ops run per inference, after folding
   int folded = 0;                  // nodes computed once at load
+  int int8_ops = 0;                // of `ops`, those running on integers (ModelOptions::int8)
 };
 
 class Model {

@@ -70,7 +70,9 @@ std::vector<Tensor> Model::run(const std::vector<Tensor>& inputs) { return impl_
 ModelStats Model::stats(const std::vector<Shape>& input_shapes) {
   if (!input_shapes.empty()) impl_->interpreter->plan(input_shapes);
   const auto& s = impl_->interpreter->stats();
-  return {s.parameters, s.flops, s.working_bytes, s.steps, s.folded};
+  int int8_ops = 0;
+  for (const nn::Node& n : impl_->interpreter->graph().nodes) int8_ops += n.op.starts_with("quantized_");
+  return {s.parameters, s.flops, s.working_bytes, s.steps, s.folded, int8_ops};
 }
 
 std::vector<OpTiming> Model::profile() const {
