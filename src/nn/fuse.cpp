@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 #include <set>
+#include <utility>
 
 namespace easel::nn {
 namespace {
@@ -51,6 +52,17 @@ int other_input(const Node& n, int v) {
   return -1;
 }
 
+// For each value, the nodes that read it, and whether it is a graph output.
+std::pair<std::vector<std::vector<int>>, std::vector<bool>> find_readers(const Graph& g) {
+  std::vector<std::vector<int>> readers(g.values.size());
+  for (std::size_t n = 0; n < g.nodes.size(); ++n)
+    for (int v : g.nodes[n].inputs)
+      if (v >= 0) readers[static_cast<std::size_t>(v)].push_back(static_cast<int>(n));
+  std::vector<bool> is_output(g.values.size(), false);
+  for (int out : g.outputs) is_output[static_cast<std::size_t>(out)] = true;
+  return {std::move(readers), std::move(is_output)};
+}
+
 // MobileNetV3 and the Keras applications write hard-swish as four elementwise ops after a
 // conv: y * relu6(y + 3) * (1/6), multiplied in one of three orders. Each is replaced by
 // the conv's hard_swish activation (oneDNN's post-op: one pass instead of four).
@@ -59,12 +71,7 @@ int fuse_hard_swish(Graph& g) {
   bool changed = true;
   while (changed) {
     changed = false;
-    std::vector<std::vector<int>> readers(g.values.size());
-    for (std::size_t n = 0; n < g.nodes.size(); ++n)
-      for (int v : g.nodes[n].inputs)
-        if (v >= 0) readers[static_cast<std::size_t>(v)].push_back(static_cast<int>(n));
-    std::vector<bool> is_output(g.values.size(), false);
-    for (int out : g.outputs) is_output[static_cast<std::size_t>(out)] = true;
+    const auto [readers, is_output] = find_readers(g);
     // The single node reading value v (not a graph output), or nullptr.
     auto only_reader = [&](int v) -> Node* {
       const auto& r = readers[static_cast<std::size_t>(v)];
@@ -132,12 +139,7 @@ int fuse_hard_swish(Graph& g) {
 // SiLU / swish written as two ops after a conv: y * sigmoid(y) (YOLOX has 110 of them).
 // Replaced by the conv's swish activation (oneDNN's post-op: one pass instead of three).
 int fuse_swish(Graph& g) {
-  std::vector<std::vector<int>> readers(g.values.size());
-  for (std::size_t n = 0; n < g.nodes.size(); ++n)
-    for (int v : g.nodes[n].inputs)
-      if (v >= 0) readers[static_cast<std::size_t>(v)].push_back(static_cast<int>(n));
-  std::vector<bool> is_output(g.values.size(), false);
-  for (int out : g.outputs) is_output[static_cast<std::size_t>(out)] = true;
+  const auto [readers, is_output] = find_readers(g);
   std::vector<bool> gone(g.nodes.size(), false);
   int fused = 0;
   for (std::size_t p = 0; p < g.nodes.size(); ++p) {

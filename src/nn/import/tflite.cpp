@@ -289,14 +289,18 @@ void Importer::set_output(int k, int value) {
 // for the int8 pass. An alias (QUANTIZE, DEQUANTIZE) keeps its producer's: the integers
 // the producer writes are encoded that way.
 void Importer::annotate(int value, int index) {
-  const Quantization& q = tensors_[static_cast<std::size_t>(index)].quant;
-  const fb::TensorType type = tensor(index).type();
-  if (q.scale.size() != 1 || !(q.scale[0] > 0) || (type != fb::TensorType_UINT8 && type != fb::TensorType_INT8)) return;
   Value& v = graph_.values[static_cast<std::size_t>(value)];
   if (v.quant.quantized() || v.is_constant() || v.dtype != DType::f32) return;
-  v.quant.scale = q.scale[0];
-  v.quant.zero_point = static_cast<std::int32_t>(q.zero_point.empty() ? 0 : q.zero_point[0]);
-  v.quant.dtype = type == fb::TensorType_UINT8 ? DType::u8 : DType::i8;
+  v.quant = per_tensor_quant(index);
+}
+
+// Tensor `index`'s quantization as the graph records it: per tensor, uint8 or int8 with a
+// positive scale; otherwise none (scale 0).
+QuantParams Importer::per_tensor_quant(int index) const {
+  const Quantization& q = tensors_[static_cast<std::size_t>(index)].quant;
+  const fb::TensorType type = tensor(index).type();
+  if (q.scale.size() != 1 || !(q.scale[0] > 0) || (type != fb::TensorType_UINT8 && type != fb::TensorType_INT8)) return {};
+  return {q.scale[0], static_cast<std::int32_t>(q.zero_point.empty() ? 0 : q.zero_point[0]), type == fb::TensorType_UINT8 ? DType::u8 : DType::i8};
 }
 
 const char* Importer::activation_attr(fb::ActivationFunctionType act) {
@@ -443,13 +447,7 @@ int Importer::value_of_tensor(int index) {
   if (t.is_variable()) throw Error(ErrorCode::unsupported_op, "Tensor '" + (t.name() ? t.name()->str() : "") + "' in " + file_.string() + " is a variable (stateful) tensor, which easel does not support.");
   s.value = graph_.add_constant(t.name() ? t.name()->str() : "const_" + std::to_string(index), decode_constant(index));
   // The grid of uint8/int8 weights, so that the int8 engine can use the file's integers.
-  const Quantization& q = s.quant;
-  if (q.scale.size() == 1 && q.scale[0] > 0 && (t.type() == fb::TensorType_UINT8 || t.type() == fb::TensorType_INT8)) {
-    QuantParams& vq = graph_.values[static_cast<std::size_t>(s.value)].quant;
-    vq.scale = q.scale[0];
-    vq.zero_point = static_cast<std::int32_t>(q.zero_point.empty() ? 0 : q.zero_point[0]);
-    vq.dtype = t.type() == fb::TensorType_UINT8 ? DType::u8 : DType::i8;
-  }
+  graph_.values[static_cast<std::size_t>(s.value)].quant = per_tensor_quant(index);
   return s.value;
 }
 
@@ -474,7 +472,7 @@ void Importer::add_inputs() {
     if (q.quantized() && (type == fb::TensorType_UINT8 || type == fb::TensorType_INT8)) {
       // The caller passes the integers TFLite takes; the graph computes with their real values.
       const int in = graph_.add_input(name, type == fb::TensorType_UINT8 ? DType::u8 : DType::i8, shape);
-      if (q.scale.size() == 1) graph_.values[static_cast<std::size_t>(in)].quant = {q.scale[0], static_cast<std::int32_t>(q.zero_point.empty() ? 0 : q.zero_point[0]), graph_.values[static_cast<std::size_t>(in)].dtype};
+      graph_.values[static_cast<std::size_t>(in)].quant = per_tensor_quant(index);
       Node& n = graph_.add_node("dequantize", name + "/dequantize", {in});
       n.attrs.set("scale", std::vector<double>(q.scale.begin(), q.scale.end()));
       n.attrs.set("zero_point", q.zero_point.empty() ? std::vector<std::int64_t>{0} : q.zero_point);
@@ -567,8 +565,7 @@ void Importer::add_outputs() {
     out.name = name;
     out.dtype = dtype;
     out.shape = shape;
-    if (q.scale.size() == 1 && (dtype == DType::u8 || dtype == DType::i8))
-      out.quant = {q.scale[0], static_cast<std::int32_t>(q.zero_point.empty() ? 0 : q.zero_point[0]), dtype};
+    if (dtype == DType::u8 || dtype == DType::i8) out.quant = per_tensor_quant(index);
     used.insert(value);
     graph_.outputs.push_back(value);
   }

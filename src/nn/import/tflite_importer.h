@@ -96,6 +96,7 @@ class Importer {
   void add_outputs();
   void check_tensors() const;
   void annotate(int value, int index);
+  QuantParams per_tensor_quant(int index) const;
 
   std::filesystem::path file_;
   std::vector<std::uint8_t> bytes_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "nn/ops/broadcast.h"
+#include "nn/ops/quant_common.h"
 #include "nn/ops/quant_ops.h"
 
 namespace easel::nn {
@@ -133,10 +134,7 @@ class Quantize final : public Op {
   void prepare(PrepareContext& ctx) override {
     ctx.expect_inputs(1, 1);
     if (ctx.input_dtypes[0] != DType::f32) ctx.fail(std::string("input must be float32, not ") + to_string(ctx.input_dtypes[0]));
-    const std::string to = ctx.node.attrs.get_string("to", "uint8");
-    if (to == "uint8") out_ = DType::u8;
-    else if (to == "int8") out_ = DType::i8;
-    else ctx.fail("attribute 'to' must be \"uint8\" or \"int8\", not \"" + to + "\"");
+    out_ = quantized_dtype(ctx);
     visit_int(out_, [&](auto t) {
       lo_ = std::numeric_limits<decltype(t)>::min();
       hi_ = std::numeric_limits<decltype(t)>::max();

@@ -13,7 +13,7 @@
 #include "nn/ops/broadcast.h"
 #include "nn/ops/conv_dnnl.h"
 #include "nn/ops/quant_ops.h"
-#include "nn/ops/quant_round.h"
+#include "nn/ops/quant_common.h"
 
 namespace easel::nn {
 namespace {
@@ -38,9 +38,7 @@ class QuantizedAdd final : public Op {
     a_ = read(ctx, "a");
     b_ = read(ctx, "b");
     y_ = read(ctx, "y");
-    const std::string to = ctx.node.attrs.get_string("to", "uint8");
-    if (to != "uint8" && to != "int8") ctx.fail("attribute 'to' must be \"uint8\" or \"int8\", got \"" + to + "\"");
-    y_dtype_ = to == "uint8" ? DType::u8 : DType::i8;
+    y_dtype_ = quantized_dtype(ctx);
     const std::array<Shape, 2> shapes{ctx.input_shapes[0], ctx.input_shapes[1]};
     if (!plan_.init(shapes)) ctx.fail("shapes " + to_string(shapes[0]) + " and " + to_string(shapes[1]) + " do not broadcast");
     ctx.output_dtypes[0] = y_dtype_;

@@ -27,7 +27,7 @@
 #include "nn/ops/conv_dnnl.h"
 #include "nn/ops/convolution_op.h"
 #include "nn/ops/quant_ops.h"
-#include "nn/ops/quant_round.h"
+#include "nn/ops/quant_common.h"
 
 namespace easel::nn {
 namespace {
@@ -105,9 +105,7 @@ class QuantizedConvolution final : public Op {
       ctx.fail("x_scale and y_scale must be finite and positive");
     x_zero_point_ = static_cast<std::int32_t>(a.get_int("x_zero_point", 0));
     y_zero_point_ = static_cast<std::int32_t>(a.get_int("y_zero_point", 0));
-    const std::string to = a.get_string("to", "uint8");
-    if (to != "uint8" && to != "int8") ctx.fail("attribute 'to' must be \"uint8\" or \"int8\", got \"" + to + "\"");
-    out_dtype_ = to == "uint8" ? DType::u8 : DType::i8;
+    out_dtype_ = quantized_dtype(ctx);
     auto check_zp = [&](std::int32_t zp, DType dt, const char* what) {
       const int lo = dt == DType::u8 ? 0 : -128, hi = dt == DType::u8 ? 255 : 127;
       if (zp < lo || zp > hi) ctx.fail(std::string(what) + " " + std::to_string(zp) + " is outside the range of " + to_string(dt));
