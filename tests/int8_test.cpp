@@ -22,7 +22,7 @@
 #include "nn/import/importers.h"
 #include "nn/int8_pass.h"
 #include "nn/interpreter.h"
-#include "nn/ops/quantized_depthwise_avx512.h"
+#include "nn/ops/quantized_conv_avx512.h"
 #include "test_photos.h"
 #include "test_util.h"
 
@@ -192,13 +192,15 @@ TEST(Int8Kernels, ConvolutionsMatchTheirReferenceAndFloatMath) {
 }
 
 // Same shapes (oneDNN's binary add, the optimized backend) and a broadcast (the loops).
-// easel's own depthwise kernel (nn/ops/quantized_depthwise_avx512.h), which the
-// optimized backend runs on narrow depthwise layers where the CPU has AVX-512: the
-// reference epilogue in the same order, so equal to the integer loops bit for bit. The
-// cases cover its paths: several pixels per vector (channels 4, 8, 16 at stride 1), a
-// partial last vector, channel counts that are neither (3, 24: masked vectors), stride 2
-// and dilation, a 5x5 window (the general loops), int8 in and out, wide uint8 weights.
-TEST(Int8Kernels, OwnDepthwiseKernelEqualsTheIntegerLoops) {
+// easel's own kernels (nn/ops/quantized_conv_avx512.h), which the optimized backend runs
+// on narrow depthwise layers and on dense ones over few input channels where the CPU has
+// AVX-512: the reference epilogue in the same order, so equal to the integer loops bit
+// for bit. The depthwise cases cover its paths: several pixels per vector (channels 4, 8,
+// 16 at stride 1), a partial last vector, channel counts that are neither (3, 24: masked
+// vectors), stride 2 and dilation, a 5x5 window (the general loops), int8 in and out,
+// wide uint8 weights. The dense ones: an RGB stem (3x3 stride 2, 8 outputs: half a
+// vector), a pointwise layer over 8 channels, 40 outputs (a partial block), one channel.
+TEST(Int8Kernels, OwnKernelsEqualTheIntegerLoops) {
   const ConvCase cases[] = {
       {"8 channels packed", true, 17, 13, 8, 3, 1, 1, "SAME", DType::u8, DType::u8, "relu6", 128, 0, 150, 0.03f},
       {"4 channels packed", true, 9, 11, 4, 3, 1, 1, "SAME", DType::u8, DType::u8, "none", 7, 128, 100, 0.03f},
@@ -208,6 +210,10 @@ TEST(Int8Kernels, OwnDepthwiseKernelEqualsTheIntegerLoops) {
       {"32 channels stride 2 even", true, 16, 16, 32, 3, 1, 2, "SAME", DType::u8, DType::u8, "relu6", 128, 0, 160, 0.03f},
       {"5x5 window i8", true, 11, 10, 8, 5, 1, 1, "SAME", DType::i8, DType::i8, "none", -7, 12, 0, 0.05f},
       {"u8 in, i8 out, dilation 2", true, 12, 12, 16, 3, 1, 1, "SAME", DType::u8, DType::i8, "none", 100, -5, 120, 0.03f, 2},
+      {"dense RGB stem", false, 15, 14, 3, 3, 8, 2, "SAME", DType::u8, DType::u8, "relu6", 128, 0, 160, 0.03f},
+      {"dense pointwise 8 to 16", false, 13, 11, 8, 1, 16, 1, "VALID", DType::u8, DType::u8, "relu6", 128, 0, 150, 0.03f},
+      {"dense 40 outputs i8", false, 9, 10, 5, 3, 40, 1, "SAME", DType::i8, DType::i8, "none", -3, 7, 0, 0.05f},
+      {"dense one channel, u8 to i8", false, 12, 9, 1, 5, 24, 1, "VALID", DType::u8, DType::i8, "relu", 90, -128, 170, 0.01f},
   };
   std::mt19937 rng(5);
   for (const ConvCase& k : cases) {
@@ -224,7 +230,7 @@ TEST(Int8Kernels, OwnDepthwiseKernelEqualsTheIntegerLoops) {
     }
     EXPECT_GT(std::count(seen.begin(), seen.end(), true), 30) << "outputs spread over the range, so that they test something";
     // Without AVX-512 oneDNN runs these, within a rounding step.
-    if (nn::depthwise_int8_available()) EXPECT_EQ(worst, 0) << "own kernel against the integer loops";
+    if (nn::conv_int8_available(!k.depthwise)) EXPECT_EQ(worst, 0) << "own kernel against the integer loops";
     else EXPECT_LE(worst, 1);
   }
 }

@@ -14,9 +14,9 @@
 // one, so q_w = q - zp spans up to +-255. The few channels that do not fit int8 stay
 // exact all the same: a pointwise layer runs as a oneDNN matmul, which takes a weight zero
 // point; other layers recompute those channels after the primitive (a second small
-// primitive, or plain loops for depthwise). Narrow depthwise layers run on easel's own
-// AVX-512 kernel instead (quantized_depthwise_avx512.h), which takes the wide integers
-// as they are. The reference backend runs the same integers in plain loops.
+// primitive, or plain loops for depthwise). Narrow depthwise layers and dense ones over
+// few input channels run on easel's own AVX-512 kernels instead (quantized_conv_avx512.h),
+// which take the wide integers as they are. The reference backend runs the same integers in plain loops.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -29,7 +29,7 @@
 #include "nn/ops/convolution_op.h"
 #include "nn/ops/quant_ops.h"
 #include "nn/ops/quant_common.h"
-#include "nn/ops/quantized_depthwise_avx512.h"
+#include "nn/ops/quantized_conv_avx512.h"
 
 namespace easel::nn {
 namespace {
@@ -63,8 +63,8 @@ class QuantizedConvolution final : public Op {
     const Window2D& w = shape_.window;
     ctx.output_dtypes[0] = out_dtype_;
     ctx.output_shapes[0] = {shape_.batch, w.out_h, w.out_w, O};
-    use_own_depthwise_ = backend_ == Backend::optimized && num_elements(ctx.output_shapes[0]) > 0 && prepare_own_depthwise();
-    use_dnnl_ = backend_ == Backend::optimized && num_elements(ctx.output_shapes[0]) > 0 && !use_own_depthwise_;
+    use_own_kernel_ = backend_ == Backend::optimized && num_elements(ctx.output_shapes[0]) > 0 && prepare_own_kernel();
+    use_dnnl_ = backend_ == Backend::optimized && num_elements(ctx.output_shapes[0]) > 0 && !use_own_kernel_;
     if (use_dnnl_) {
       try {
         prepare_dnnl();
@@ -77,7 +77,7 @@ class QuantizedConvolution final : public Op {
   void run(RunContext& ctx) override {
     const Tensor& x = ctx.in(0);
     Tensor& y = ctx.out(0);
-    if (use_own_depthwise_) return run_depthwise_int8(own_depthwise_, x.raw(), in_dtype_, y.raw(), out_dtype_, plane_);
+    if (use_own_kernel_) return run_conv_int8(own_kernel_, x.raw(), in_dtype_, y.raw(), out_dtype_, plane_);
     if (!use_dnnl_) return compute(x, y, {});
     primitive_.bind(src_slot_, x.raw());
     primitive_.bind(dst_slot_, y.raw());
@@ -167,26 +167,32 @@ class QuantizedConvolution final : public Op {
     }
   }
 
-  // A narrow depthwise layer (channel multiplier 1, up to 32 channels) runs on easel's own
-  // kernel where the CPU has AVX-512 (quantized_depthwise_avx512.h): exact for every
-  // channel, wide or not, with no fix-up pass. Measured, 1 thread: MobileNetV1-0.25's
-  // first three depthwise layers (8, 16, 32 channels) take 16.7, 14.3 and 14.9 us against
-  // oneDNN's 41, 15 and 20; on wider layers oneDNN's kernel is the faster (MobileNetV2
-  // 3.95 ms with the own kernel everywhere, 2.82 with it up to 32 channels).
-  static constexpr std::int64_t kOwnDepthwiseMaxChannels = 32;
-  bool prepare_own_depthwise() {
+  // easel's own kernels (quantized_conv_avx512.h) where the CPU has AVX-512 and oneDNN's
+  // int8 kernels do poorly: depthwise layers (channel multiplier 1) up to 32 channels, and
+  // dense ones over up to 8 input channels. Exact for every channel, wide or not, with no
+  // fix-up pass. Measured, 1 thread, MobileNetV1-0.25: its first three depthwise layers
+  // (8, 16, 32 channels) take 16.7, 14.3 and 14.9 us against oneDNN's 41, 15 and 20. On
+  // wider depthwise layers oneDNN's kernel is the faster (MobileNetV2: 3.95 ms with the
+  // own kernel everywhere, 2.82 with it up to 32 channels): the float plane outgrows the
+  // caches.
+  static constexpr std::int64_t kOwnDepthwiseMaxChannels = 32, kOwnDepthwiseMaxPlane = 1 << 20, kOwnDenseMaxChannels = 16;
+  bool prepare_own_kernel() {
     const Window2D& w = shape_.window;
-    if (!depthwise_ || shape_.groups != shape_.in_channels || shape_.out_channels != shape_.in_channels || !depthwise_int8_available() ||
-        w.kernel_h * w.kernel_w > kDepthwiseInt8MaxTaps || shape_.in_channels > kOwnDepthwiseMaxChannels)
-      return false;
-    DepthwiseInt8& p = own_depthwise_;
-    p.batch = shape_.batch, p.in_h = w.in_h, p.in_w = w.in_w, p.channels = shape_.in_channels, p.out_h = w.out_h, p.out_w = w.out_w;
+    const std::int64_t C = shape_.in_channels, O = shape_.out_channels;
+    const std::int64_t plane_bytes = (w.in_h + w.kernel_h) * (w.in_w + w.kernel_w) * C * 4;
+    const bool depthwise = depthwise_ && shape_.groups == C && O == C && C <= kOwnDepthwiseMaxChannels && plane_bytes <= kOwnDepthwiseMaxPlane;
+    const bool dense = !depthwise_ && shape_.groups == 1 && C <= kOwnDenseMaxChannels;
+    if (!(depthwise || dense) || !conv_int8_available(dense) || w.kernel_h * w.kernel_w * (dense ? C : 1) > kConvInt8MaxReduction) return false;
+    ConvInt8& p = own_kernel_;
+    p.depthwise = depthwise;
+    p.signed_input = in_dtype_ == DType::i8;
+    p.batch = shape_.batch, p.in_h = w.in_h, p.in_w = w.in_w, p.channels = C, p.out_channels = O, p.out_h = w.out_h, p.out_w = w.out_w;
     p.kernel_h = w.kernel_h, p.kernel_w = w.kernel_w, p.stride_h = w.stride_h, p.stride_w = w.stride_w;
     p.dilation_h = w.dilation_h, p.dilation_w = w.dilation_w, p.pad_top = w.pad_top, p.pad_left = w.pad_left;
     p.x_zero_point = static_cast<float>(x_zero_point_), p.y_zero_point = static_cast<float>(y_zero_point_);
     p.floor = activation_.kind == Activation::none ? -std::numeric_limits<float>::infinity() : 0.f;
     p.clip = activation_.kind == Activation::relu6 ? 6.f / y_scale_ : std::numeric_limits<float>::infinity();
-    prepare_depthwise_int8(p, weights_, output_scale_, bias_acc_);
+    prepare_conv_int8(p, weights_, output_scale_, bias_acc_);
     return true;
   }
 
@@ -498,12 +504,12 @@ class QuantizedConvolution final : public Op {
   DnnlPrimitive wide_primitive_;
   int wide_src_slot_ = -1, wide_dst_slot_ = -1;
   std::vector<std::int32_t> wide_acc_;  // [pixels, wide channels, parts]
-  std::vector<float> plane_;  // fix_depthwise's input plane
+  std::vector<float> plane_;  // the input plane of fix_depthwise or of the own kernels
   // What oneDNN gets: int8 weights, and the scale and bias that go with them.
   Tensor filter_, dnnl_bias_, matmul_bias_, x_zp_, w_zp_, y_zp_;
   std::vector<float> dnnl_output_scale_;
-  bool use_dnnl_ = false, use_own_depthwise_ = false;
-  DepthwiseInt8 own_depthwise_;
+  bool use_dnnl_ = false, use_own_kernel_ = false;
+  ConvInt8 own_kernel_;
   DnnlPrimitive primitive_;
   int src_slot_ = -1, dst_slot_ = -1;
 };
