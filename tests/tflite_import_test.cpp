@@ -846,6 +846,44 @@ TEST(TfliteQuantOps, QuantizeRoundsHalfAwayFromZeroAndClamps) {
   EXPECT_EQ(z.at(2), -128);  // -1.5 -> -2, -130 clamps
 }
 
+// The per-tensor quantize runs vectorized (SSE2); the per-axis one element by element. On
+// the same values, with one scale for both axes, they agree: ties, saturation, NaN,
+// infinities, denormals and the remainder after the last whole vector.
+TEST(TfliteQuantOps, VectorizedQuantizeEqualsTheElementLoop) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-400.f, 400.f);
+  const float scale = 0.37f;
+  std::vector<float> values(1002);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    switch (i % 7) {
+      case 0: values[i] = (static_cast<float>(static_cast<int>(i % 300)) - 150.f + 0.5f) * scale; break;  // near ties
+      case 1: values[i] = i % 2 ? 1e-40f : -3e-39f; break;  // denormals
+      case 2: values[i] = i % 3 == 0 ? NAN : (i % 3 == 1 ? INFINITY : -INFINITY); break;
+      default: values[i] = u(rng) * scale;
+    }
+  }
+  for (const char* to : {"uint8", "int8"}) {
+    SCOPED_TRACE(to);
+    nn::Attrs per_tensor, per_axis;
+    per_tensor.set("scale", std::vector<double>{scale});
+    per_tensor.set("zero_point", std::vector<std::int64_t>{std::string(to) == "uint8" ? 128 : -3});
+    per_tensor.set("to", std::string(to));
+    per_axis = per_tensor;
+    per_axis.set("scale", std::vector<double>{scale, scale});
+    per_axis.set("zero_point", std::vector<std::int64_t>{std::string(to) == "uint8" ? 128 : -3, std::string(to) == "uint8" ? 128 : -3});
+    per_axis.set("axis", std::int64_t{1});
+    const Tensor x = Tensor::from<float>({501, 2}, values);
+    const Tensor a = run_one("quantize", x, per_tensor)[0], b = run_one("quantize", x, per_axis)[0];
+    std::int64_t different = 0, distinct_low = 0;
+    for (std::int64_t i = 0; i < a.size(); ++i) {
+      different += a.at(i) != b.at(i);
+      distinct_low += a.at(i) == (std::string(to) == "uint8" ? 0 : -128);
+    }
+    EXPECT_EQ(different, 0);
+    EXPECT_GT(distinct_low, 0);  // saturation was exercised
+  }
+}
+
 TEST(TfliteQuantOps, DequantizePerAxis) {
   nn::Attrs a;
   a.set("scale", std::vector<double>{0.5, 2.0});

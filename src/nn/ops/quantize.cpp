@@ -3,8 +3,12 @@
 // model run in float (TFLite importer), so that a uint8 model takes and returns uint8
 // like TFLite does. One implementation serves both backends: these are single passes
 // over memory with nothing for oneDNN to add, and the arithmetic is TFLite's reference.
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -92,6 +96,16 @@ class Dequantize final : public Op {
     visit_int(x.dtype(), [&](auto t) {
       using T = decltype(t);
       const T* q = x.data<T>();
+      const float scale = static_cast<float>(params_.scale[0]), zp = static_cast<float>(params_.zero_point[0]);
+      if (sizeof(T) == 1 && params_.channels == 1 && static_cast<double>(scale) == params_.scale[0]) {
+        // 8-bit q and one scale that float holds exactly (a TFLite file's always is): the
+        // product of the scale and the small integer q - zp is exact in double, so one
+        // float multiply rounds it the same way, and vectorizes.
+        parallel_ranges(x.size(), threads_, [&](std::int64_t begin, std::int64_t end) {
+          for (std::int64_t i = begin; i < end; ++i) y[i] = scale * (static_cast<float>(q[i]) - zp);
+        });
+        return;
+      }
       parallel_ranges(x.size(), threads_, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t i = begin; i < end; ++i) {
           const std::size_t c = params_.channel(i);
@@ -109,25 +123,52 @@ class Dequantize final : public Op {
 
 class Quantize final : public Op {
  public:
-  // The same arithmetic as run()'s general loop, in a form that vectorizes on baseline
-  // x86-64 (where std::round is a library call): round half away from zero as trunc plus
-  // a step when the exact remainder reaches one half. |r| is capped at 2^22 first, which
-  // only changes values that saturate anyway, and keeps the int conversion in range.
+  // The same arithmetic as run()'s general loop, in SSE2 (baseline x86-64, where
+  // std::round is a library call and GCC leaves the plain loop scalar): round half away
+  // from zero as trunc plus a step when the exact remainder reaches one half. |r| is
+  // capped at 2^22 first, which only changes values that saturate anyway, and keeps the
+  // int conversion in range. A denormal input (a softmax's far tail) is taken as 0, which
+  // it quantizes like, so that the division takes no microcode assist.
+  static float quantize_one(float x, float scale, float zp, float lo, float hi) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &x, 4);
+    float r = (bits & 0x7fffffffu) < 0x00800000u ? 0.f : x / scale;
+    r = r != r ? 0.f : std::min(std::max(r, -4194304.f), 4194304.f);  // NaN -> real 0
+    float t = static_cast<float>(static_cast<std::int32_t>(r));
+    const float f = r - t;  // exact
+    t += (f >= 0.5f ? 1.f : 0.f) - (f <= -0.5f ? 1.f : 0.f);
+    return std::min(std::max(t + zp, lo), hi);
+  }
+
+  // Four lanes of quantize_one.
+  static __m128i quantize4(const float* x, __m128 scale, __m128 zp, __m128 lo, __m128 hi) {
+    const __m128 v = _mm_loadu_ps(x);
+    const __m128i magnitude = _mm_and_si128(_mm_castps_si128(v), _mm_set1_epi32(0x7fffffff));
+    const __m128 normal = _mm_castsi128_ps(_mm_cmpgt_epi32(magnitude, _mm_set1_epi32(0x007fffff)));
+    __m128 r = _mm_and_ps(_mm_div_ps(_mm_and_ps(v, normal), scale), normal);
+    r = _mm_and_ps(r, _mm_cmpord_ps(r, r));
+    r = _mm_min_ps(_mm_max_ps(r, _mm_set1_ps(-4194304.f)), _mm_set1_ps(4194304.f));
+    __m128 t = _mm_cvtepi32_ps(_mm_cvttps_epi32(r));
+    const __m128 f = _mm_sub_ps(r, t), one = _mm_set1_ps(1.f);
+    t = _mm_add_ps(t, _mm_sub_ps(_mm_and_ps(_mm_cmpge_ps(f, _mm_set1_ps(0.5f)), one), _mm_and_ps(_mm_cmple_ps(f, _mm_set1_ps(-0.5f)), one)));
+    return _mm_cvttps_epi32(_mm_min_ps(_mm_max_ps(_mm_add_ps(t, zp), lo), hi));
+  }
+
   template <class T>
   void quantize_per_tensor(const float* x, T* q, std::int64_t n) const {
     const float scale = static_cast<float>(params_.scale[0]), zp = static_cast<float>(params_.zero_point[0]);
     const float lo = static_cast<float>(lo_), hi = static_cast<float>(hi_);
     parallel_ranges(n, threads_, [&](std::int64_t begin, std::int64_t end) {
-#pragma omp simd
-      for (std::int64_t i = begin; i < end; ++i) {
-        float r = x[i] / scale;
-        r = r != r ? 0.f : std::min(std::max(r, -4194304.f), 4194304.f);  // NaN -> real 0
-        float t = static_cast<float>(static_cast<std::int32_t>(r));
-        const float f = r - t;  // exact
-        t += (f >= 0.5f ? 1.f : 0.f) - (f <= -0.5f ? 1.f : 0.f);
-        const float v = std::min(std::max(t + zp, lo), hi);
-        q[i] = static_cast<T>(static_cast<std::int32_t>(v));
+      const __m128 vs = _mm_set1_ps(scale), vz = _mm_set1_ps(zp), vl = _mm_set1_ps(lo), vh = _mm_set1_ps(hi);
+      std::int64_t i = begin;
+      for (; i + 16 <= end; i += 16) {
+        // Values lie in T's range already: the saturating packs only narrow them.
+        const __m128i a = _mm_packs_epi32(quantize4(x + i, vs, vz, vl, vh), quantize4(x + i + 4, vs, vz, vl, vh));
+        const __m128i b = _mm_packs_epi32(quantize4(x + i + 8, vs, vz, vl, vh), quantize4(x + i + 12, vs, vz, vl, vh));
+        const __m128i bytes = std::is_same_v<T, std::uint8_t> ? _mm_packus_epi16(a, b) : _mm_packs_epi16(a, b);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), bytes);
       }
+      for (; i < end; ++i) q[i] = static_cast<T>(static_cast<std::int32_t>(quantize_one(x[i], scale, zp, lo, hi)));
     });
   }
 
