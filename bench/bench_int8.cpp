@@ -1,7 +1,8 @@
 // easel_bench_int8: quantized TFLite models run by the int8 engine (oneDNN u8/s8
 // kernels, ModelOptions::int8, the default) against the same file on the
 // dequantize-to-float path (int8 = false), same input, at 1 thread and at all cores:
-// median ms, GFLOP/s and the speed-up. Writes bench/results/int8.json.
+// median ms (the two timed in alternation, see time_pair_ms), GFLOP/s and the speed-up.
+// Writes bench/results/int8.json.
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -16,7 +17,7 @@
 
 namespace fs = std::filesystem;
 
-using easel::bench::time_ms;
+using easel::bench::time_pair_ms;
 
 int main(int argc, char** argv) {
   int runs = 30;
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
     for (int threads : {1, cores}) {
       easel::Model int8 = easel::Model::load(file.string(), {.threads = threads});
       easel::Model fallback = easel::Model::load(file.string(), {.threads = threads, .int8 = false});
-      const double a = time_ms([&] { int8.run({x}); }, runs), b = time_ms([&] { fallback.run({x}); }, runs);
+      const auto [a, b] = time_pair_ms([&] { int8.run({x}); }, [&] { fallback.run({x}); }, runs);
       std::printf("%-48s %8.3f %7d %9.3f %9.3f %9.1f %9.1f %7.2fx\n", file.filename().c_str(), gflops, threads, a, b, gflops / a * 1e3, gflops / b * 1e3, b / a);
       json << (first ? "" : ",\n") << "    {\"model\": \"" << file.filename().string() << "\", \"gflops\": " << gflops << ", \"threads\": " << threads
            << ", \"int8_ms\": " << a << ", \"float_ms\": " << b << ", \"int8_gflops_per_s\": " << gflops / a * 1e3

@@ -198,8 +198,9 @@ TEST(Int8Kernels, ConvolutionsMatchTheirReferenceAndFloatMath) {
 // for bit. The depthwise cases cover its paths: several pixels per vector (channels 4, 8,
 // 16 at stride 1), a partial last vector, channel counts that are neither (3, 24: masked
 // vectors), stride 2 and dilation, a 5x5 window (the general loops), int8 in and out,
-// wide uint8 weights. The dense ones: an RGB stem (3x3 stride 2, 8 outputs: half a
-// vector), a pointwise layer over 8 channels, 40 outputs (a partial block), one channel.
+// wide uint8 weights, layers split over threads. The dense ones: an RGB stem (3x3 stride
+// 2, 8 outputs: half a vector), a pointwise layer over 8 channels (read in place), 40
+// outputs (a partial block), int8 input, one channel.
 TEST(Int8Kernels, OwnKernelsEqualTheIntegerLoops) {
   const ConvCase cases[] = {
       {"8 channels packed", true, 17, 13, 8, 3, 1, 1, "SAME", DType::u8, DType::u8, "relu6", 128, 0, 150, 0.03f},
@@ -210,6 +211,9 @@ TEST(Int8Kernels, OwnKernelsEqualTheIntegerLoops) {
       {"32 channels stride 2 even", true, 16, 16, 32, 3, 1, 2, "SAME", DType::u8, DType::u8, "relu6", 128, 0, 160, 0.03f},
       {"5x5 window i8", true, 11, 10, 8, 5, 1, 1, "SAME", DType::i8, DType::i8, "none", -7, 12, 0, 0.05f},
       {"u8 in, i8 out, dilation 2", true, 12, 12, 16, 3, 1, 1, "SAME", DType::u8, DType::i8, "none", 100, -5, 120, 0.03f, 2},
+      // Large enough to be split over threads, each with its ring of rows.
+      {"rows over threads", true, 45, 37, 16, 3, 1, 1, "SAME", DType::u8, DType::u8, "relu6", 128, 0, 150, 0.03f},
+      {"rows over threads, stride 2, dilation 2", true, 64, 50, 24, 3, 1, 2, "SAME", DType::u8, DType::u8, "relu6", 128, 0, 150, 0.03f, 2},
       {"dense RGB stem", false, 15, 14, 3, 3, 8, 2, "SAME", DType::u8, DType::u8, "relu6", 128, 0, 160, 0.03f},
       {"dense pointwise 8 to 16", false, 13, 11, 8, 1, 16, 1, "VALID", DType::u8, DType::u8, "relu6", 128, 0, 150, 0.03f},
       {"dense 40 outputs i8", false, 9, 10, 5, 3, 40, 1, "SAME", DType::i8, DType::i8, "none", -3, 7, 0, 0.05f},

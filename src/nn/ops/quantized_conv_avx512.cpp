@@ -12,6 +12,8 @@
 #include <limits>
 #include <type_traits>
 
+#include <omp.h>
+
 namespace easel::nn {
 namespace {
 
@@ -51,13 +53,13 @@ EASEL_AVX512 inline void store16(const float* scale, const float* bias, __m512 a
 // channels, times weights of 0). Eight units keep eight chains of fused multiply-adds in
 // flight, which the FMA units' latency needs to reach their throughput.
 template <class Y, int KH, int KW, int NU>
-EASEL_AVX512 inline void units_at(const ConvInt8& p, const float* s, std::int64_t src_step, Y* out, std::int64_t out_step,
-                                  __mmask16 mask, const float* w, const float* scale, const float* bias, const Epilogue& e) {
-  const std::int64_t kh = KH > 0 ? KH : p.kernel_h, kw = KW > 0 ? KW : p.kernel_w, L = p.lanes;
-  const std::int64_t row = p.dilation_h * p.plane_w * p.channels, col = p.dilation_w * p.channels;
+EASEL_AVX512 inline void units_at(const ConvInt8& p, const float* const* rows, std::int64_t offset, std::int64_t src_step, Y* out,
+                                  std::int64_t out_step, __mmask16 mask, const float* w, const float* scale, const float* bias,
+                                  const Epilogue& e) {
+  const std::int64_t kh = KH > 0 ? KH : p.kernel_h, kw = KW > 0 ? KW : p.kernel_w, L = p.lanes, col = p.dilation_w * p.channels;
   // Hidden from the optimizer, which otherwise turns every tap's address into an
   // induction variable of its own and spills them.
-  asm("" : "+r"(s));
+  asm("" : "+r"(offset));
   __m512 acc[NU];
 #pragma GCC unroll 8
   for (int i = 0; i < NU; ++i) acc[i] = _mm512_setzero_ps();
@@ -66,7 +68,7 @@ EASEL_AVX512 inline void units_at(const ConvInt8& p, const float* s, std::int64_
 #pragma GCC unroll 3
     for (std::int64_t kx = 0; kx < kw; ++kx) {
       const __m512 k = _mm512_loadu_ps(w + (ky * kw + kx) * L);
-      const float* at = s + ky * row + kx * col;
+      const float* at = rows[ky] + offset + kx * col;
 #pragma GCC unroll 8
       for (int i = 0; i < NU; ++i) acc[i] = _mm512_fmadd_ps(NU == 1 ? _mm512_maskz_loadu_ps(mask, at) : _mm512_loadu_ps(at + i * src_step), k, acc[i]);
     }
@@ -75,18 +77,19 @@ EASEL_AVX512 inline void units_at(const ConvInt8& p, const float* s, std::int64_
 }
 
 // `units` output vectors of one row (see units_at), the last one's lanes `last_mask`.
+// rows: the window's input rows (kernel_h of them), at the first unit's column.
 template <class Y, int KH, int KW>
-EASEL_AVX512 void row_units(const ConvInt8& p, const float* src, std::int64_t src_step, Y* out, std::int64_t out_step,
+EASEL_AVX512 void row_units(const ConvInt8& p, const float* const* rows, std::int64_t src_step, Y* out, std::int64_t out_step,
                             std::int64_t units, __mmask16 mask, __mmask16 last_mask, std::int64_t lane0, const Epilogue& e) {
   const float* w = p.weights.data() + lane0;
   const float* scale = p.output_scale.data() + lane0;
   const float* bias = p.bias_acc.data() + lane0;
   const std::int64_t full = last_mask == mask ? units : units - 1;
   std::int64_t u = 0;
-  for (; u + 8 <= full; u += 8) units_at<Y, KH, KW, 8>(p, src + u * src_step, src_step, out + u * out_step, out_step, mask, w, scale, bias, e);
-  for (; u + 4 <= full; u += 4) units_at<Y, KH, KW, 4>(p, src + u * src_step, src_step, out + u * out_step, out_step, mask, w, scale, bias, e);
+  for (; u + 8 <= full; u += 8) units_at<Y, KH, KW, 8>(p, rows, u * src_step, src_step, out + u * out_step, out_step, mask, w, scale, bias, e);
+  for (; u + 4 <= full; u += 4) units_at<Y, KH, KW, 4>(p, rows, u * src_step, src_step, out + u * out_step, out_step, mask, w, scale, bias, e);
   for (; u < units; ++u)
-    units_at<Y, KH, KW, 1>(p, src + u * src_step, src_step, out + u * out_step, out_step, u < full ? mask : last_mask, w, scale, bias, e);
+    units_at<Y, KH, KW, 1>(p, rows, u * src_step, src_step, out + u * out_step, out_step, u < full ? mask : last_mask, w, scale, bias, e);
 }
 
 // One image's rows [0, in_h) widened into the plane's interior: q - zero point.
@@ -101,29 +104,52 @@ EASEL_AVX512 void widen_row(const T* x, std::int64_t count, float zero_point, fl
   }
 }
 
-// KH, KW > 0: fixed at compile time, 0: p's.
+// KH, KW > 0: fixed at compile time, 0: p's. `scratch`: depthwise_scratch_floats() floats.
+// Each thread widens the input rows its output rows need into a ring of kernel rows
+// (rows of the plane: padding columns of zeros around q - zero point), each input row
+// once while it slides through the window; rows above and below the image are one row of
+// zeros. The ring stays in L1/L2 where a whole widened image (4 times the bytes) would not.
 template <class T, class Y, int KH, int KW>
-EASEL_AVX512 void depthwise(const ConvInt8& p, const T* x, Y* y, float* plane) {
-  const std::int64_t C = p.channels, PW = p.plane_w;
+EASEL_AVX512 void depthwise(const ConvInt8& p, const T* x, Y* y, float* scratch, int threads) {
+  const std::int64_t C = p.channels, kh = KH > 0 ? KH : p.kernel_h, ring = p.ring, row_floats = p.row_floats;
   const Epilogue e = make_epilogue<Y>(p);
   const double work = static_cast<double>(p.out_h * p.out_w) * static_cast<double>(p.lanes * p.kernel_h * p.kernel_w);
-  const bool parallel = work > 300000;
+  const bool parallel = threads > 1 && work > 100000;
+  const float* zero_row = scratch;
   for (std::int64_t n = 0; n < p.batch; ++n) {
     const T* image = x + n * p.in_h * p.in_w * C;
-#pragma omp parallel for schedule(static) if (parallel)
-    for (std::int64_t iy = 0; iy < p.in_h; ++iy)
-      widen_row(image + iy * p.in_w * C, p.in_w * C, p.x_zero_point, plane + ((iy + p.pad_top) * PW + p.pad_left) * C);
-#pragma omp parallel for schedule(static) if (parallel)
-    for (std::int64_t oy = 0; oy < p.out_h; ++oy) {
-      const float* src = plane + oy * p.stride_h * PW * C;
-      Y* out = y + (n * p.out_h + oy) * p.out_w * C;
-      if (p.packed) {  // 16 / C pixels per vector
-        const std::int64_t per = 16 / C, units = (p.out_w + per - 1) / per, rest = p.out_w - (units - 1) * per;
-        row_units<Y, KH, KW>(p, src, 16, out, 16, units, 0xffff, __mmask16((1u << (rest * C)) - 1), 0, e);
-      } else {
-        for (std::int64_t c = 0; c < C; c += 16) {
-          const __mmask16 mask = C - c >= 16 ? __mmask16(0xffff) : __mmask16((1u << (C - c)) - 1);
-          row_units<Y, KH, KW>(p, src + c, p.stride_w * C, out + c, C, p.out_w, mask, mask, c, e);
+#pragma omp parallel num_threads(parallel ? threads : 1)
+    {
+      float* slots = scratch + row_floats * (1 + omp_get_thread_num() * ring);
+      std::int64_t held[kDepthwiseMaxRing];
+      std::fill(held, held + ring, std::int64_t{-1});
+#pragma omp for schedule(static)
+      for (std::int64_t oy = 0; oy < p.out_h; ++oy) {
+        const float* rows[kDepthwiseMaxRing];
+        for (std::int64_t ky = 0; ky < kh; ++ky) {
+          const std::int64_t iy = oy * p.stride_h + ky * p.dilation_h - p.pad_top;
+          if (iy < 0 || iy >= p.in_h) {
+            rows[ky] = zero_row;
+            continue;
+          }
+          float* slot = slots + (iy % ring) * row_floats;
+          if (held[iy % ring] != iy) {
+            widen_row(image + iy * p.in_w * C, p.in_w * C, p.x_zero_point, slot + p.pad_left * C);
+            held[iy % ring] = iy;
+          }
+          rows[ky] = slot;
+        }
+        Y* out = y + (n * p.out_h + oy) * p.out_w * C;
+        if (p.packed) {  // 16 / C pixels per vector
+          const std::int64_t per = 16 / C, units = (p.out_w + per - 1) / per, rest = p.out_w - (units - 1) * per;
+          row_units<Y, KH, KW>(p, rows, 16, out, 16, units, 0xffff, __mmask16((1u << (rest * C)) - 1), 0, e);
+        } else {
+          for (std::int64_t c = 0; c < C; c += 16) {
+            const __mmask16 mask = C - c >= 16 ? __mmask16(0xffff) : __mmask16((1u << (C - c)) - 1);
+            const float* at[kDepthwiseMaxRing];
+            for (std::int64_t ky = 0; ky < kh; ++ky) at[ky] = rows[ky] + c;
+            row_units<Y, KH, KW>(p, at, p.stride_w * C, out + c, C, p.out_w, mask, mask, c, e);
+          }
         }
       }
     }
@@ -235,7 +261,7 @@ EASEL_AVX512_VNNI void dense(const ConvInt8& p, const T* x, Y* y, std::uint8_t* 
   const std::int64_t C = p.channels, O = p.out_channels;
   const Epilogue e = make_epilogue<Y>(p);
   const double work = static_cast<double>(p.out_h * p.out_w) * static_cast<double>(p.lanes * p.row_bytes * p.parts);
-  const bool parallel = work > 300000;
+  const bool parallel = work > 100000;
   for (std::int64_t n = 0; n < p.batch; ++n) {
     const T* image = x + n * p.in_h * p.in_w * C;
 #pragma omp parallel for schedule(static) if (parallel)
@@ -260,12 +286,12 @@ EASEL_AVX512_VNNI void dense(const ConvInt8& p, const T* x, Y* y, std::uint8_t* 
 }
 
 template <class T, class Y>
-void dispatch_window(const ConvInt8& p, const void* x, void* y, float* plane) {
+void dispatch_window(const ConvInt8& p, const void* x, void* y, float* plane, int threads) {
   const T* in = static_cast<const T*>(x);
   Y* out = static_cast<Y*>(y);
   if (!p.depthwise) dense<T, Y>(p, in, out, reinterpret_cast<std::uint8_t*>(plane));
-  else if (p.kernel_h == 3 && p.kernel_w == 3) depthwise<T, Y, 3, 3>(p, in, out, plane);
-  else depthwise<T, Y, 0, 0>(p, in, out, plane);
+  else if (p.kernel_h == 3 && p.kernel_w == 3) depthwise<T, Y, 3, 3>(p, in, out, plane, threads);
+  else depthwise<T, Y, 0, 0>(p, in, out, plane, threads);
 }
 
 }  // namespace
@@ -280,8 +306,9 @@ bool conv_int8_available(bool dense) {
 void prepare_conv_int8(ConvInt8& p, const std::vector<std::int16_t>& k, const std::vector<float>& output_scale,
                        const std::vector<float>& bias_acc) {
   const std::int64_t C = p.channels, O = p.out_channels, taps = p.kernel_h * p.kernel_w;
-  p.plane_h = std::max(p.pad_top + p.in_h, (p.out_h - 1) * p.stride_h + (p.kernel_h - 1) * p.dilation_h + 1);
   p.plane_w = std::max(p.pad_left + p.in_w, (p.out_w - 1) * p.stride_w + (p.kernel_w - 1) * p.dilation_w + 1);
+  p.row_floats = (p.plane_w * C + 15) / 16 * 16;
+  p.ring = (p.kernel_h - 1) * p.dilation_h + 1;
   p.packed = p.depthwise && C < 16 && 16 % C == 0 && p.stride_w == 1;
   p.lanes = p.packed ? 16 : (O + 15) / 16 * 16;
   const auto L = static_cast<std::size_t>(p.lanes);
@@ -329,20 +356,21 @@ void prepare_conv_int8(ConvInt8& p, const std::vector<std::int16_t>& k, const st
   }
 }
 
-void run_conv_int8(const ConvInt8& p, const void* x, DType in, void* y, DType out, std::vector<float>& plane) {
-  // Zeros around the interior once: later runs only rewrite the interior. The slack lets
-  // a packed row's last vector read whole.
-  // The plane starts on a cache line: with channels a multiple of 16, every load then
-  // stays within one line (a split load costs two).
-  // (Dense layers keep their gathered rows there instead.)
-  const std::int64_t floats = p.depthwise ? p.plane_h * p.plane_w * p.channels : p.direct ? 0 : p.out_h * (p.out_w * p.row_bytes + 16) / 4;
-  const auto size = static_cast<std::size_t>(floats + 32);
-  if (plane.size() != size) plane.assign(size, 0.f);
-  float* aligned = plane.data() + (64 - reinterpret_cast<std::uintptr_t>(plane.data()) % 64) % 64 / sizeof(float);
-  if (in == DType::u8 && out == DType::u8) dispatch_window<std::uint8_t, std::uint8_t>(p, x, y, aligned);
-  else if (in == DType::u8) dispatch_window<std::uint8_t, std::int8_t>(p, x, y, aligned);
-  else if (out == DType::u8) dispatch_window<std::int8_t, std::uint8_t>(p, x, y, aligned);
-  else dispatch_window<std::int8_t, std::int8_t>(p, x, y, aligned);
+void run_conv_int8(const ConvInt8& p, const void* x, DType in, void* y, DType out, std::vector<float>& scratch) {
+  // Depthwise: a row of zeros, then each thread's ring of rows, zeroed once (later runs
+  // write only the rows' interiors); 32 floats of slack let a row's last vector read
+  // whole. Every row starts on a cache line: with channels a multiple of 16, no load then
+  // splits across two lines. Dense layers keep their gathered rows there instead.
+  const int threads = omp_get_max_threads();
+  const std::int64_t floats = p.depthwise ? p.row_floats * (1 + threads * p.ring)
+                                          : p.direct ? 0 : p.out_h * (p.out_w * p.row_bytes + 16) / 4;
+  const auto size = static_cast<std::size_t>(floats + 32 + 16);
+  if (scratch.size() < size) scratch.assign(size, 0.f);
+  float* aligned = scratch.data() + (64 - reinterpret_cast<std::uintptr_t>(scratch.data()) % 64) % 64 / sizeof(float);
+  if (in == DType::u8 && out == DType::u8) dispatch_window<std::uint8_t, std::uint8_t>(p, x, y, aligned, threads);
+  else if (in == DType::u8) dispatch_window<std::uint8_t, std::int8_t>(p, x, y, aligned, threads);
+  else if (out == DType::u8) dispatch_window<std::int8_t, std::uint8_t>(p, x, y, aligned, threads);
+  else dispatch_window<std::int8_t, std::int8_t>(p, x, y, aligned, threads);
 }
 
 }  // namespace easel::nn

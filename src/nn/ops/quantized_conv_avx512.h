@@ -4,9 +4,9 @@
 // over 8 channels). quantized_conv.cpp runs them in place of oneDNN there. They take
 // TFLite's uint8 weights (q - zp up to +-255) as they are, with no fix-up pass.
 //
-// Depthwise: the input is first widened into a float plane of q_x - x_zero_point with
-// zeros around it for the padding; the window sums then run as fused multiply-adds from
-// that plane. That is exact: each product has |.| <= 255 * 255, and a window of up to
+// Depthwise: the input rows are widened into float rows of q_x - x_zero_point with zeros
+// around them for the padding; the window sums then run as fused multiply-adds from
+// those rows. That is exact: each product has |.| <= 255 * 255, and a window of up to
 // 256 taps sums below 2^24, so float32 holds the integer accumulator exactly. Dense: each
 // pixel's window gathered into a row of bytes, multiplied with VNNI's integer dot
 // products (exact in int32). The epilogue is the reference loops' own, in the same order:
@@ -28,12 +28,13 @@ struct ConvInt8 {
   std::int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1, pad_top = 0, pad_left = 0;
   float x_zero_point = 0, y_zero_point = 0;
   float floor = 0, clip = 0;  // the activation's range, in units of y_scale
-  // Filled by prepare_conv_int8(): the padded plane's size; `packed` (depthwise):
+  // Filled by prepare_conv_int8(): a padded plane row's width (plane_w pixels, row_floats
+  // floats, a multiple of 16) and the rows a window spans (ring); `packed` (depthwise):
   // channels divide 16 and the stride is 1, so one 16-lane vector holds 16 / channels
   // neighbouring pixels; the per-lane tables, `lanes` wide (the output channels padded to
   // a multiple of 16, or 16 when packed): weights (the integers k; depthwise [taps][lanes],
   // dense [taps][channels][lanes]), output_scale, bias_acc.
-  std::int64_t plane_h = 0, plane_w = 0, lanes = 0;
+  std::int64_t plane_w = 0, row_floats = 0, ring = 0, lanes = 0;
   bool packed = false;
   std::vector<float> weights, output_scale, bias_acc;
   // Dense layers run on VNNI's byte dot products instead: each output pixel's reduction
@@ -52,6 +53,8 @@ bool conv_int8_available(bool dense);
 
 // The longest reduction (window taps times input channels per output) they stay exact for.
 constexpr std::int64_t kConvInt8MaxReduction = 256;
+// The most input rows a depthwise window may span ((kernel_h - 1) * dilation_h + 1).
+constexpr std::int64_t kDepthwiseMaxRing = 32;
 
 // Fills the derived fields of `p` from the integer weights k (HWIO layout: [taps][channels]
 // for depthwise, [taps][channels][out_channels] dense) and the reference epilogue's
