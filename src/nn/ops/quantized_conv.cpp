@@ -175,11 +175,12 @@ class QuantizedConvolution final : public Op {
   // wider depthwise layers oneDNN's kernel is the faster (MobileNetV2: 3.95 ms with the
   // own kernel everywhere, 2.82 with it up to 32 channels): the float plane outgrows the
   // caches.
-  static constexpr std::int64_t kOwnDepthwiseMaxChannels = 32, kOwnDenseMaxChannels = 16;
+  static constexpr std::int64_t kOwnDepthwiseMaxChannels = 32, kOwnDepthwiseMaxOutputs = 16384, kOwnDenseMaxChannels = 16;
   bool prepare_own_kernel() {
     const Window2D& w = shape_.window;
     const std::int64_t C = shape_.in_channels, O = shape_.out_channels;
-    const bool depthwise = depthwise_ && shape_.groups == C && O == C && C <= kOwnDepthwiseMaxChannels &&
+    const bool depthwise = depthwise_ && shape_.groups == C && O == C &&
+                           (C <= kOwnDepthwiseMaxChannels || w.out_h * w.out_w * C <= kOwnDepthwiseMaxOutputs) &&
                            (w.kernel_h - 1) * w.dilation_h + 1 <= kDepthwiseMaxRing;
     const bool dense = !depthwise_ && shape_.groups == 1 && C <= kOwnDenseMaxChannels;
     if (!(depthwise || dense) || !conv_int8_available(dense) || w.kernel_h * w.kernel_w * (dense ? C : 1) > kConvInt8MaxReduction) return false;
