@@ -94,13 +94,26 @@ EASEL_AVX512 void row_units(const ConvInt8& p, const float* const* rows, std::in
 
 // One image's rows [0, in_h) widened into the plane's interior: q - zero point.
 template <class T>
+EASEL_AVX512 inline __m512 widen16(__m128i bytes, __m512 zero_point) {
+  const __m512i wide = std::is_same_v<T, std::uint8_t> ? _mm512_cvtepu8_epi32(bytes) : _mm512_cvtepi8_epi32(bytes);
+  return _mm512_sub_ps(_mm512_cvtepi32_ps(wide), zero_point);
+}
+
+template <class T>
 EASEL_AVX512 void widen_row(const T* x, std::int64_t count, float zero_point, float* dst) {
   const __m512 zp = _mm512_set1_ps(zero_point);
-  for (std::int64_t i = 0; i < count; i += 16) {
-    const __mmask16 mask = count - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (count - i)) - 1);
-    const __m128i bytes = _mm_maskz_loadu_epi8(mask, x + i);
-    const __m512i wide = std::is_same_v<T, std::uint8_t> ? _mm512_cvtepu8_epi32(bytes) : _mm512_cvtepi8_epi32(bytes);
-    _mm512_mask_storeu_ps(dst + i, mask, _mm512_sub_ps(_mm512_cvtepi32_ps(wide), zp));
+  std::int64_t i = 0;
+  for (; i + 64 <= count; i += 64) {
+    const __m512i bytes = _mm512_loadu_si512(x + i);
+    _mm512_storeu_ps(dst + i, widen16<T>(_mm512_castsi512_si128(bytes), zp));
+    _mm512_storeu_ps(dst + i + 16, widen16<T>(_mm512_extracti32x4_epi32(bytes, 1), zp));
+    _mm512_storeu_ps(dst + i + 32, widen16<T>(_mm512_extracti32x4_epi32(bytes, 2), zp));
+    _mm512_storeu_ps(dst + i + 48, widen16<T>(_mm512_extracti32x4_epi32(bytes, 3), zp));
+  }
+  for (; i + 16 <= count; i += 16) _mm512_storeu_ps(dst + i, widen16<T>(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i)), zp));
+  if (i < count) {
+    const __mmask16 mask = static_cast<__mmask16>((1u << (count - i)) - 1);
+    _mm512_mask_storeu_ps(dst + i, mask, widen16<T>(_mm_maskz_loadu_epi8(mask, x + i), zp));
   }
 }
 
