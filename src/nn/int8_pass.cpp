@@ -26,6 +26,12 @@ bool has_int8_form(const Graph& g, const Node& n) {
     const std::string act = n.attrs.get_string("activation", "none");
     return (act == "none" || act == "relu" || act == "relu6") && !n.attrs.has("activation_scale");
   }
+  if (n.op == "avg_pool") {  // TFLite's integer pool keeps its input's quantization
+    if (n.inputs.size() != 1 || n.inputs[0] < 0 || n.attrs.has("activation")) return false;
+    const QuantParams& x = value(n.inputs[0]).quant;
+    const QuantParams& y = value(n.outputs[0]).quant;
+    return is_int8_quant(value(n.inputs[0])) && x.dtype == y.dtype && x.scale == y.scale && x.zero_point == y.zero_point;
+  }
   if (n.op == "add")
     return n.inputs.size() == 2 && n.inputs[0] >= 0 && n.inputs[1] >= 0 && is_int8_quant(value(n.inputs[0])) && is_int8_quant(value(n.inputs[1])) &&
            !value(n.inputs[0]).is_constant() && !value(n.inputs[1]).is_constant();
@@ -110,6 +116,8 @@ int lower_to_int8(Graph& g) {
       set_quant_attrs(n, "a", a);
       set_quant_attrs(n, "b", b);
       n.op = "quantized_add";
+    } else if (n.op == "avg_pool") {
+      n.op = "quantized_avg_pool";
     } else {
       set_quant_attrs(n, "x", g.values[static_cast<std::size_t>(n.inputs[0])].quant);
       const QuantParams& filter = g.values[static_cast<std::size_t>(n.inputs[1])].quant;
