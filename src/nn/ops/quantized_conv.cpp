@@ -168,14 +168,16 @@ class QuantizedConvolution final : public Op {
   }
 
   // easel's own kernels (quantized_conv_avx512.h) where the CPU has AVX-512 and oneDNN's
-  // int8 kernels do poorly: depthwise layers (channel multiplier 1) up to 32 channels, and
-  // dense ones over up to 8 input channels. Exact for every channel, wide or not, with no
-  // fix-up pass. Measured, 1 thread, MobileNetV1-0.25: its first three depthwise layers
-  // (8, 16, 32 channels) take 16.7, 14.3 and 14.9 us against oneDNN's 41, 15 and 20. On
-  // wider depthwise layers oneDNN's kernel is the faster (MobileNetV2: 3.95 ms with the
-  // own kernel everywhere, 2.82 with it up to 32 channels): the float plane outgrows the
-  // caches.
-  static constexpr std::int64_t kOwnDepthwiseMaxChannels = 32, kOwnDepthwiseMaxOutputs = 16384, kOwnDenseMaxChannels = 16;
+  // int8 kernels do poorly: depthwise layers (channel multiplier 1) up to 32 channels or
+  // up to 16384 outputs, and dense ones over up to 32 input channels. Exact for every
+  // channel, wide or not, with no fix-up pass. Measured, 1 thread, MobileNetV1-0.25: its
+  // first three depthwise layers (8, 16, 32 channels) went from oneDNN's 41, 15 and 20 us
+  // to 11, 9 and 11, its 8-channel pointwise layer from 25 to 11. On wide, large
+  // depthwise layers oneDNN's kernel is the faster (MobileNetV2: 3.1 against 2.7 ms with
+  // the own kernel everywhere): the own kernel's float rows outgrow the caches. Small
+  // layers also go parallel early, which keeps the rows a thread writes on its own core
+  // for the layer after: MobileNetV1-0.25 at 2 threads went from 1.40x to 1.50x float.
+  static constexpr std::int64_t kOwnDepthwiseMaxChannels = 32, kOwnDepthwiseMaxOutputs = 16384, kOwnDenseMaxChannels = 32;
   bool prepare_own_kernel() {
     const Window2D& w = shape_.window;
     const std::int64_t C = shape_.in_channels, O = shape_.out_channels;

@@ -3,6 +3,11 @@
 // baseline x86-64.
 #include "nn/ops/quantized_conv_avx512.h"
 
+// GCC 12's AVX-512 headers build some results from a deliberately uninitialized vector
+// (_mm512_undefined_*), which -Wuninitialized reports at every inlined use.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include <immintrin.h>
 
 #include <algorithm>
@@ -127,7 +132,7 @@ EASEL_AVX512 void depthwise(const ConvInt8& p, const T* x, Y* y, float* scratch,
   const std::int64_t C = p.channels, kh = KH > 0 ? KH : p.kernel_h, ring = p.ring, row_floats = p.row_floats;
   const Epilogue e = make_epilogue<Y>(p);
   const double work = static_cast<double>(p.out_h * p.out_w) * static_cast<double>(p.lanes * p.kernel_h * p.kernel_w);
-  const bool parallel = threads > 1 && work > 100000;
+  const bool parallel = threads > 1 && work > 20000;
   const float* zero_row = scratch;
   for (std::int64_t n = 0; n < p.batch; ++n) {
     const T* image = x + n * p.in_h * p.in_w * C;
@@ -274,7 +279,7 @@ EASEL_AVX512_VNNI void dense(const ConvInt8& p, const T* x, Y* y, std::uint8_t* 
   const std::int64_t C = p.channels, O = p.out_channels;
   const Epilogue e = make_epilogue<Y>(p);
   const double work = static_cast<double>(p.out_h * p.out_w) * static_cast<double>(p.lanes * p.row_bytes * p.parts);
-  const bool parallel = work > 100000;
+  const bool parallel = work > 20000;
   for (std::int64_t n = 0; n < p.batch; ++n) {
     const T* image = x + n * p.in_h * p.in_w * C;
 #pragma omp parallel for schedule(static) if (parallel)
