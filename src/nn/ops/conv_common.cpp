@@ -127,6 +127,17 @@ Window2D parse_window(const PrepareContext& ctx, std::int64_t in_h, std::int64_t
   return w;
 }
 
+Window2D parse_pool_window(const PrepareContext& ctx, const Shape& x) {
+  if (!ctx.node.attrs.has("ksize")) ctx.fail("attribute 'ksize' is required");
+  std::vector<std::int64_t> k = ctx.node.attrs.get_ints("ksize");
+  if (k.size() == 4) k = {k[1], k[2]};  // TF's NHWC form [1,kh,kw,1]
+  if (k.size() != 2) ctx.fail("attribute 'ksize' must have 2 values (H,W), got " + std::to_string(k.size()));
+  const Window2D w = parse_window(ctx, x[1], x[2], k[0], k[1], false);
+  if (std::max(w.pad_top, w.pad_bottom) >= w.kernel_h || std::max(w.pad_left, w.pad_right) >= w.kernel_w)
+    ctx.fail("padding must be smaller than the " + std::to_string(w.kernel_h) + "x" + std::to_string(w.kernel_w) + " window");
+  return w;
+}
+
 void expect_float_input(const PrepareContext& ctx, int i, const char* what, int rank) {
   if (!ctx.has_input(i)) ctx.fail(std::string("input ") + std::to_string(i) + " (" + what + ") is missing");
   auto idx = static_cast<std::size_t>(i);

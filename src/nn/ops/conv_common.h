@@ -81,6 +81,11 @@ struct Window2D {
 Window2D parse_window(const PrepareContext& ctx, std::int64_t in_h, std::int64_t in_w, std::int64_t kernel_h,
                       std::int64_t kernel_w, bool with_dilations);
 
+// A pooling window over NHWC x [N,H,W,C]: `ksize` (H,W, or TF's [1,kh,kw,1]) and
+// parse_window()'s attributes. Fails when a window could lie wholly in the padding (no
+// maximum, no average).
+Window2D parse_pool_window(const PrepareContext& ctx, const Shape& x);
+
 // ---- validation helpers ----
 
 // Fails unless input i is present, float32 and of rank `rank` (-1: any rank >= 2).

@@ -26,16 +26,10 @@ class QuantizedAvgPool final : public Op {
     const Shape& x = ctx.input_shapes[0];
     if (x.size() != 4) ctx.fail("x must have rank 4, got shape " + to_string(x));
     if (quantized_dtype(ctx) != dtype_) ctx.fail("attribute 'to' must name x's type: the pool keeps its quantization");
-    if (!ctx.node.attrs.has("ksize")) ctx.fail("attribute 'ksize' is required");
-    std::vector<std::int64_t> k = ctx.node.attrs.get_ints("ksize");
-    if (k.size() == 4) k = {k[1], k[2]};
-    if (k.size() != 2) ctx.fail("attribute 'ksize' must have 2 values (H,W), got " + std::to_string(k.size()));
     batch_ = x[0];
     channels_ = x[3];
-    window_ = parse_window(ctx, x[1], x[2], k[0], k[1], false);
+    window_ = parse_pool_window(ctx, x);
     const Window2D& w = window_;
-    if (std::max(w.pad_top, w.pad_bottom) >= w.kernel_h || std::max(w.pad_left, w.pad_right) >= w.kernel_w)
-      ctx.fail("padding must be smaller than the " + std::to_string(w.kernel_h) + "x" + std::to_string(w.kernel_w) + " window");
     ctx.output_dtypes[0] = dtype_;
     ctx.output_shapes[0] = {batch_, w.out_h, w.out_w, channels_};
   }
