@@ -2,6 +2,7 @@
 // 127.0.0.1, the built-in manifest against ../shared/models, and real npm and Debian
 // packages.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <httplib.h>
 
 #include <atomic>
@@ -338,4 +339,23 @@ TEST(Files, AtomicWriteReplacesWholeFileAndLeavesNoTemp) {
   Error e = expect_error([&] { detail::write_file_atomic(scratch / "blocker/inner.json", "y"); });
   EXPECT_EQ(e.code(), ErrorCode::io_error);
   EXPECT_EQ(test::slurp(scratch / "blocker"), "x");
+}
+
+// A saved file gets the mode a plain new file would (0666 less the umask), not the 0600
+// of its temporary; a file that existed keeps its own.
+TEST(Files, AtomicWriteGivesTheUsualModeAndKeepsAnExistingOne) {
+  ScratchDir scratch;
+  const mode_t old_mask = ::umask(022);
+  const fs::path fresh = scratch / "annotated.png", kept = scratch / "secret.json";
+  detail::write_file_atomic(fresh, "x");
+  struct stat st {};
+  ASSERT_EQ(::stat(fresh.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  detail::write_file_atomic(kept, "a");
+  fs::permissions(kept, fs::perms::owner_read | fs::perms::owner_write);
+  detail::write_file_atomic(kept, "b");
+  ASSERT_EQ(::stat(kept.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(test::slurp(kept), "b");
+  ::umask(old_mask);
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,6 +25,27 @@ std::string read_file(const fs::path& file) {
   return std::move(ss).str();
 }
 
+namespace {
+
+// The mode for the saved file: an existing file's own, else what open(O_CREAT, 0666)
+// would give a new one, 0666 less the umask. (mkstemp makes 0600, which left saved
+// images and videos unreadable to others.) The umask is read from /proc: umask() can
+// only be read by setting it, for every thread at once.
+mode_t saved_file_mode(const fs::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) == 0) return st.st_mode & 07777;
+  mode_t mask = 022;
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("Umask:", 0) == 0) {
+      mask = static_cast<mode_t>(std::strtoul(line.c_str() + 6, nullptr, 8));
+      break;
+    }
+  return 0666 & ~mask;
+}
+
+}  // namespace
+
 void write_file_atomic(const fs::path& file, std::string_view bytes) {
   const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
   std::error_code ec;
@@ -35,6 +57,7 @@ void write_file_atomic(const fs::path& file, std::string_view bytes) {
   int fd = mkstemp(tmpl.data());
   if (fd < 0)
     throw Error(ErrorCode::io_error, "Cannot create a temporary file in '" + dir.string() + "': " + std::strerror(errno) + ".");
+  ::fchmod(fd, saved_file_mode(file));  // best effort: the bytes matter more than the mode
   const char* p = bytes.data();
   size_t left = bytes.size();
   bool ok = true;
