@@ -36,19 +36,16 @@ double time_ms(F&& run, int runs) {
 template <class A, class B>
 std::pair<double, double> time_pair_ms(A&& a, B&& b, int runs) {
   for (int i = 0; i < 3; ++i) a(), b();
-  const auto once = [](auto& f) {
+  const auto sample = [](auto& f, int repeat) {  // ms per call, over `repeat` calls
     const auto t0 = std::chrono::steady_clock::now();
-    f();
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    for (int r = 0; r < repeat; ++r) f();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / repeat;
   };
-  const int repeat = std::max(1, static_cast<int>(2.0 / std::max(1e-3, std::min(once(a), once(b)))));
+  const int repeat = std::max(1, static_cast<int>(2.0 / std::max(1e-3, std::min(sample(a, 1), sample(b, 1)))));
   std::vector<double> ma, mb;
   for (int i = 0; i < runs; ++i) {
-    for (auto* m : {&ma, &mb}) {
-      const auto t0 = std::chrono::steady_clock::now();
-      for (int r = 0; r < repeat; ++r) m == &ma ? a() : b();
-      m->push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / repeat);
-    }
+    ma.push_back(sample(a, repeat));
+    mb.push_back(sample(b, repeat));
   }
   return {median(ma), median(mb)};
 }

@@ -234,8 +234,11 @@ TEST(Int8Kernels, OwnKernelsEqualTheIntegerLoops) {
     }
     EXPECT_GT(std::count(seen.begin(), seen.end(), true), 30) << "outputs spread over the range, so that they test something";
     // Without AVX-512 oneDNN runs these, within a rounding step.
-    if (nn::conv_int8_available(!k.depthwise)) EXPECT_EQ(worst, 0) << "own kernel against the integer loops";
-    else EXPECT_LE(worst, 1);
+    if (nn::conv_int8_available(!k.depthwise)) {
+      EXPECT_EQ(worst, 0) << "own kernel against the integer loops";
+    } else {
+      EXPECT_LE(worst, 1);
+    }
   }
 }
 
@@ -285,7 +288,9 @@ TEST(Int8Kernels, AveragePoolRoundsAsTflite) {
           wrong += int_at(out, (oy * ow + ox) * k.c + c) != want;
         }
     EXPECT_EQ(wrong, 0);
-    if (k.k == 4) EXPECT_GT(ties, 0) << "exact ties were exercised";
+    if (k.k == 4) {
+      EXPECT_GT(ties, 0) << "exact ties were exercised";
+    }
   }
 }
 

@@ -16,7 +16,8 @@
 // point; other layers recompute those channels after the primitive (a second small
 // primitive, or plain loops for depthwise). Narrow depthwise layers and dense ones over
 // few input channels run on easel's own AVX-512 kernels instead (quantized_conv_avx512.h),
-// which take the wide integers as they are. The reference backend runs the same integers in plain loops.
+// which take the wide integers as they are. The reference backend runs the same integers
+// in plain loops.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -122,9 +123,9 @@ class QuantizedConvolution final : public Op {
   // With `filter_scale`, the grid of the file's uint8 weights (real = filter_scale *
   // (q - zp)), a channel keeps the file's integers k = q - zp exactly: as int8 when they
   // fit, else ("wide", k up to +-255) exactly all the same, by prepare_matmul() or by a
-  // fix-up after the primitive (which gets a requantized copy). Without a grid (or off it), w_scale[o] =
-  // max|w[.., o]| / 127; the file's per-channel int8 weights come out exact that way too,
-  // their scale being that maximum / 127.
+  // fix-up after the primitive (which gets a requantized copy). Without a grid (or off
+  // it), w_scale[o] = max|w[.., o]| / 127; the file's per-channel int8 weights come out
+  // exact that way too, their scale being that maximum / 127.
   void requantize_filter(const PrepareContext& ctx, const Tensor& filter, const std::vector<float>& bias) {
     const std::int64_t O = shape_.out_channels, rows = filter.size() / O;
     const float* w = filter.data<float>();
@@ -173,10 +174,11 @@ class QuantizedConvolution final : public Op {
   // channel, wide or not, with no fix-up pass. Measured, 1 thread, MobileNetV1-0.25: its
   // first three depthwise layers (8, 16, 32 channels) went from oneDNN's 41, 15 and 20 us
   // to 11, 9 and 11, its 8-channel pointwise layer from 25 to 11. On wide, large
-  // depthwise layers oneDNN's kernel is the faster (MobileNetV2: 3.1 against 2.7 ms with
-  // the own kernel everywhere): the own kernel's float rows outgrow the caches. Small
-  // layers also go parallel early, which keeps the rows a thread writes on its own core
-  // for the layer after: MobileNetV1-0.25 at 2 threads went from 1.40x to 1.50x float.
+  // depthwise layers oneDNN's kernel is the faster (with the own kernel everywhere,
+  // MobileNetV2's 1-thread speed-up over float fell from about 1.7x to 1.5x): the own
+  // kernel's float rows outgrow the caches. Small layers also go parallel early, which
+  // keeps the rows a thread writes on its own core for the layer after: MobileNetV1-0.25
+  // at 2 threads went from 1.40x to 1.50x float.
   static constexpr std::int64_t kOwnDepthwiseMaxChannels = 32, kOwnDepthwiseMaxOutputs = 16384, kOwnDenseMaxChannels = 32;
   bool prepare_own_kernel() {
     const Window2D& w = shape_.window;
@@ -507,7 +509,7 @@ class QuantizedConvolution final : public Op {
   DnnlPrimitive wide_primitive_;
   int wide_src_slot_ = -1, wide_dst_slot_ = -1;
   std::vector<std::int32_t> wide_acc_;  // [pixels, wide channels, parts]
-  std::vector<float> plane_;  // the input plane of fix_depthwise or of the own kernels
+  std::vector<float> plane_;  // fix_depthwise's input plane, or the own kernels' scratch
   // What oneDNN gets: int8 weights, and the scale and bias that go with them.
   Tensor filter_, dnnl_bias_, matmul_bias_, x_zp_, w_zp_, y_zp_;
   std::vector<float> dnnl_output_scale_;

@@ -28,20 +28,20 @@ struct ConvInt8 {
   std::int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1, pad_top = 0, pad_left = 0;
   float x_zero_point = 0, y_zero_point = 0;
   float floor = 0, clip = 0;  // the activation's range, in units of y_scale
-  // Filled by prepare_conv_int8(): a padded plane row's width (plane_w pixels, row_floats
-  // floats, a multiple of 16) and the rows a window spans (ring); `packed` (depthwise):
+  // Filled by prepare_conv_int8(): a widened, padded input row's length (row_floats, a
+  // multiple of 16) and the rows a window spans (ring); `packed` (depthwise):
   // channels divide 16 and the stride is 1, so one 16-lane vector holds 16 / channels
   // neighbouring pixels; the per-lane tables, `lanes` wide (the output channels padded to
   // a multiple of 16, or 16 when packed): weights (the integers k; depthwise [taps][lanes],
   // dense [taps][channels][lanes]), output_scale, bias_acc.
-  std::int64_t plane_w = 0, row_floats = 0, ring = 0, lanes = 0;
+  std::int64_t row_floats = 0, ring = 0, lanes = 0;
   bool packed = false;
   std::vector<float> weights, output_scale, bias_acc;
   // Dense layers run on VNNI's byte dot products instead: each output pixel's reduction
   // gathered into a row of row_bytes (a multiple of 4) unsigned bytes (int8 input: plus
   // 128, `signed_input`); the weights in `parts` int8 parts (a wide one, up to +-255, is
   // their sum) laid out as dpbusd takes them; zero_point_sum: x_zero_point (+ 128) times
-  // each output's weight sum, what the accumulator less.
+  // each output's weight sum, which the accumulator subtracts.
   bool signed_input = false, direct = false;  // direct: a pointwise layer on uint8 reads x as its rows
   std::int64_t row_bytes = 0, parts = 1;
   std::vector<std::int8_t> packed_weights;
@@ -63,7 +63,7 @@ void prepare_conv_int8(ConvInt8& p, const std::vector<std::int16_t>& k, const st
                        const std::vector<float>& bias_acc);
 
 // x: [batch, in_h, in_w, channels] of `in` (u8 or i8); y: [batch, out_h, out_w,
-// out_channels] of `out` (u8 or i8). `plane` is the caller's scratch, kept between runs.
-void run_conv_int8(const ConvInt8& p, const void* x, DType in, void* y, DType out, std::vector<float>& plane);
+// out_channels] of `out` (u8 or i8). `scratch` is the caller's, kept between runs.
+void run_conv_int8(const ConvInt8& p, const void* x, DType in, void* y, DType out, std::vector<float>& scratch);
 
 }  // namespace easel::nn

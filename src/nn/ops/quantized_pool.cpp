@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "nn/ops/conv_common.h"
 #include "nn/ops/quant_common.h"
