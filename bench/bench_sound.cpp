@@ -11,7 +11,7 @@
 #include "bench_util.h"
 #include "core/files.h"
 #include "easel/audio.h"
-#include "easel/sample_media.h"
+#include "sample_media.h"
 #include "easel/sound_classifier.h"
 
 namespace fs = std::filesystem;

@@ -21,7 +21,7 @@
 #include "easel/npy.h"
 #include "easel/object_detector.h"
 #include "easel/pose.h"
-#include "easel/sample_media.h"
+#include "sample_media.h"
 #include "easel/video.h"
 
 namespace fs = std::filesystem;

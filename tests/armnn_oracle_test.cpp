@@ -16,7 +16,7 @@
 #include "core/files.h"
 #include "easel/model.h"
 #include "easel/npy.h"
-#include "easel/sample_media.h"
+#include "sample_media.h"
 #include "test_photos.h"
 #include "test_util.h"
 

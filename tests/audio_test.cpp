@@ -8,7 +8,7 @@
 
 #include "easel/audio.h"
 #include "easel/error.h"
-#include "easel/sample_media.h"
+#include "sample_media.h"
 #include "easel/spectrogram.h"
 #include "test_util.h"
 

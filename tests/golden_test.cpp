@@ -24,7 +24,7 @@
 #include "easel/error.h"
 #include "easel/model.h"
 #include "easel/npy.h"
-#include "easel/sample_media.h"
+#include "sample_media.h"
 #include "golden_util.h"
 
 namespace fs = std::filesystem;

@@ -14,7 +14,7 @@
 #include "easel/error.h"
 #include "easel/image.h"
 #include "easel/image_classifier.h"
-#include "easel/sample_media.h"
+#include "sample_media.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;

@@ -18,7 +18,7 @@
 #include "easel/image.h"
 #include "easel/model.h"
 #include "easel/object_detector.h"
-#include "easel/sample_media.h"
+#include "sample_media.h"
 #include "nn/import/importers.h"
 #include "nn/int8_pass.h"
 #include "nn/interpreter.h"

@@ -14,7 +14,7 @@
 #include "easel/image.h"
 #include "easel/model.h"
 #include "easel/npy.h"
-#include "easel/sample_media.h"
+#include "sample_media.h"
 #include "golden_util.h"
 #include "nn/import/importers.h"
 #include "test_util.h"

@@ -13,7 +13,7 @@
 #include "easel/image.h"
 #include "easel/object_detector.h"
 #include "easel/pose.h"
-#include "easel/sample_media.h"
+#include "sample_media.h"
 #include "easel/video.h"
 #include "test_util.h"
 

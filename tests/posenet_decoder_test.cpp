@@ -11,7 +11,7 @@
 #include "easel/image.h"
 #include "easel/model.h"
 #include "easel/npy.h"
-#include "easel/sample_media.h"
+#include "sample_media.h"
 #include "easel/video.h"
 #include "golden_util.h"
 #include "test_util.h"

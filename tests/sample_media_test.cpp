@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "easel/error.h"
-#include "easel/sample_media.h"
+#include "sample_media.h"
 #include "test_util.h"
 
 namespace {

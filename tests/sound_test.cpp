@@ -17,7 +17,7 @@
 #include "easel/microphone.h"
 #include "easel/pitch.h"
 #include "easel/ring_buffer.h"
-#include "easel/sample_media.h"
+#include "sample_media.h"
 #include "easel/sound_classifier.h"
 #include "test_util.h"
 

@@ -13,7 +13,7 @@
 #include "core/files.h"
 #include "core/sha256.h"
 #include "easel/image.h"
-#include "easel/sample_media.h"
+#include "sample_media.h"
 
 namespace easel::test {
 

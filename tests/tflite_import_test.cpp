@@ -22,7 +22,7 @@
 #include "core/files.h"
 #include "easel/error.h"
 #include "easel/model.h"
-#include "easel/sample_media.h"
+#include "sample_media.h"
 #include "nn/import/importers.h"
 #include "nn/interpreter.h"
 #include "nn/op.h"

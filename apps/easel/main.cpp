@@ -1,10 +1,15 @@
 // easel: friendly machine learning from the terminal.
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
+#include <iostream>
+#include <sstream>
 
 #include "commands.h"
 #include "easel/error.h"
 #include "easel/version.h"
+#include "terminal.h"
 
 namespace easel::cli {
 
@@ -38,8 +43,16 @@ int exit_code(ErrorCode code) {
 }  // namespace easel::cli
 
 int main(int argc, char** argv) {
+  // Decided before anything else runs: libraries write their warnings from the first call on.
+  bool verbose = std::getenv("EASEL_VERBOSE") && std::strcmp(std::getenv("EASEL_VERBOSE"), "0") != 0;
+  for (int i = 1; i < argc; ++i) verbose = verbose || std::strcmp(argv[i], "--verbose") == 0;
+  easel::cli::keep_library_chatter_out(verbose);
+  std::FILE* err = easel::cli::messages();
+
   CLI::App app{"easel: friendly machine learning for C++ (image, pose, sound) from the terminal."};
   app.set_version_flag("--version", std::string("easel ") + easel::version());
+  bool verbose_flag = verbose;  // read above; declared here so that --help lists it
+  app.add_flag("--verbose", verbose_flag, "Also show the warnings of the libraries easel uses (OpenCV, GStreamer, libpng); EASEL_VERBOSE=1 too");
   app.require_subcommand(1);
   app.fallthrough();
   easel::cli::add_models_commands(app);
@@ -52,13 +65,16 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    std::ostringstream message;
+    const int code = app.exit(e, std::cout, message);
+    std::fputs(message.str().c_str(), err);
+    return code;
   } catch (const easel::Error& e) {
-    std::fprintf(stderr, "easel: %s\n", e.what());
-    if (!e.hint().empty()) std::fprintf(stderr, "  hint: %s\n", e.hint().c_str());
+    std::fprintf(err, "easel: %s\n", e.what());
+    if (!e.hint().empty()) std::fprintf(err, "  hint: %s\n", e.hint().c_str());
     return easel::cli::exit_code(e.code());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "easel: unexpected error: %s\n  hint: this is a bug in easel; please report it.\n", e.what());
+    std::fprintf(err, "easel: unexpected error: %s\n  hint: this is a bug in easel; please report it.\n", e.what());
     return 70;
   }
   return 0;

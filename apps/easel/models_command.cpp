@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "terminal.h"
 #include "easel/error.h"
 #include "easel/model.h"
 #include "easel/model_store.h"
@@ -14,7 +15,7 @@
 namespace easel::cli {
 namespace {
 
-void progress(std::string_view message) { std::fprintf(stderr, "  %.*s\n", static_cast<int>(message.size()), message.data()); }
+void progress(std::string_view message) { std::fprintf(messages(), "  %.*s\n", static_cast<int>(message.size()), message.data()); }
 
 std::string json_escape(std::string_view s) {
   std::string out;

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "commands.h"
 #include "easel/draw.h"
@@ -17,43 +18,53 @@ struct PoseArgs {
   std::string model = "movenet-lightning";
   bool multi = false;
   int input_size = 0;
-  float min_score = 0.25f;
+  float min_confidence = PoseEstimatorOptions{}.min_pose_score;
   int threads = 0;
 };
 
 void run_pose(const PoseArgs& args) {
   PoseEstimator estimator = PoseEstimator::create(
-      {.model = args.model, .multi = args.multi, .min_pose_score = args.min_score, .input_size = args.input_size, .threads = args.threads});
-  // A video or camera tracks people from frame to frame; a photo has no before.
-  const bool video = args.media.camera >= 0 || is_video(args.media.input);
-  run_on_media(
-      args.media,
-      [&](Image& image, bool draw) {
-        const auto poses = video ? estimator.track(image) : estimator.estimate(image);
-        auto list = nlohmann::ordered_json::array();
-        for (std::size_t i = 0; i < poses.size(); ++i) {
-          const Pose& p = poses[i];
-          nlohmann::ordered_json pose = {{"score", p.score}, {"id", p.id},
-                                         {"box", {{"x", p.box.x}, {"y", p.box.y}, {"width", p.box.width}, {"height", p.box.height}}}};
-          auto keypoints = nlohmann::ordered_json::array();
-          for (const Keypoint& k : p.keypoints) keypoints.push_back({{"name", k.name}, {"x", k.x}, {"y", k.y}, {"nx", k.nx}, {"ny", k.ny}, {"score", k.score}});
-          pose["keypoints"] = keypoints;
-          list.push_back(pose);
-          if (draw) draw_pose(image, p, 0.3f, palette(p.id >= 0 ? p.id : static_cast<int>(i)));
-        }
-        return nlohmann::ordered_json{{"poses", list}};
-      },
-      [](const nlohmann::ordered_json& result, const std::string& prefix) {
-        if (result["poses"].empty()) std::printf("%sno pose found\n", prefix.c_str());
-        int n = 0;
-        for (const auto& p : result["poses"]) {
-          const int id = p["id"].get<int>();
-          std::printf("%spose %d%s score %.2f:", prefix.c_str(), ++n, id >= 0 ? (" (id " + std::to_string(id) + ")").c_str() : "", p["score"].get<double>());
-          for (const auto& k : p["keypoints"])
-            if (k["score"].get<double>() >= 0.3) std::printf(" %s %.0f,%.0f", k["name"].get<std::string>().c_str(), k["x"].get<double>(), k["y"].get<double>());
-          std::printf("\n");
-        }
-      });
+      {.model = args.model, .multi = args.multi, .min_pose_score = args.min_confidence, .input_size = args.input_size, .threads = args.threads});
+  run_on_media(args.media,
+               {.analyse =
+                    [&](Image& image, bool draw, bool video_frame) {
+                      // A video or camera tracks people from frame to frame; photos are each on their own.
+                      const auto poses = video_frame ? estimator.track(image) : estimator.estimate(image);
+                      auto list = nlohmann::ordered_json::array();
+                      for (std::size_t i = 0; i < poses.size(); ++i) {
+                        const Pose& p = poses[i];
+                        nlohmann::ordered_json pose = {{"score", p.score}, {"id", p.id},
+                                                       {"box", {{"x", p.box.x}, {"y", p.box.y}, {"width", p.box.width}, {"height", p.box.height}}}};
+                        auto keypoints = nlohmann::ordered_json::array();
+                        for (const Keypoint& k : p.keypoints)
+                          keypoints.push_back({{"name", k.name}, {"x", k.x}, {"y", k.y}, {"nx", k.nx}, {"ny", k.ny}, {"score", k.score}});
+                        pose["keypoints"] = keypoints;
+                        list.push_back(pose);
+                        if (draw) draw_pose(image, p, 0.3f, palette(p.id >= 0 ? p.id : static_cast<int>(i)));
+                      }
+                      return nlohmann::ordered_json{{"poses", list}};
+                    },
+                .describe =
+                    [](const nlohmann::ordered_json& result) {
+                      std::vector<std::string> lines;
+                      int n = 0;
+                      for (const auto& p : result["poses"]) {
+                        const int id = p["id"].get<int>();
+                        char head[96];
+                        std::snprintf(head, sizeof head, "pose %d%s %.2f:", ++n, id >= 0 ? (" (id " + std::to_string(id) + ")").c_str() : "",
+                                      p["score"].get<double>());
+                        std::string line = head;
+                        for (const auto& k : p["keypoints"]) {
+                          if (k["score"].get<double>() < 0.3) continue;
+                          char point[64];
+                          std::snprintf(point, sizeof point, " %s %.0f,%.0f", k["name"].get<std::string>().c_str(), k["x"].get<double>(), k["y"].get<double>());
+                          line += point;
+                        }
+                        lines.push_back(line);
+                      }
+                      return lines;
+                    },
+                .new_video = [&] { estimator.reset_tracking(); }});
 }
 
 }  // namespace
@@ -65,7 +76,7 @@ void add_pose_command(CLI::App& app) {
   cmd->add_option("--model,-m", args->model, "movenet-lightning (default), movenet-thunder, movenet-multipose or posenet");
   cmd->add_flag("--multi", args->multi, "Several people (posenet multi-pose decoding; movenet-multipose always is)");
   cmd->add_option("--input-size", args->input_size, "movenet-multipose: the longer side in pixels (default 256; more finds smaller people)");
-  cmd->add_option("--min-score", args->min_score, "Drop poses below this confidence");
+  cmd->add_option("--min-confidence", args->min_confidence, "Drop poses below this confidence")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Threads (0: all cores)");
   cmd->callback([args] { run_pose(*args); });
 }

@@ -25,12 +25,6 @@ namespace fs = std::filesystem;
 namespace easel::cli {
 namespace {
 
-// Raw PCM has no header: pocketsphinx's .raw files are 16 kHz, 16-bit, mono.
-AudioBuffer load_any(const std::string& file, int rate) {
-  if (fs::path(file).extension() == ".raw") return load_raw_pcm(file, 16000, 1, rate);
-  return load_audio(file, rate);
-}
-
 std::atomic<bool> stop_listening{false};
 
 struct ListenArgs {
@@ -39,7 +33,7 @@ struct ListenArgs {
   std::string device = "default";
   bool list_devices = false;
   bool json = false;
-  float threshold = 0.75f;
+  float min_confidence = SoundClassifierOptions{}.threshold;
   double seconds = 0;  // --mic: stop after this long (0: until Ctrl-C)
 };
 
@@ -58,10 +52,10 @@ void listen(const ListenArgs& args) {
     for (const auto& d : devices) std::printf("%s\t%s\n", d.id.c_str(), d.description.c_str());
     return;
   }
-  SoundClassifier words = SoundClassifier::create({.threshold = args.threshold});
+  SoundClassifier words = SoundClassifier::create({.threshold = args.min_confidence});
   if (!args.mic) {
     if (args.file.empty()) throw Error(ErrorCode::usage, "Give a sound file, or --mic.");
-    for (const auto& w : words.listen(load_any(args.file, words.sample_rate()))) print_word(w, args.json);
+    for (const auto& w : words.listen(load_audio(args.file, words.sample_rate()))) print_word(w, args.json);
     return;
   }
   Microphone mic = Microphone::open(args.device, words.sample_rate());
@@ -84,7 +78,7 @@ struct PitchArgs {
 
 void pitch(const PitchArgs& args) {
   PitchDetector crepe = PitchDetector::create();
-  for (const PitchFrame& f : crepe.track(load_any(args.file, 16000))) {
+  for (const PitchFrame& f : crepe.track(load_audio(args.file, 16000))) {
     const bool voiced = f.confidence >= args.min_confidence;
     if (args.json) {
       std::printf("%s\n", nlohmann::ordered_json({{"time_s", f.time_s}, {"frequency_hz", voiced ? nlohmann::ordered_json(f.frequency_hz) : nlohmann::ordered_json()},
@@ -101,7 +95,7 @@ struct SpectrogramArgs {
 
 // Low frequencies at the bottom, time to the right, loudness as a colour map.
 void spectrogram(const SpectrogramArgs& args) {
-  const AudioBuffer audio = load_any(args.input, 16000);
+  const AudioBuffer audio = load_audio(args.input, 16000);
   const Tensor s = log_mel_spectrogram(audio);  // [frames, mel_bins]
   const int frames = static_cast<int>(s.dim(0)), bins = static_cast<int>(s.dim(1));
   if (frames == 0) throw Error(ErrorCode::bad_input, "'" + args.input + "' is too short for a spectrogram.");
@@ -137,14 +131,14 @@ void add_sound_commands(CLI::App& app) {
   listen_cmd->add_option("--device", la->device, "Microphone (ALSA name; see --list-devices)");
   listen_cmd->add_flag("--list-devices", la->list_devices, "List the microphones");
   listen_cmd->add_option("--seconds", la->seconds, "With --mic: stop after this many seconds");
-  listen_cmd->add_option("--threshold", la->threshold, "A word counts at this probability or more (default 0.75)");
+  listen_cmd->add_option("--min-confidence", la->min_confidence, "A word counts at this confidence or more")->capture_default_str();
   listen_cmd->add_flag("--json", la->json, "One JSON object per word");
   listen_cmd->callback([la] { listen(*la); });
 
   auto pa = std::make_shared<PitchArgs>();
   auto pitch_cmd = app.add_subcommand("pitch", "The pitch of a voice or instrument over time (CREPE)");
   pitch_cmd->add_option("FILE", pa->file, "Sound file")->required();
-  pitch_cmd->add_option("--min-confidence", pa->min_confidence, "Frames below this are unvoiced (default 0.5)");
+  pitch_cmd->add_option("--min-confidence", pa->min_confidence, "Frames below this are unvoiced")->capture_default_str();
   pitch_cmd->add_flag("--json", pa->json, "One JSON object per 10 ms frame, unvoiced ones too");
   pitch_cmd->callback([pa] { pitch(*pa); });
 

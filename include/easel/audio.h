@@ -13,7 +13,8 @@ struct AudioBuffer {
   double seconds() const { return sample_rate ? static_cast<double>(samples.size()) / sample_rate : 0.0; }
 };
 
-// Reads any file libsndfile understands; `target_rate` > 0 resamples to it.
+// Reads any file libsndfile understands (WAV, FLAC, OGG, ...), and .raw files as headerless
+// 16 kHz 16-bit mono PCM (pocketsphinx's recordings); `target_rate` > 0 resamples to it.
 // Throws Error(bad_input) naming the file if it is missing, empty or not audio.
 AudioBuffer load_audio(const std::filesystem::path& file, int target_rate = 0);
 

@@ -14,7 +14,6 @@
 #include "easel/pitch.h"
 #include "easel/pose.h"
 #include "easel/sound_classifier.h"
-#include "easel/sample_media.h"
 #include "easel/spectrogram.h"
 #include "easel/tensor.h"
 #include "easel/video.h"

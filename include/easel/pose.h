@@ -74,6 +74,8 @@ class PoseEstimator {
   // The same for the next frame of a video: each pose gets the id of the pose it continues
   // from the previous call (by keypoint distance), or a new id.
   std::vector<Pose> track(const Image& frame);
+  // Forgets the people track() has seen: the next video starts with new ids from 0.
+  void reset_tracking();
 
   const PoseEstimatorOptions& options() const;
 

@@ -19,6 +19,11 @@ using Shape = std::vector<std::int64_t>;
 std::int64_t num_elements(const Shape& shape);
 std::string to_string(const Shape& shape);  // "[1,224,224,3]"
 
+namespace detail {
+// Tensor::from's error: `count` values do not fill `shape`.
+[[noreturn]] void throw_size_mismatch(const Shape& shape, std::size_t count);
+}  // namespace detail
+
 template <typename T> constexpr DType dtype_of();
 template <> constexpr DType dtype_of<float>() { return DType::f32; }
 template <> constexpr DType dtype_of<std::int32_t>() { return DType::i32; }
@@ -69,8 +74,8 @@ class Tensor {
 
 template <typename T>
 Tensor Tensor::from(Shape shape, const std::vector<T>& values) {
+  if (static_cast<std::size_t>(num_elements(shape)) != values.size()) detail::throw_size_mismatch(shape, values.size());
   Tensor t(dtype_of<T>(), std::move(shape));
-  if (static_cast<std::size_t>(t.size()) != values.size()) t = Tensor(dtype_of<T>(), {static_cast<std::int64_t>(values.size())});
   T* d = t.data<T>();
   for (std::size_t i = 0; i < values.size(); ++i) d[i] = values[i];
   return t;

@@ -47,11 +47,15 @@ AudioBuffer resample(const AudioBuffer& audio, int target_rate) {
 AudioBuffer load_audio(const fs::path& file, int target_rate) {
   if (!fs::is_regular_file(file))
     throw Error(ErrorCode::bad_input, "There is no audio file '" + file.string() + "'.", "Check the path.");
+  if (file.extension() == ".raw") return load_raw_pcm(file, 16000, 1, target_rate);
   SF_INFO info{};
   SNDFILE* sf = sf_open(file.c_str(), SFM_READ, &info);
-  if (!sf)
-    throw Error(ErrorCode::bad_input, "'" + file.string() + "' is not an audio file easel can read (" + sf_strerror(nullptr) + ").",
-                "Use WAV, FLAC or OGG; for headerless PCM use load_raw_pcm.");
+  if (!sf) {
+    std::string why = sf_strerror(nullptr);  // libsndfile's words, often ending in a full stop
+    while (!why.empty() && (why.back() == '.' || why.back() == ' ')) why.pop_back();
+    throw Error(ErrorCode::bad_input, "'" + file.string() + "' is not an audio file easel can read (" + why + ").",
+                "easel reads WAV, FLAC and OGG files, and .raw files of 16 kHz 16-bit mono PCM.");
+  }
   std::vector<float> interleaved(static_cast<std::size_t>(info.frames) * static_cast<std::size_t>(info.channels));
   sf_count_t got = sf_readf_float(sf, interleaved.data(), info.frames);
   sf_close(sf);

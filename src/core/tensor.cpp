@@ -46,6 +46,15 @@ std::string to_string(const Shape& shape) {
   return s + "]";
 }
 
+namespace detail {
+void throw_size_mismatch(const Shape& shape, std::size_t count) {
+  throw Error(ErrorCode::bad_input,
+              "Tensor::from got " + std::to_string(count) + " values for shape " + to_string(shape) + ", which holds " +
+                  std::to_string(num_elements(shape)) + ".",
+              "Give as many values as the shape's dimensions multiply to.");
+}
+}  // namespace detail
+
 Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
   for (auto d : shape_)
     if (d < 0) throw Error(ErrorCode::bad_input, "Cannot allocate a tensor of shape " + to_string(shape_) + ".");

@@ -1,5 +1,7 @@
 #include "easel/model.h"
 
+#include <algorithm>
+
 #include "easel/error.h"
 #include "nn/fuse.h"
 #include "nn/import/importers.h"
@@ -24,9 +26,14 @@ Model& Model::operator=(Model&&) noexcept = default;
 Model Model::load(const std::string& name_or_path, const ModelOptions& options) {
   fs::path file = name_or_path;
   if (!fs::exists(file)) {
-    if (name_or_path.find('/') != std::string::npos || name_or_path.find('.') != std::string::npos)
-      throw Error(ErrorCode::model_not_found, "There is no model file '" + name_or_path + "'.", "Check the path.");
+    // A catalog name may hold a '.' ("mobilenet-v1-0.25"): the catalog is asked first, and
+    // only a name it does not know and that looks like a path is reported as a missing file.
     ModelStore store;
+    const bool known = std::any_of(store.models().begin(), store.models().end(),
+                                   [&](const ModelSpec& m) { return m.name == name_or_path; });
+    if (!known && (name_or_path.find('/') != std::string::npos || name_or_path.find('.') != std::string::npos))
+      throw Error(ErrorCode::model_not_found, "There is no model file '" + name_or_path + "'.",
+                  "Check the path, or give a model name from `easel models list`.");
     file = store.get(name_or_path).entry();
   }
   if (fs::is_directory(file)) file /= "model.json";

@@ -184,6 +184,11 @@ std::vector<Pose> PoseEstimator::estimate(const Image& image) {
   return poses;
 }
 
+void PoseEstimator::reset_tracking() {
+  impl_->previous.clear();
+  impl_->next_id = 0;
+}
+
 std::vector<Pose> PoseEstimator::track(const Image& frame) {
   Impl& m = *impl_;
   std::vector<Pose> poses = estimate(frame);

@@ -1,31 +1,39 @@
-#include "easel/sample_media.h"
+// Sample photos, videos and speech for the tests and benchmarks. The setup script extracts
+// them from Debian packages into data/media; ../shared/media is searched too. Not part of
+// the library: an installed easel knows nothing of this source tree.
+#pragma once
 
+#include <filesystem>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/files.h"
 #include "easel/error.h"
 
-namespace fs = std::filesystem;
-
 namespace easel {
 
-std::vector<fs::path> sample_media_dirs() {
-  std::vector<fs::path> dirs;
-  std::string env = detail::env_or("EASEL_MEDIA_PATH");
+// EASEL_MEDIA_PATH (':'-separated) if set, else <source>/data/media and <source>/../shared/media.
+inline std::vector<std::filesystem::path> sample_media_dirs() {
+  std::vector<std::filesystem::path> dirs;
+  const std::string env = detail::env_or("EASEL_MEDIA_PATH");
   if (!env.empty()) {
     std::stringstream ss(env);
     for (std::string d; std::getline(ss, d, ':');)
       if (!d.empty()) dirs.emplace_back(d);
     return dirs;
   }
-  const fs::path source = EASEL_SOURCE_DIR;
+  const std::filesystem::path source = EASEL_SOURCE_DIR;
   dirs.push_back(source / "data" / "media");
   dirs.push_back((source / ".." / "shared" / "media").lexically_normal());
   return dirs;
 }
 
-fs::path find_sample(std::string_view file_name) {
+// The path of a sample by file name ("dog.jpg"), looked up in each media folder and
+// its subfolders. Throws Error(bad_input) if it is nowhere.
+inline std::filesystem::path find_sample(std::string_view file_name) {
+  namespace fs = std::filesystem;
   const auto dirs = sample_media_dirs();
   for (const auto& dir : dirs) {
     std::error_code ec;
