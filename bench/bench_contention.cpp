@@ -2,7 +2,7 @@
 // renders while it infers, and a laptop runs other work; OpenMP threads that spin on cores
 // they do not get can make two threads slower than one.
 //
-// For 0..3 competing busy processes (each spins on one core), each model (posenet,
+// For 0..3 competing busy processes (each spins on one core, pinned round-robin), each model (posenet,
 // movenet-lightning) is timed back to back at 1 thread, 2 threads and easel's defaults
 // (ModelOptions{} as a user gets it), each configuration in its own process (so one
 // configuration's idle OpenMP workers never steal time from another's), in rounds that
@@ -12,6 +12,7 @@
 // Writes bench/results/contention.json.
 //
 //   easel_bench_contention [--runs 30] [--rounds 3] [--models posenet,movenet-lightning] [--loads 0,1,2,3]
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,7 +65,8 @@ int child(const std::string& model_name, int threads, int runs) {
   if (threads > 0) options.threads = threads;
   easel::Model model = easel::Model::load(model_name, options);
   const easel::Tensor x = make_input(model.inputs().at(0));
-  for (int i = 0; i < 5; ++i) model.run({x});
+  // Warm-up, and for the default the chooser's first tries of each thread count.
+  for (int i = 0; i < 20; ++i) model.run({x});
   for (int i = 0; i < runs; ++i) {
     const auto t0 = Clock::now();
     model.run({x});
@@ -106,10 +108,16 @@ std::vector<double> time_in_child(const std::string& model, const Config& config
   return ms;
 }
 
-// A competing process: spins on a core until killed.
-pid_t start_busy_process() {
+// A competing process: spins on core `core` until killed. Pinned, so that a load is the
+// same load in every round: unpinned, the scheduler sometimes stacks the busy processes on
+// one core and leaves the other free, and a configuration's time then depends on luck.
+pid_t start_busy_process(int core) {
   const pid_t pid = ::fork();
   if (pid == 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(core, &set);
+    ::sched_setaffinity(0, sizeof set, &set);
     volatile unsigned long spin = 0;
     for (;;) spin = spin + 1;
   }
@@ -144,7 +152,7 @@ int main(int argc, char** argv) {
   double worst = 0;
   for (int load : loads) {
     std::vector<pid_t> busy;
-    for (int i = 0; i < load; ++i) busy.push_back(start_busy_process());
+    for (int i = 0; i < load; ++i) busy.push_back(start_busy_process(i % cores));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     for (const std::string& model : models) {
       std::vector<std::vector<double>> samples(configs.size());

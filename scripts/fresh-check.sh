@@ -90,19 +90,30 @@ git -C "$ROOTFS/root/easel" checkout --quiet "$COMMIT"
 # --- what the root sees of this machine -------------------------------------------------
 # Mount points for the binds (files for file binds); the binds themselves are made in a
 # private mount namespace below, so they end with the check whatever happens.
-mkdir -p "$ROOTFS/root/shared" "$ROOTFS/usr/etc"
+mkdir -p "$ROOTFS/root/shared"
 BINDS=()   # "host-path root-path"
 [ -d "$ROOT/../shared" ] && BINDS+=("$(cd "$ROOT/../shared" && pwd) /root/shared")
 # apt: the sources, and the host's own apt.conf.d files (those no package in the root owns,
-# so that no package upgrade inside needs to replace a read-only file). npm: the user's and
-# the global configuration (Debian's npm reads /etc/npmrc, nodesource's /usr/etc/npmrc).
-for f in /etc/apt/sources.list.d /etc/apt/sources.list /etc/apt/apt.conf.d/* \
-         /root/.npmrc /usr/etc/npmrc /etc/npmrc; do
+# so that no package upgrade inside needs to replace a read-only file). The certificate
+# authorities this machine adds locally (/usr/local/share/ca-certificates: a registry proxy
+# may present one), which the root's ca-certificates package takes in when setup installs
+# it. npm: the user's configuration, and the global one at each place an npm looks for it
+# (nodesource's npm: /usr/etc/npmrc; Debian's: /usr/local/etc/npmrc, /etc/npmrc).
+for f in /etc/apt/sources.list.d /etc/apt/sources.list /etc/apt/apt.conf.d/* /usr/local/share/ca-certificates /root/.npmrc; do
   [ -e "$f" ] || continue
   case $f in /etc/apt/apt.conf.d/*) [ -e "$ROOTFS$f" ] && continue ;; esac
   if [ -d "$f" ]; then mkdir -p "$ROOTFS$f"; else touch "$ROOTFS$f"; fi
   BINDS+=("$f $f")
 done
+GLOBAL_NPMRC=""
+for f in /usr/etc/npmrc /usr/local/etc/npmrc /etc/npmrc; do [ -s "$f" ] && { GLOBAL_NPMRC=$f; break; }; done
+if [ -n "$GLOBAL_NPMRC" ]; then
+  for f in /usr/etc/npmrc /usr/local/etc/npmrc /etc/npmrc; do
+    mkdir -p "$ROOTFS$(dirname "$f")"
+    touch "$ROOTFS$f"
+    BINDS+=("$GLOBAL_NPMRC $f")
+  done
+fi
 cp -L /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
 
 INNER=$WORK/inner.sh

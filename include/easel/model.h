@@ -16,7 +16,9 @@
 namespace easel {
 
 struct ModelOptions {
-  int threads = 0;                 // 0: all cores
+  // 0: easel chooses, run by run, between all cores and one thread, by how long runs take
+  // (all cores on a quiet machine, one when other programs keep the cores busy).
+  int threads = 0;
   bool reference_kernels = false;  // plain loops instead of oneDNN (the test oracle)
   bool profile = false;            // time every op; read it with Model::profile()
   // Quantized (uint8/int8) TFLite models run their convolutions and adds on integers with

@@ -1,12 +1,16 @@
 #include "easel/model.h"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
+#include <thread>
 
 #include "easel/error.h"
 #include "nn/fuse.h"
 #include "nn/import/importers.h"
 #include "nn/int8_pass.h"
 #include "nn/interpreter.h"
+#include "nn/thread_chooser.h"
 
 namespace fs = std::filesystem;
 
@@ -15,8 +19,35 @@ namespace easel {
 struct Model::Impl {
   std::string format;
   fs::path path;
-  std::unique_ptr<nn::Interpreter> interpreter;
+  std::unique_ptr<nn::Interpreter> interpreter;  // all cores, or the threads asked for
+
+  // With the default thread count: a one-thread plan beside it, made on first use from the
+  // same graph (constants shared), and the chooser that times the two (thread_chooser.h).
+  std::optional<nn::Graph> graph;
+  std::unique_ptr<nn::Interpreter> single;
+  std::optional<nn::ThreadChooser> chooser;
+  std::vector<Shape> last_shapes;
+
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs);
 };
+
+std::vector<Tensor> Model::Impl::run(const std::vector<Tensor>& inputs) {
+  if (!chooser) return interpreter->run(inputs);
+  std::vector<Shape> shapes;
+  for (const Tensor& t : inputs) shapes.push_back(t.shape());
+  if (shapes != last_shapes) chooser->reset();  // other shapes, other times
+  last_shapes = std::move(shapes);
+  const int threads = chooser->next();
+  nn::Interpreter* chosen = interpreter.get();
+  if (threads == 1) {
+    if (!single) single = std::make_unique<nn::Interpreter>(*graph, nn::InterpreterOptions{.threads = 1, .profile = interpreter->options().profile});
+    chosen = single.get();
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<Tensor> outputs = chosen->run(inputs);
+  chooser->record(threads, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  return outputs;
+}
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
@@ -46,6 +77,11 @@ Model Model::load(const std::string& name_or_path, const ModelOptions& options) 
   io.backend = options.reference_kernels ? nn::Backend::reference : nn::Backend::optimized;
   io.threads = options.threads;
   io.profile = options.profile;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (options.threads <= 0 && cores > 1 && !options.reference_kernels) {
+    impl->graph = graph;  // shares the constants' storage
+    impl->chooser.emplace(std::vector<int>{cores, 1});
+  }
   impl->interpreter = std::make_unique<nn::Interpreter>(std::move(graph), io);
   return Model(std::move(impl));
 }
@@ -72,7 +108,7 @@ std::vector<TensorInfo> describe(const nn::Graph& g, const std::vector<int>& ids
 std::vector<TensorInfo> Model::inputs() const { return describe(impl_->interpreter->graph(), impl_->interpreter->graph().inputs); }
 std::vector<TensorInfo> Model::outputs() const { return describe(impl_->interpreter->graph(), impl_->interpreter->graph().outputs); }
 
-std::vector<Tensor> Model::run(const std::vector<Tensor>& inputs) { return impl_->interpreter->run(inputs); }
+std::vector<Tensor> Model::run(const std::vector<Tensor>& inputs) { return impl_->run(inputs); }
 
 ModelStats Model::stats(const std::vector<Shape>& input_shapes) {
   if (!input_shapes.empty()) impl_->interpreter->plan(input_shapes);
