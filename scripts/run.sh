@@ -19,10 +19,10 @@ media() { find data/media ../shared/media -name "$1" -print -quit 2>/dev/null; }
 show easel classify "$(media fruits.jpg)" -o "$OUT/fruits.png"
 show easel detect "$(media dog.jpg)" -o "$OUT/dog.png"
 show easel pose "$(media messi5.jpg)" -o "$OUT/messi5.png"
-speech=$(media yes_no_go_stop.wav)
-if [ -z "$speech" ]; then   # without ../shared, a voice synthesized by espeak-ng
-  speech=$OUT/yes_no_go_stop.wav
-  [ -s "$speech" ] || espeak-ng -s 120 -w "$speech" "yes. no. go. stop."
+speech=$(media right_left_up.wav)   # Speech Commands recordings, in ../shared
+if [ -z "$speech" ]; then           # without ../shared, a voice synthesized by espeak-ng
+  speech=$OUT/right_left_up.wav
+  [ -s "$speech" ] || espeak-ng -s 120 -w "$speech" "right. left. up."
 fi
 show easel listen "$speech"
 
