@@ -41,7 +41,8 @@ std::string describe(const std::vector<Detection>& found) {
 class DetectorModels : public testing::TestWithParam<const char*> {};
 
 TEST_P(DetectorModels, DogBicycleAndCar) {
-  ObjectDetector detector = ObjectDetector::create({.model = GetParam()});
+  // 0.3: the default (0.4) was measured on yolo; nanodet and centernet score the same objects lower.
+  ObjectDetector detector = ObjectDetector::create({.model = GetParam(), .min_confidence = 0.3f});
   const Image image = photo("dog.jpg");
   const auto found = detector.detect(image);
   auto n = count(found);

@@ -161,5 +161,56 @@ for name, task, fmt, pkg, path, lic, title in DEB:
                    "files": [file_entry(os.path.join(deb_root, path), base)],
                    "sources": [{"type": "dir", "folder": name}, {"type": "deb", "package": pkg, "files": {base: path}}]})
 
+COCO = ["person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light", "fire hydrant", "stop sign",
+        "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella",
+        "handbag", "tie", "suitcase", "frisbee", "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove", "skateboard",
+        "surfboard", "tennis racket", "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple", "sandwich", "orange",
+        "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch", "potted plant", "bed", "dining table", "toilet", "tv",
+        "laptop", "mouse", "remote", "keyboard", "cell phone", "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase",
+        "scissors", "teddy bear", "hair drier", "toothbrush"]
+TM_IMAGE = {"input": {"fit": "center_crop", "range": "signed_unit"}, "decoder": "classes", "labels": {"teachable_machine": "metadata.json"}}
+# How the tasks feed each model and read it (src/models/recipe.h, src/vision/recipe.h): the
+# authors' own pre- and post-processing, as each model's SOURCE.txt or reference code has it.
+RECIPES = {
+  # TF-slim quantized MobileNets: raw bytes, the whole image resized; output 0 is "background".
+  "mobilenet": {"input": {"fit": "stretch", "range": "bytes"}, "decoder": "classes", "skip_first_class": True,
+                "labels": {"file": "imagenet_labels.txt"}},
+  "mobilenet-v1-0.25": {"input": {"fit": "stretch", "range": "bytes"}, "decoder": "classes", "skip_first_class": True,
+                        "labels": {"file": "imagenet_labels.txt"}},
+  # ml5's Darknet: pixels / 255, logits, in darknet's own class order (Debian's darknet package).
+  "darknet-tiny": {"input": {"fit": "stretch", "range": "unit"}, "decoder": "classes", "softmax": True,
+                   "labels": {"model": "darknet-imagenet-names", "first": 1000}},
+  # ml5's DoodleNet: a 28x28 sketch, 1 where a (dark) stroke is, shrunk by averaging.
+  "doodlenet": {"input": {"fit": "stretch", "range": "inverted_binary", "area_downscale": True}, "decoder": "classes",
+                "labels": {"file": "class_names.txt"}},
+  "tm-image-2019": TM_IMAGE,
+  "tm-tiny-image-2021": TM_IMAGE,
+  # YOLOX's demo: BGR, raw 0..255, NCHW, letterboxed at the top left of a canvas of 114s.
+  "yolo": {"input": {"fit": "letterbox", "anchor": "top_left", "round": "down", "pad": 114, "range": "pixels", "layout": "nchw", "colors": "bgr"},
+           "decoder": "yolox", "strides": [8, 16, 32],
+           "labels": {"file": "coco_classes.txt", "rename": {"motorbike": "motorcycle", "aeroplane": "airplane", "sofa": "couch",
+                                                              "pottedplant": "potted plant", "diningtable": "dining table", "tvmonitor": "tv"}}},
+  # human's CenterNet: the whole image at 512x512, 0..255; the graph ends in its own top 100.
+  "centernet": {"input": {"fit": "stretch", "range": "pixels", "size": [512, 512]}, "decoder": "centernet", "output": "detections",
+                "labels": {"names": COCO}},
+  # human's NanoDet: RGB / 255, NCHW, stretched; per stride class scores and box distributions.
+  "nanodet": {"input": {"fit": "stretch", "range": "unit", "layout": "nchw", "size": [416, 416]}, "decoder": "nanodet", "strides": [8, 16, 32],
+              "labels": {"names": COCO}},
+  # TF.js pose-detection: MoveNet pads to keep the aspect ratio and reads int32 0..255.
+  "movenet-lightning": {"input": {"fit": "letterbox", "range": "bytes"}, "decoder": "movenet-single"},
+  "movenet-thunder": {"input": {"fit": "letterbox", "range": "bytes"}, "decoder": "movenet-single"},
+  "movenet-multipose": {"input": {"fit": "letterbox", "range": "bytes"}, "decoder": "movenet-multi", "longer_side": 256, "multiple_of": 32},
+  # TF.js posenet: MobileNet PoseNet, pixel / 127.5 - 1, padded.
+  "posenet": {"input": {"fit": "letterbox", "range": "signed_unit"}, "decoder": "posenet"},
+  # CREPE as ml5's pitchDetection runs it: 1024-sample frames at 16 kHz, 360 pitch bins.
+  "crepe": {"decoder": "crepe"},
+  # MLPerf Tiny DS-CNN: MFCC [49, 10] of one second at 16 kHz; the float32 file of the same
+  # network (its scores are the reference files'); word_labels of get_dataset.py.
+  "speech-commands": {"run": "kws_ref_model_float32.tflite", "front_end": "mfcc", "decoder": "speech-commands",
+                      "labels": {"names": ["down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes", "_silence_", "_unknown_"]}},
+}
+for m in models:
+    if m["name"] in RECIPES: m["recipe"] = RECIPES[m["name"]]
+
 json.dump({"version": 1, "models": models}, sys.stdout, indent=1)
 print()

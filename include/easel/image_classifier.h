@@ -25,7 +25,7 @@ struct Classification {
 
 struct ImageClassifierOptions {
   std::string model = "mobilenet";  // a name above, or a Teachable Machine export's path
-  int top_k = 5;                    // results per image (at most the number of classes)
+  int top_k = 3;                    // results per image (at most the number of classes), as ml5
   int threads = 0;                  // 0: all cores
 };
 

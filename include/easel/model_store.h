@@ -46,6 +46,9 @@ struct ModelSpec {
   std::string entry;     // the file a loader opens (model.json, .tflite, ...)
   std::string labels;    // labels file among `files`, if any
   std::string contract;  // input/output contract, as its source documents it
+  // How a task feeds the model and reads its outputs (JSON: input fit, range, layout, the
+  // decoder's name, labels, ...; see src/vision/recipe.h). Empty for models no task runs.
+  std::string recipe;
   std::vector<ModelFile> files;
   std::vector<ModelSource> sources;
   std::vector<TensorInfo> inputs, outputs;
@@ -85,9 +88,14 @@ struct ModelStoreOptions {
   std::filesystem::path cache_dir;                 // pulled models live here
   bool offline = false;                            // never download
   std::string manifest_json;                       // empty: the manifest built into easel
+  // More manifests, read after that one: their models are added, or replace a model of the
+  // same name. A model of a kind easel knows (a classifier, a detector, a pose model) is a
+  // manifest entry with a recipe, and every task can then load it by name.
+  std::vector<std::filesystem::path> extra_manifests;
 
   // EASEL_MODEL_PATH (':'-separated), $XDG_CACHE_HOME/easel/models or
-  // ~/.cache/easel/models (EASEL_CACHE_DIR overrides), EASEL_OFFLINE=1.
+  // ~/.cache/easel/models (EASEL_CACHE_DIR overrides), EASEL_OFFLINE=1, EASEL_MANIFEST
+  // (':'-separated manifest files).
   static ModelStoreOptions from_environment();
 };
 
@@ -98,6 +106,9 @@ class ModelStore {
   explicit ModelStore(ModelStoreOptions options = ModelStoreOptions::from_environment());
 
   const std::vector<ModelSpec>& models() const { return models_; }
+  // The names of the models a task can run ("object-detection": "yolo, centernet, nanodet"),
+  // in manifest order: those of that task with a recipe.
+  std::string names_for_task(std::string_view task) const;
   // Throws Error(model_not_found) with the closest known names.
   const ModelSpec& spec(std::string_view name) const;
 

@@ -6,6 +6,8 @@
 
 #include "easel/error.h"
 #include "easel/model.h"
+#include "easel/model_store.h"
+#include "models/recipe.h"
 
 namespace easel {
 
@@ -27,11 +29,18 @@ PitchDetector::PitchDetector(PitchDetector&&) noexcept = default;
 PitchDetector& PitchDetector::operator=(PitchDetector&&) noexcept = default;
 
 PitchDetector PitchDetector::create(const PitchDetectorOptions& options) {
-  if (options.model != "crepe") throw Error(ErrorCode::bad_input, "'" + options.model + "' is not a pitch model easel knows.", "Use crepe.");
+  ModelStore store;
+  const ModelSpec& spec = store.spec(options.model);
+  if (spec.task != "pitch")
+    throw Error(ErrorCode::bad_input, "'" + options.model + "' is a " + spec.task + " model, not a pitch detector.",
+                "Pitch models: " + store.names_for_task("pitch") + ".");
+  const detail::Recipe recipe = detail::load_recipe(store, spec, store.get(options.model));
+  if (recipe.decoder != "crepe")
+    throw Error(ErrorCode::bad_model, "The recipe of model '" + options.model + "' reads its output with '" + recipe.decoder + "'; pitch detection knows 'crepe'.");
   if (options.hop_s <= 0) throw Error(ErrorCode::bad_input, "hop_s must be positive.");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  impl->model.emplace(Model::load(options.model, {.threads = options.threads}));
+  impl->model.emplace(Model::load(recipe.file.string(), {.threads = options.threads}));
   return PitchDetector(std::move(impl));
 }
 

@@ -9,6 +9,7 @@
 #include "easel/error.h"
 #include "easel/model.h"
 #include "easel/model_store.h"
+#include "models/recipe.h"
 #include "easel/spectrogram.h"
 
 namespace easel {
@@ -16,8 +17,6 @@ namespace easel {
 namespace {
 constexpr int kRate = 16000;
 constexpr int kWindow = 16000;  // one second
-// Output order of the speech-commands model (MLPerf Tiny get_dataset.py's word_labels).
-const std::vector<std::string> kSpeechCommands = {"down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes", "_silence_", "_unknown_"};
 bool is_word(const std::string& label) { return !label.empty() && label[0] != '_'; }
 }  // namespace
 
@@ -36,19 +35,25 @@ const std::vector<std::string>& SoundClassifier::labels() const { return impl_->
 int SoundClassifier::sample_rate() const { return kRate; }
 
 SoundClassifier SoundClassifier::create(const SoundClassifierOptions& options) {
-  if (options.model != "speech-commands")
-    throw Error(ErrorCode::bad_input, "'" + options.model + "' is not a sound model easel knows.", "Use speech-commands.");
   if (options.hop_s <= 0 || options.hop_s > 1) throw Error(ErrorCode::bad_input, "hop_s must be in (0, 1] seconds, got " + std::to_string(options.hop_s) + ".");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   ModelStore store;
-  const LocatedModel located = store.get(options.model);
-  // The float32 file of the same network: its scores are the ones the model's reference
-  // files record, and at 5 MFLOPs per window the int8 file would save nothing that shows
-  // (streaming already runs at about 1% of a core).
-  impl->model.emplace(Model::load(located.file("kws_ref_model_float32.tflite").string(), {.threads = options.threads}));
-  impl->labels = kSpeechCommands;
-  impl->silence = static_cast<int>(std::find(impl->labels.begin(), impl->labels.end(), "_silence_") - impl->labels.begin());
+  const ModelSpec& spec = store.spec(options.model);
+  if (spec.task != "sound-classification")
+    throw Error(ErrorCode::bad_input, "'" + options.model + "' is a " + spec.task + " model, not a sound classifier.",
+                "Sound classifiers: " + store.names_for_task("sound-classification") + ".");
+  const detail::Recipe recipe = detail::load_recipe(store, spec, store.get(options.model));
+  // One front end so far: MFCC [49, 10] over one second at 16 kHz (MLPerf Tiny's keyword spotting).
+  const std::string front_end = recipe.data.value("front_end", std::string());
+  if (front_end != "mfcc")
+    throw Error(ErrorCode::bad_model, "The recipe of model '" + options.model + "' asks for the front end '" + front_end + "'; easel has 'mfcc'.");
+  impl->model.emplace(Model::load(recipe.file.string(), {.threads = options.threads}));
+  impl->labels = recipe.labels;
+  const auto silence = std::find(impl->labels.begin(), impl->labels.end(), "_silence_");
+  if (silence == impl->labels.end())
+    throw Error(ErrorCode::bad_model, "The recipe of model '" + options.model + "' names no '_silence_' class among its labels.");
+  impl->silence = static_cast<int>(silence - impl->labels.begin());
   return SoundClassifier(std::move(impl));
 }
 

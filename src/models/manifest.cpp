@@ -70,6 +70,10 @@ std::vector<ModelSpec> parse_manifest(std::string_view json_text, std::string_vi
       spec.entry = ctx.str(m, "entry");
       spec.labels = ctx.str(m, "labels", false);
       spec.contract = ctx.str(m, "contract", false);
+      if (m.contains("recipe")) {
+        if (!m["recipe"].is_object()) ctx.fail("field 'recipe' must be an object");
+        spec.recipe = m["recipe"].dump();
+      }
       if (!m.contains("files") || !m["files"].is_array() || m["files"].empty()) ctx.fail("field 'files' must be a non-empty array");
       std::set<std::string> file_names;
       for (const auto& f : m["files"]) {

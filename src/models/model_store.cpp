@@ -66,12 +66,31 @@ ModelStoreOptions ModelStoreOptions::from_environment() {
   o.cache_dir = cache;
   std::string offline = detail::env_or("EASEL_OFFLINE");
   o.offline = !offline.empty() && offline != "0";
+  std::stringstream manifests(detail::env_or("EASEL_MANIFEST"));
+  for (std::string file; std::getline(manifests, file, ':');)
+    if (!file.empty()) o.extra_manifests.emplace_back(file);
   return o;
 }
 
 ModelStore::ModelStore(ModelStoreOptions options) : options_(std::move(options)) {
   models_ = options_.manifest_json.empty() ? detail::parse_manifest(detail::kBuiltinManifest, "(built in)")
                                            : detail::parse_manifest(options_.manifest_json, "(from options)");
+  for (const fs::path& file : options_.extra_manifests) {
+    if (!fs::is_regular_file(file))
+      throw Error(ErrorCode::bad_input, "There is no model manifest '" + file.string() + "'.", "Check EASEL_MANIFEST.");
+    for (ModelSpec& spec : detail::parse_manifest(detail::read_file(file), file.string())) {
+      auto same = std::find_if(models_.begin(), models_.end(), [&](const ModelSpec& m) { return m.name == spec.name; });
+      if (same != models_.end()) *same = std::move(spec);
+      else models_.push_back(std::move(spec));
+    }
+  }
+}
+
+std::string ModelStore::names_for_task(std::string_view task) const {
+  std::string names;
+  for (const ModelSpec& m : models_)
+    if (m.task == task && !m.recipe.empty()) names += (names.empty() ? "" : ", ") + m.name;
+  return names;
 }
 
 const ModelSpec& ModelStore::spec(std::string_view name) const {

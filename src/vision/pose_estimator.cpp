@@ -7,8 +7,10 @@
 
 #include "easel/error.h"
 #include "easel/model.h"
-#include "vision/posenet_decoder.h"
-#include "vision/preprocess.h"
+#include "easel/model_store.h"
+#include "models/recipe.h"
+#include "vision/pose_decoders.h"
+#include "vision/recipe.h"
 
 namespace easel {
 
@@ -24,23 +26,13 @@ const Keypoint* Pose::find(std::string_view name) const {
   return nullptr;
 }
 
-namespace {
-
-enum class Kind { posenet, movenet_single, movenet_multi };
-
-// Output indices of PoseNet's four heads, found by name.
-struct PosenetHeads {
-  int heatmap = -1, offsets = -1, fwd = -1, bwd = -1;
-};
-
-}  // namespace
-
 struct PoseEstimator::Impl {
   PoseEstimatorOptions options;
-  Kind kind = Kind::movenet_single;
   std::optional<Model> model;
+  detail::Recipe recipe;
   vision::InputSpec input;
-  PosenetHeads heads;
+  const vision::PoseDecoder* decoder = nullptr;
+  int longer_side = 0, multiple_of = 0;  // an input sized per image (MoveNet multipose)
   // track()
   std::vector<Pose> previous;
   int next_id = 0;
@@ -56,37 +48,25 @@ PoseEstimator PoseEstimator::create(const PoseEstimatorOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   const std::string& name = options.model;
-  if (name == "posenet") impl->kind = Kind::posenet;
-  else if (name == "movenet-lightning" || name == "movenet-thunder") impl->kind = Kind::movenet_single;
-  else if (name == "movenet-multipose") impl->kind = Kind::movenet_multi;
-  else
-    throw Error(ErrorCode::bad_input, "'" + name + "' is not a pose model easel knows.",
-                "Use movenet-lightning (default), movenet-thunder, movenet-multipose or posenet.");
-  impl->model.emplace(Model::load(name, {.threads = options.threads}));
+  ModelStore store;
+  const ModelSpec& spec = store.spec(name);
+  if (spec.task != "pose" || spec.recipe.empty())
+    throw Error(ErrorCode::bad_input, "'" + name + "' is not a pose model easel can run.",
+                "Pose models: " + store.names_for_task("pose") + ".");
+  impl->recipe = detail::load_recipe(store, spec, store.get(name));
+  impl->decoder = vision::find_pose_decoder(impl->recipe.decoder);
+  if (!impl->decoder)
+    throw Error(ErrorCode::bad_model, "The recipe of model '" + name + "' reads its outputs with '" + impl->recipe.decoder +
+                                          "', which pose estimation does not know (it knows " + vision::pose_decoder_names() + ").");
+  impl->model.emplace(Model::load(impl->recipe.file.string(), {.threads = options.threads}));
   const auto inputs = impl->model->inputs();
-  if (inputs.size() != 1 || inputs[0].shape.size() != 4) throw Error(ErrorCode::bad_model, "The pose model '" + name + "' does not take one image.");
-  const auto& shape = inputs[0].shape;
-  impl->input.height = shape[1] > 0 ? static_cast<int>(shape[1]) : 256;
-  impl->input.width = shape[2] > 0 ? static_cast<int>(shape[2]) : 256;
-  // Both keep the image's aspect ratio, as TF.js's pose-detection and posenet pad it.
-  impl->input.fit = vision::Fit::letterbox;
-  if (impl->kind == Kind::posenet) {
-    impl->input.range = vision::Range::signed_unit;  // MobileNet PoseNet: pixel / 127.5 - 1
-    const auto outputs = impl->model->outputs();
-    for (std::size_t i = 0; i < outputs.size(); ++i) {
-      const std::string& n = outputs[i].name;
-      if (n.find("heatmap") != std::string::npos) impl->heads.heatmap = static_cast<int>(i);
-      else if (n.find("offset") != std::string::npos) impl->heads.offsets = static_cast<int>(i);
-      else if (n.find("displacement_fwd") != std::string::npos) impl->heads.fwd = static_cast<int>(i);
-      else if (n.find("displacement_bwd") != std::string::npos) impl->heads.bwd = static_cast<int>(i);
-    }
-    const PosenetHeads& h = impl->heads;
-    if (h.heatmap < 0 || h.offsets < 0 || h.fwd < 0 || h.bwd < 0)
-      throw Error(ErrorCode::bad_model, "The PoseNet model lacks one of its heatmap, offset and displacement outputs.");
-  } else {
-    impl->input.range = vision::Range::bytes;  // MoveNet: int32 pixel values 0..255
-    impl->input.int32 = inputs[0].dtype == "int32";
-  }
+  if (inputs.size() != 1) throw Error(ErrorCode::bad_model, "The pose model '" + name + "' does not take one image.");
+  nlohmann::json& input = impl->recipe.data["input"];
+  if (!input.contains("size")) input["size"] = {256, 256};  // for a model whose input size is free
+  impl->input = vision::input_spec(impl->recipe, inputs[0]);
+  impl->longer_side = impl->recipe.data.value("longer_side", 0);
+  impl->multiple_of = std::max(1, impl->recipe.data.value("multiple_of", 1));
+  impl->decoder->check(*impl->model, name);
   return PoseEstimator(std::move(impl));
 }
 
@@ -110,72 +90,28 @@ void fit_box(Pose& pose, float min_score) {
 std::vector<Pose> PoseEstimator::estimate(const Image& image) {
   Impl& m = *impl_;
   if (image.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
-  if (m.kind == Kind::movenet_multi) {
-    // The longer side at input_size, the other rounded up to a multiple of 32.
-    const int longer = m.options.input_size > 0 ? (m.options.input_size + 31) / 32 * 32 : 256;
+  if (m.longer_side > 0) {
+    // An input sized per image: the longer side at input_size (or the recipe's), the other
+    // rounded up to a multiple (as TF.js's pose-detection sizes MoveNet multipose).
+    const int k = m.multiple_of;
+    const int longer = m.options.input_size > 0 ? (m.options.input_size + k - 1) / k * k : m.longer_side;
     const double ratio = static_cast<double>(std::min(image.width(), image.height())) / std::max(image.width(), image.height());
-    const int shorter = std::max(32, static_cast<int>(std::ceil(longer * ratio / 32.0)) * 32);
+    const int shorter = std::max(k, static_cast<int>(std::ceil(longer * ratio / k)) * k);
     m.input.width = image.width() >= image.height() ? longer : shorter;
     m.input.height = image.width() >= image.height() ? shorter : longer;
   }
   vision::Placement at;
   const Tensor input = vision::to_tensor(image, m.input, &at);
   const std::vector<Tensor> out = m.model->run({input});
+  const vision::PoseContext context{*m.model, m.recipe, m.input, m.options};
   const bool flip = m.options.flip_horizontal;
   std::vector<Pose> poses;
-  if (m.kind == Kind::posenet) {
-    const Tensor& heatmap = out[static_cast<std::size_t>(m.heads.heatmap)];
-    vision::PosenetOutputs raw;
-    raw.heatmap = heatmap.data<float>();
-    raw.offsets = out[static_cast<std::size_t>(m.heads.offsets)].data<float>();
-    raw.displacement_fwd = out[static_cast<std::size_t>(m.heads.fwd)].data<float>();
-    raw.displacement_bwd = out[static_cast<std::size_t>(m.heads.bwd)].data<float>();
-    raw.height = static_cast<int>(heatmap.dim(1));
-    raw.width = static_cast<int>(heatmap.dim(2));
-    raw.output_stride = (m.input.height - 1) / std::max(1, raw.height - 1);
-    std::vector<vision::PosenetPose> decoded;
-    if (m.options.multi) {
-      vision::MultiPoseOptions mo;
-      mo.max_poses = m.options.max_poses;
-      mo.score_threshold = m.options.min_keypoint_score;
-      mo.nms_radius = m.options.nms_radius;
-      decoded = vision::decode_multiple_poses(raw, mo);
-    } else {
-      decoded.push_back(vision::decode_single_pose(raw));
-    }
-    for (const auto& d : decoded) {
-      Pose pose;
-      pose.score = d.score;
-      for (std::size_t k = 0; k < d.keypoints.size(); ++k)
-        pose.keypoints.push_back(make_keypoint(static_cast<int>(k), at.image_x(d.keypoints[k].x), at.image_y(d.keypoints[k].y), d.keypoints[k].score, image, flip));
-      poses.push_back(std::move(pose));
-    }
-  } else {
-    const Tensor& y = out.at(0);
-    const float* v = y.data<float>();
-    const float size_x = static_cast<float>(m.input.width), size_y = static_cast<float>(m.input.height);
-    if (m.kind == Kind::movenet_single) {
-      // [1,1,17,3]: y, x (0..1 of the input), score.
-      Pose pose;
-      float sum = 0;
-      for (int k = 0; k < 17; ++k) {
-        pose.keypoints.push_back(make_keypoint(k, at.image_x(v[k * 3 + 1] * size_x), at.image_y(v[k * 3] * size_y), v[k * 3 + 2], image, flip));
-        sum += v[k * 3 + 2];
-      }
-      pose.score = sum / 17;
-      poses.push_back(std::move(pose));
-    } else {
-      // [1,6,56]: 17 x (y, x, score), then the box ymin, xmin, ymax, xmax and its score.
-      const std::int64_t people = y.dim(1), stride = y.dim(2);
-      for (std::int64_t p = 0; p < people; ++p) {
-        const float* r = v + p * stride;
-        Pose pose;
-        for (int k = 0; k < 17; ++k)
-          pose.keypoints.push_back(make_keypoint(k, at.image_x(r[k * 3 + 1] * size_x), at.image_y(r[k * 3] * size_y), r[k * 3 + 2], image, flip));
-        pose.score = r[55];
-        poses.push_back(std::move(pose));
-      }
-    }
+  for (const vision::PosenetPose& d : m.decoder->decode(out, context)) {
+    Pose pose;
+    pose.score = d.score;
+    for (std::size_t k = 0; k < d.keypoints.size() && k < kPoseKeypointNames.size(); ++k)
+      pose.keypoints.push_back(make_keypoint(static_cast<int>(k), at.image_x(d.keypoints[k].x), at.image_y(d.keypoints[k].y), d.keypoints[k].score, image, flip));
+    poses.push_back(std::move(pose));
   }
   std::erase_if(poses, [&](const Pose& p) { return p.score < m.options.min_pose_score; });
   std::stable_sort(poses.begin(), poses.end(), [](const Pose& a, const Pose& b) { return a.score > b.score; });

@@ -9,23 +9,39 @@
 #include "easel/error.h"
 
 namespace easel::vision {
+namespace {
 
-Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement) {
-  if (image.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
+// The image fitted into the input's width and height (RGB bytes), and where it landed.
+cv::Mat fit_image(const Image& image, const InputSpec& spec, Placement& where) {
   cv::Mat rgb(image.height(), image.width(), CV_8UC3, const_cast<std::uint8_t*>(image.data()));
-  cv::Mat region = rgb;
-  Placement where{static_cast<float>(spec.width) / image.width(), static_cast<float>(spec.height) / image.height(), 0, 0};
-  cv::Mat resized;
+  cv::Mat region = rgb, resized;
+  where = {static_cast<float>(spec.width) / image.width(), static_cast<float>(spec.height) / image.height(), 0, 0};
   if (spec.fit == Fit::letterbox) {
-    const double scale = std::min(static_cast<double>(spec.width) / image.width(), static_cast<double>(spec.height) / image.height());
-    const int w = std::max(1, static_cast<int>(std::lround(image.width() * scale)));
-    const int h = std::max(1, static_cast<int>(std::lround(image.height() * scale)));
-    const int left = (spec.width - w) / 2, top = (spec.height - h) / 2;
+    int w, h;
+    if (spec.round_down) {
+      // As YOLOX's demo: r = min(S / W, S / H) in float, the size int(W * r), boxes / r.
+      const float r = std::min(static_cast<float>(spec.width) / static_cast<float>(image.width()),
+                               static_cast<float>(spec.height) / static_cast<float>(image.height()));
+      w = std::max(1, static_cast<int>(static_cast<float>(image.width()) * r));
+      h = std::max(1, static_cast<int>(static_cast<float>(image.height()) * r));
+      where = {r, r, 0, 0};
+    } else {
+      const double scale = std::min(static_cast<double>(spec.width) / image.width(), static_cast<double>(spec.height) / image.height());
+      w = std::max(1, static_cast<int>(std::lround(image.width() * scale)));
+      h = std::max(1, static_cast<int>(std::lround(image.height() * scale)));
+      where = {static_cast<float>(w) / image.width(), static_cast<float>(h) / image.height(), 0, 0};
+    }
+    const int left = spec.anchor == Anchor::center ? (spec.width - w) / 2 : 0;
+    const int top = spec.anchor == Anchor::center ? (spec.height - h) / 2 : 0;
+    where.offset_x = static_cast<float>(left);
+    where.offset_y = static_cast<float>(top);
     cv::Mat inner;
     cv::resize(rgb, inner, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-    cv::copyMakeBorder(inner, resized, top, spec.height - h - top, left, spec.width - w - left, cv::BORDER_CONSTANT, cv::Scalar(0, 0, 0));
-    where = {static_cast<float>(w) / image.width(), static_cast<float>(h) / image.height(), static_cast<float>(left), static_cast<float>(top)};
-  } else if (spec.fit == Fit::center_crop) {
+    cv::copyMakeBorder(inner, resized, top, spec.height - h - top, left, spec.width - w - left, cv::BORDER_CONSTANT,
+                       cv::Scalar(spec.pad, spec.pad, spec.pad));
+    return resized;
+  }
+  if (spec.fit == Fit::center_crop) {
     // The largest box of the input's aspect ratio, centred.
     const double aspect = static_cast<double>(spec.width) / spec.height;
     int w = image.width(), h = static_cast<int>(w / aspect);
@@ -35,13 +51,45 @@ Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement
     where = {static_cast<float>(spec.width) / w, static_cast<float>(spec.height) / h, -static_cast<float>((image.width() - w) / 2) * spec.width / w,
              -static_cast<float>((image.height() - h) / 2) * spec.height / h};
   }
-  if (resized.empty()) cv::resize(region, resized, cv::Size(spec.width, spec.height), 0, 0, spec.area_downscale && region.cols > spec.width ? cv::INTER_AREA : cv::INTER_LINEAR);
+  cv::resize(region, resized, cv::Size(spec.width, spec.height), 0, 0,
+             spec.area_downscale && region.cols > spec.width ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return resized;
+}
+
+// Writes `pixels` (height x width x channels bytes) as T, each byte through `value`, in the
+// spec's layout.
+template <typename T, typename F>
+Tensor write(const cv::Mat& pixels, const InputSpec& spec, DType dtype, F value) {
+  const int H = spec.height, W = spec.width, C = spec.channels;
+  Tensor t(dtype, spec.layout == Layout::nhwc ? Shape{1, H, W, C} : Shape{1, C, H, W});
+  T* out = t.data<T>();
+  for (int y = 0; y < H; ++y) {
+    const std::uint8_t* row = pixels.ptr<std::uint8_t>(y);
+    if (spec.layout == Layout::nhwc) {
+      T* dst = out + static_cast<std::int64_t>(y) * W * C;
+      for (int i = 0; i < W * C; ++i) dst[i] = value(row[i]);
+    } else {
+      for (int c = 0; c < C; ++c) {
+        T* dst = out + (static_cast<std::int64_t>(c) * H + y) * W;
+        for (int x = 0; x < W; ++x) dst[x] = value(row[x * C + c]);
+      }
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement) {
+  if (image.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
+  Placement where;
+  cv::Mat pixels = fit_image(image, spec, where);
   if (placement) *placement = where;
   if (spec.range == Range::inverted_binary) {
     if (spec.channels != 1) throw Error(ErrorCode::bad_model, "A binary sketch input has one channel.");
     Tensor t(DType::f32, {1, spec.height, spec.width, 1});
     for (int y = 0; y < spec.height; ++y) {
-      const std::uint8_t* row = resized.ptr<std::uint8_t>(y);
+      const std::uint8_t* row = pixels.ptr<std::uint8_t>(y);
       for (int x = 0; x < spec.width; ++x) {
         const float mean = (row[x * 3] + row[x * 3 + 1] + row[x * 3 + 2]) / (3.f * 255.f);
         t.data<float>()[static_cast<std::int64_t>(y) * spec.width + x] = std::round(1.f - mean);
@@ -51,40 +99,26 @@ Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement
   }
   if (spec.channels == 1) {
     cv::Mat grey;
-    cv::cvtColor(resized, grey, cv::COLOR_RGB2GRAY);
-    resized = grey;
+    cv::cvtColor(pixels, grey, cv::COLOR_RGB2GRAY);
+    pixels = grey;
   } else if (spec.channels != 3) {
     throw Error(ErrorCode::bad_model, "The model wants " + std::to_string(spec.channels) + " channels per pixel; images have 1 (grey) or 3 (RGB).");
+  } else if (spec.bgr) {
+    cv::Mat bgr;
+    cv::cvtColor(pixels, bgr, cv::COLOR_RGB2BGR);
+    pixels = bgr;
   }
-  if (spec.range == Range::bytes && spec.int32) {
-    Tensor t(DType::i32, {1, spec.height, spec.width, spec.channels});
-    for (int y = 0; y < spec.height; ++y)
-      std::copy_n(resized.ptr<std::uint8_t>(y), static_cast<std::size_t>(spec.width) * spec.channels, t.data<std::int32_t>() + static_cast<std::int64_t>(y) * spec.width * spec.channels);
-    return t;
+  switch (spec.range) {
+    case Range::bytes:
+      if (spec.int32) return write<std::int32_t>(pixels, spec, DType::i32, [](std::uint8_t p) { return static_cast<std::int32_t>(p); });
+      return write<std::uint8_t>(pixels, spec, DType::u8, [](std::uint8_t p) { return p; });
+    case Range::pixels: return write<float>(pixels, spec, DType::f32, [](std::uint8_t p) { return static_cast<float>(p); });
+    case Range::unit: return write<float>(pixels, spec, DType::f32, [](std::uint8_t p) { return p / 255.f; });
+    case Range::signed_unit: return write<float>(pixels, spec, DType::f32, [](std::uint8_t p) { return p / 127.5f - 1.f; });
+    case Range::inverted_unit:
+    case Range::inverted_binary: return write<float>(pixels, spec, DType::f32, [](std::uint8_t p) { return 1.f - p / 255.f; });
   }
-  if (spec.range == Range::bytes) {
-    Tensor t(DType::u8, {1, spec.height, spec.width, spec.channels});
-    for (int y = 0; y < spec.height; ++y)
-      std::copy_n(resized.ptr<std::uint8_t>(y), static_cast<std::size_t>(spec.width) * spec.channels, t.data<std::uint8_t>() + static_cast<std::int64_t>(y) * spec.width * spec.channels);
-    return t;
-  }
-  Tensor t(DType::f32, {1, spec.height, spec.width, spec.channels});
-  float* out = t.data<float>();
-  for (int y = 0; y < spec.height; ++y) {
-    const std::uint8_t* row = resized.ptr<std::uint8_t>(y);
-    float* dst = out + static_cast<std::int64_t>(y) * spec.width * spec.channels;
-    for (int i = 0; i < spec.width * spec.channels; ++i) {
-      const float p = row[i];
-      switch (spec.range) {
-        case Range::bytes:
-        case Range::unit: dst[i] = p / 255.f; break;
-        case Range::signed_unit: dst[i] = p / 127.5f - 1.f; break;
-        case Range::inverted_unit:
-        case Range::inverted_binary: dst[i] = 1.f - p / 255.f; break;
-      }
-    }
-  }
-  return t;
+  throw Error(ErrorCode::internal, "Unknown input range.");
 }
 
 }  // namespace easel::vision

@@ -1,5 +1,9 @@
-// Turning an Image into a model's input tensor, the way each model's authors did it.
+// Turning an Image into a model's input tensor, the way each model's authors did it. Every
+// vision task goes through to_tensor(); a model's InputSpec comes from its recipe
+// (vision/recipe.h), so a new model of a known kind needs no preprocessing code.
 #pragma once
+
+#include <cstdint>
 
 #include "easel/image.h"
 #include "easel/tensor.h"
@@ -9,26 +13,41 @@ namespace easel::vision {
 enum class Fit {
   stretch,      // the whole image resized to the input size (aspect ratio not kept)
   center_crop,  // the largest centred square (or input-shaped box), then resized
-  letterbox,    // the whole image, aspect ratio kept, centred on black bars
+  letterbox,    // the whole image, aspect ratio kept, on bars of the pad value
 };
 
 enum class Range {
-  bytes,          // uint8 0..255 as is (quantized TFLite models)
-  unit,           // float 0..1
-  signed_unit,    // float -1..1 (pixel / 127.5 - 1)
-  inverted_unit,  // float 1 - pixel / 255: dark strokes on light paper become high values
+  bytes,            // uint8 0..255 as is (quantized TFLite models; int32 when the input is)
+  pixels,           // float 0..255
+  unit,             // float 0..1
+  signed_unit,      // float -1..1 (pixel / 127.5 - 1)
+  inverted_unit,    // float 1 - pixel / 255: dark strokes on light paper become high values
   inverted_binary,  // ml5's DoodleNet: round(1 - mean(r, g, b) / 255), 1 where a stroke is
+};
+
+enum class Layout { nhwc, nchw };
+
+enum class Anchor {
+  center,    // a letterboxed image sits in the middle, bars on both sides
+  top_left,  // at the top left, bars right and below (YOLOX)
 };
 
 struct InputSpec {
   int height = 224, width = 224;
-  int channels = 3;  // 3: RGB; 1: grey (luma)
+  int channels = 3;  // 3: RGB (or BGR); 1: grey (luma)
+  bool bgr = false;  // channels in OpenCV's order (models trained on cv2.imread images)
+  Layout layout = Layout::nhwc;
   Fit fit = Fit::stretch;
   Range range = Range::unit;
   bool int32 = false;  // Range::bytes as int32 values (MoveNet's TF.js models)
   // Shrink by averaging pixels (OpenCV's INTER_AREA) instead of bilinear sampling, which
   // drops thin strokes when a drawing is made ten times smaller (DoodleNet's 28x28).
   bool area_downscale = false;
+  // Letterbox: where the image sits, the bars' value, and how its scaled size is rounded:
+  // to the nearest pixel, or down with the scale taken as is (YOLOX's int(w * r)).
+  Anchor anchor = Anchor::center;
+  std::uint8_t pad = 0;
+  bool round_down = false;
 };
 
 // Where the image landed in the input: image pixel = (input pixel - offset) / scale.
@@ -38,7 +57,8 @@ struct Placement {
   float image_y(float input_y) const { return (input_y - offset_y) / scale_y; }
 };
 
-// A [1, height, width, channels] tensor: uint8 (or int32) for Range::bytes, else float32.
+// A [1, height, width, channels] tensor ([1, channels, height, width] for NCHW): uint8 (or
+// int32) for Range::bytes, else float32.
 Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement = nullptr);
 
 }  // namespace easel::vision
