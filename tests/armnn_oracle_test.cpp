@@ -94,7 +94,7 @@ TEST(ArmnnOracle, QuantizedMobilenets) {
     ASSERT_EQ(want.size(), 1u);
     Model int8 = Model::load(file.string()), fallback = Model::load(file.string(), {.int8 = false});
     const Tensor a = int8.run({x})[0], b = fallback.run({x})[0];
-    ASSERT_EQ(to_string(want[0].dtype()), "uint8");
+    ASSERT_EQ(want[0].dtype(), DType::u8);
     std::printf("%s %s: int8 %g steps, float %g steps from Arm NN\n", m.file, m.photo, max_steps(a, want[0]), max_steps(b, want[0]));
     EXPECT_LE(max_steps(a, want[0]), m.int8_steps);
     EXPECT_LE(max_steps(b, want[0]), m.float_steps);
