@@ -48,7 +48,7 @@ easel::Tensor make_input(const easel::TensorInfo& info) {
   easel::Shape shape = info.shape;
   for (std::size_t d = 0; d < shape.size(); ++d)
     if (shape[d] < 0) shape[d] = d == 0 ? 1 : (shape.size() == 4 && d == 3 ? 3 : 256);
-  const easel::DType dtype = info.dtype == "int32" ? easel::DType::i32 : easel::DType::f32;
+  const easel::DType dtype = info.dtype == easel::DType::i32 ? easel::DType::i32 : easel::DType::f32;
   easel::Tensor t(dtype, shape);
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(0.0f, 1.0f);

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     if (!fs::exists(file)) continue;
     easel::Model probe = easel::Model::load(file.string(), {.int8 = false});
     const easel::TensorInfo info = probe.inputs().at(0);
-    easel::Tensor x(info.dtype == "uint8" ? easel::DType::u8 : easel::DType::i8, info.shape);
+    easel::Tensor x(info.dtype == easel::DType::u8 ? easel::DType::u8 : easel::DType::i8, info.shape);
     std::mt19937 rng(3);
     std::uniform_int_distribution<int> u(0, 255);
     for (std::int64_t i = 0; i < x.size(); ++i) x.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(u(rng));  // same bytes for int8

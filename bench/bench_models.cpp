@@ -67,7 +67,7 @@ easel::Tensor make_input(const easel::TensorInfo& info, std::mt19937& rng) {
   easel::Shape shape = info.shape;
   for (size_t d = 0; d < shape.size(); ++d)
     if (shape[d] < 0) shape[d] = d == 0 ? 1 : (shape.size() == 4 && d == 3 ? 3 : 256);
-  easel::DType dtype = info.dtype == "int32" ? easel::DType::i32 : easel::DType::f32;
+  easel::DType dtype = info.dtype == easel::DType::i32 ? easel::DType::i32 : easel::DType::f32;
   easel::Tensor t(dtype, shape);
   std::uniform_real_distribution<float> u(0.0f, 1.0f);
   for (int64_t i = 0; i < t.size(); ++i) {

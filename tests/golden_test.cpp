@@ -80,9 +80,8 @@ Shape concrete(const easel::TensorInfo& info, std::int64_t free_size) {
 }
 
 DType dtype_of(const easel::TensorInfo& info) {
-  if (info.dtype == "float32") return DType::f32;
-  if (info.dtype == "int32") return DType::i32;
-  throw easel::Error(easel::ErrorCode::internal, "input '" + info.name + "' is " + info.dtype + "; the golden tests feed float32 or int32");
+  if (info.dtype == DType::f32 || info.dtype == DType::i32) return info.dtype;
+  throw easel::Error(easel::ErrorCode::internal, "input '" + info.name + "' is " + to_string(info.dtype) + "; the golden tests feed float32 or int32");
 }
 
 Tensor random_tensor(DType dtype, const Shape& shape, Range range, std::uint32_t seed) {
@@ -193,7 +192,7 @@ std::vector<InputSet> make_inputs(const Case& c, const std::vector<easel::Tensor
         Tensor t(dtype, shape);
         for (std::int64_t i = 0; i < t.size(); ++i) t.data<float>()[i] = std::stof(what);
         set.tensors.push_back(t);
-      } else throw easel::Error(easel::ErrorCode::internal, "cannot make a '" + kind + "' input for " + info.dtype + " input '" + info.name + "'");
+      } else throw easel::Error(easel::ErrorCode::internal, "cannot make a '" + kind + "' input for " + to_string(info.dtype) + " input '" + info.name + "'");
     }
     sets.push_back(std::move(set));
   }

@@ -563,7 +563,7 @@ TEST(Int8Models, DeeplabSegmentationAgreesWithTheFloatPathAndTheDetector) {
 TEST(Int8Models, TensorInfoGivesTheQuantization) {
   Model m = Model::load(model_file("mobilenet-v2-quant-coral", "mobilenet_v2_1.0_224_quant.tflite").string());
   const TensorInfo in = m.inputs()[0], out = m.outputs()[0];
-  EXPECT_EQ(in.dtype, "uint8");
+  EXPECT_EQ(in.dtype, DType::u8);
   EXPECT_NEAR(in.scale, 1.0 / 128, 1e-4);  // [-1, 1) on 0..255
   EXPECT_EQ(in.zero_point, 128);
   EXPECT_FLOAT_EQ(out.scale, 1.f / 256);  // TFLite's fixed softmax quantization

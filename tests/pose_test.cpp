@@ -28,13 +28,13 @@ float mean_y(const Pose& pose, std::initializer_list<const char*> names, float m
   float sum = 0;
   int n = 0;
   for (const char* name : names)
-    if (const Keypoint* k = pose.find(name); k && k->score >= min_score) sum += k->y, ++n;
+    if (const Keypoint* k = pose.find(name); k && k->confidence >= min_score) sum += k->y, ++n;
   return n ? sum / static_cast<float>(n) : std::nanf("");
 }
 
 std::string describe(const Pose& pose) {
-  std::string s = "score " + std::to_string(pose.score) + ":";
-  for (const auto& k : pose.keypoints) s += " " + k.name + "(" + std::to_string(int(k.x)) + "," + std::to_string(int(k.y)) + " " + std::to_string(k.score).substr(0, 4) + ")";
+  std::string s = "score " + std::to_string(pose.confidence) + ":";
+  for (const auto& k : pose.keypoints) s += " " + k.name + "(" + std::to_string(int(k.x)) + "," + std::to_string(int(k.y)) + " " + std::to_string(k.confidence).substr(0, 4) + ")";
   return s;
 }
 
@@ -50,7 +50,7 @@ void expect_upright(const Pose& pose, const Image& image, bool whole_body, const
     EXPECT_LT(shoulders, hips);
   }
   for (const Keypoint& k : pose.keypoints) {
-    if (k.score < 0.3f) continue;
+    if (k.confidence < 0.3f) continue;
     EXPECT_GE(k.x, 0) << k.name;
     EXPECT_LE(k.x, image.width()) << k.name;
     EXPECT_GE(k.y, 0) << k.name;
@@ -97,7 +97,7 @@ TEST_P(PoseModels, KeypointsInsideThePersonsBox) {
     const BoundingBox& b = person->box;
     const float mx = 0.1f * b.width, my = 0.1f * b.height;
     for (const Keypoint& k : poses[0].keypoints) {
-      if (k.score < 0.3f) continue;
+      if (k.confidence < 0.3f) continue;
       EXPECT_TRUE(k.x >= b.x - mx && k.x <= b.x + b.width + mx && k.y >= b.y - my && k.y <= b.y + b.height + my)
           << name << ": " << k.name << " at " << k.x << "," << k.y << " outside the person box " << b.x << "," << b.y << " " << b.width << "x" << b.height;
     }
@@ -127,7 +127,7 @@ TEST(Pose, SeveralPeopleInAVtestFrame) {
                                  PoseEstimatorOptions{.model = "posenet", .multi = true}}) {
     const auto poses = PoseEstimator::create(o).estimate(frame);
     EXPECT_GE(poses.size(), 3u) << o.model;
-    for (std::size_t i = 1; i < poses.size(); ++i) EXPECT_GE(poses[i - 1].score, poses[i].score);
+    for (std::size_t i = 1; i < poses.size(); ++i) EXPECT_GE(poses[i - 1].confidence, poses[i].confidence);
     for (const Pose& p : poses) EXPECT_GT(p.box.height, p.box.width) << o.model << ": people stand upright";
   }
 }

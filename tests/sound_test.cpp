@@ -16,7 +16,7 @@
 #include "easel/image.h"
 #include "easel/microphone.h"
 #include "easel/pitch.h"
-#include "easel/ring_buffer.h"
+#include "audio/ring_buffer.h"
 #include "sample_media.h"
 #include "easel/sound_classifier.h"
 #include "test_util.h"
@@ -39,7 +39,7 @@ SoundClassifier& words() {
 
 std::string said(const std::vector<WordDetection>& found) {
   std::string s;
-  for (const auto& w : found) s += w.word + "@" + std::to_string(w.time_s).substr(0, 4) + " ";
+  for (const auto& w : found) s += w.label + "@" + std::to_string(w.time_s).substr(0, 4) + " ";
   return s;
 }
 
@@ -53,18 +53,18 @@ TEST(SoundClassifier, SpeechCommandsSamples) {
   EXPECT_EQ(words().classify(load_audio(kws_sample("down.wav")))[0].label, "down");
   const auto yes = words().listen(load_audio(kws_sample("yes.wav")));
   ASSERT_EQ(yes.size(), 1u) << said(yes);
-  EXPECT_EQ(yes[0].word, "yes");
+  EXPECT_EQ(yes[0].label, "yes");
   const auto down = words().listen(load_audio(kws_sample("down.wav")));
   ASSERT_EQ(down.size(), 1u) << said(down);
-  EXPECT_EQ(down[0].word, "down");
+  EXPECT_EQ(down[0].label, "down");
 }
 
 TEST(SoundClassifier, RightLeftUpInOrder) {
   const auto found = words().listen(load_audio(kws_sample("right_left_up.wav")));
   ASSERT_EQ(found.size(), 3u) << said(found);
-  EXPECT_EQ(found[0].word, "right");
-  EXPECT_EQ(found[1].word, "left");
-  EXPECT_EQ(found[2].word, "up");
+  EXPECT_EQ(found[0].label, "right");
+  EXPECT_EQ(found[1].label, "left");
+  EXPECT_EQ(found[2].label, "up");
   EXPECT_LT(found[0].time_s, found[1].time_s);
   EXPECT_LT(found[1].time_s, found[2].time_s);
   EXPECT_LE(found[2].time_s, 3.0);  // the file is 3 s long
@@ -83,7 +83,7 @@ TEST(SoundClassifier, StreamingInChunksHearsTheSameWords) {
   const auto whole = words().listen(audio);
   ASSERT_EQ(found.size(), whole.size()) << said(found) << " vs " << said(whole);
   for (std::size_t i = 0; i < found.size(); ++i) {
-    EXPECT_EQ(found[i].word, whole[i].word);
+    EXPECT_EQ(found[i].label, whole[i].label);
     EXPECT_DOUBLE_EQ(found[i].time_s, whole[i].time_s);
   }
   EXPECT_NEAR(stream.seconds_heard(), 3.0, 0.01);
@@ -94,7 +94,7 @@ TEST(SoundClassifier, GoAtTheStartOfGoForward) {
   ASSERT_FALSE(raw.empty());
   const auto found = words().listen(load_raw_pcm(raw, 16000));
   ASSERT_FALSE(found.empty()) << "nothing heard";
-  EXPECT_EQ(found[0].word, "go") << said(found);
+  EXPECT_EQ(found[0].label, "go") << said(found);
   EXPECT_LT(found[0].time_s, 1.0) << said(found);  // "go" is spoken at 0.5-0.65 s
 }
 
@@ -130,7 +130,7 @@ TEST(SoundClassifier, SyntheticSpeechAccuracy) {
         if (!make_sound("espeak-ng -v " + std::string(voice) + " -s " + std::to_string(speed) + " -w '" + f.string() + "' " + word))
           EASEL_SKIP_UNLESS_REQUIRED("espeak-ng is not installed");
         const auto heard = words().listen(load_audio(f));
-        const bool ok = !heard.empty() && heard[0].word == word;
+        const bool ok = !heard.empty() && heard[0].label == word;
         right += ok, ++tried;
         score[word].first += ok, ++score[word].second;
       }
@@ -177,7 +177,7 @@ TEST(SoundCli, ListenPitchAndSpectrogram) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::istringstream lines(r.output);
   std::string line, order;
-  while (std::getline(lines, line)) order += nlohmann::json::parse(line)["word"].get<std::string>() + " ";
+  while (std::getline(lines, line)) order += nlohmann::json::parse(line)["label"].get<std::string>() + " ";
   EXPECT_EQ(order, "right left up ");
   const fs::path tone = dir / "a440.wav";
   if (!make_sound("sox -n -r 16000 -c 1 -b 16 '" + tone.string() + "' synth 0.5 sine 440 vol 0.5")) EASEL_SKIP_UNLESS_REQUIRED("sox is not installed");

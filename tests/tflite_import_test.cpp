@@ -94,7 +94,7 @@ void expect_contract(const Contract& c) {
       if (!want[i].name.empty()) {
         EXPECT_EQ(v.name, want[i].name);
       }
-      EXPECT_EQ(to_string(v.dtype), want[i].dtype) << v.name;
+      EXPECT_EQ(v.dtype, want[i].dtype) << v.name;
       EXPECT_EQ(v.shape, want[i].shape) << v.name;
     }
   };
@@ -105,29 +105,29 @@ void expect_contract(const Contract& c) {
 TEST(TfliteImport, SharedModelsImportWithTheirContracts) {
   const std::vector<Contract> contracts = {
       {model_file("mobilenet-v2-quant-coral", "mobilenet_v2_1.0_224_quant.tflite"),
-       {{"input", "uint8", {1, 224, 224, 3}}},
-       {{"MobilenetV2/Predictions/Softmax", "uint8", {1, 1001}}}},
+       {{"input", DType::u8, {1, 224, 224, 3}}},
+       {{"MobilenetV2/Predictions/Softmax", DType::u8, {1, 1001}}}},
       {model_file("mobilenet-v1-025-quant-coral", "mobilenet_v1_0.25_128_quant.tflite"),
-       {{"input", "uint8", {1, 128, 128, 3}}},
-       {{"MobilenetV1/Predictions/Reshape_1", "uint8", {1, 1001}}}},
+       {{"input", DType::u8, {1, 128, 128, 3}}},
+       {{"MobilenetV1/Predictions/Reshape_1", DType::u8, {1, 1001}}}},
       {model_file("mobilenet-v1-embedding-coral", "mobilenet_v1_1.0_224_quant_embedding_extractor.tflite"),
-       {{"input", "uint8", {1, 224, 224, 3}}},
-       {{"MobilenetV1/Logits/AvgPool_1a/AvgPool", "uint8", {1, 1, 1, 1024}}}},
+       {{"input", DType::u8, {1, 224, 224, 3}}},
+       {{"MobilenetV1/Logits/AvgPool_1a/AvgPool", DType::u8, {1, 1, 1, 1024}}}},
       {model_file("kws-dscnn-mlperf-tiny", "kws_ref_model_float32.tflite"),
-       {{"input_1", "float32", {1, 49, 10, 1}}},
-       {{"Identity", "float32", {1, 12}}}},
+       {{"input_1", DType::f32, {1, 49, 10, 1}}},
+       {{"Identity", DType::f32, {1, 12}}}},
       {model_file("kws-dscnn-mlperf-tiny", "kws_ref_model.tflite"),
-       {{"input_1", "int8", {1, 49, 10, 1}}},
-       {{"Identity", "int8", {1, 12}}}},
+       {{"input_1", DType::i8, {1, 49, 10, 1}}},
+       {{"Identity", DType::i8, {1, 12}}}},
       {model_file("yolox-nano-coco", "yolox_nano_float16_quantize.tflite"),
-       {{"serving_default_images:0", "float32", {1, 3, 416, 416}}},
-       {{"", "float32", {1, 3549, 85}}}},
+       {{"serving_default_images:0", DType::f32, {1, 3, 416, 416}}},
+       {{"", DType::f32, {1, 3549, 85}}}},
       {model_file("movenet-lightning-tflite-coral", "movenet_single_pose_lightning_ptq.tflite"),
-       {{"serving_default_input:0", "uint8", {1, 192, 192, 3}}},
-       {{"StatefulPartitionedCall:0", "float32", {1, 1, 17, 3}}}},
+       {{"serving_default_input:0", DType::u8, {1, 192, 192, 3}}},
+       {{"StatefulPartitionedCall:0", DType::f32, {1, 1, 17, 3}}}},
       {model_file("deeplabv3-mnv2-dm05-pascal-coral", "deeplabv3_mnv2_dm05_pascal_quant.tflite"),
-       {{"MobilenetV2/MobilenetV2/input", "uint8", {1, 513, 513, 3}}},
-       {{"ArgMax", "int64", {1, 513, 513}}}},
+       {{"MobilenetV2/MobilenetV2/input", DType::u8, {1, 513, 513, 3}}},
+       {{"ArgMax", DType::i64, {1, 513, 513}}}},
   };
   for (const auto& c : contracts) expect_contract(c);
 }
@@ -187,7 +187,7 @@ TEST(TfliteImport, SharedModelsLoadAndRun) {
     Model model = Model::load(file.string());
     std::vector<Tensor> inputs;
     for (const auto& info : model.inputs()) {
-      Tensor x(info.dtype == "uint8" ? DType::u8 : DType::f32, info.shape);
+      Tensor x(info.dtype == DType::u8 ? DType::u8 : DType::f32, info.shape);
       for (std::int64_t i = 0; i < x.size(); ++i) {
         if (x.dtype() == DType::u8) x.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(i * 37 % 256);
         else x.data<float>()[i] = static_cast<float>(i * 37 % 256);
@@ -199,7 +199,7 @@ TEST(TfliteImport, SharedModelsLoadAndRun) {
     ASSERT_EQ(y.size(), outs.size());
     for (std::size_t k = 0; k < y.size(); ++k) {
       EXPECT_EQ(y[k].shape(), outs[k].shape);
-      EXPECT_EQ(to_string(y[k].dtype()), outs[k].dtype);
+      EXPECT_EQ(y[k].dtype(), outs[k].dtype);
     }
   }
 }

@@ -105,7 +105,7 @@ TEST(ModelDefaultThreads, ComputesWhatFixedThreadsCompute) {
   easel::Model chosen = easel::Model::load(movenet);
   easel::Model fixed = easel::Model::load(movenet, {.threads = 1});
   const auto info = chosen.inputs().at(0);
-  easel::Tensor x(info.dtype == "int32" ? easel::DType::i32 : easel::DType::f32, info.shape);
+  easel::Tensor x(info.dtype == easel::DType::i32 ? easel::DType::i32 : easel::DType::f32, info.shape);
   std::mt19937 rng(3);
   for (std::int64_t i = 0; i < x.size(); ++i) x.data<std::int32_t>()[i] = static_cast<std::int32_t>(rng() % 256);
   const auto want = fixed.run({x});

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 namespace easel::cli {
@@ -15,6 +16,12 @@ void add_classify_command(CLI::App& app);
 void add_pose_command(CLI::App& app);
 void add_detect_command(CLI::App& app);
 void add_sound_commands(CLI::App& app);
+
+// Wrong use of the command line (a missing file name, a malformed option): exit code 2.
+struct UsageError : std::runtime_error {
+  explicit UsageError(const std::string& message, std::string hint_text = {}) : std::runtime_error(message), hint(std::move(hint_text)) {}
+  std::string hint;
+};
 
 // "3.5 MB"
 std::string human_size(std::uint64_t bytes);

@@ -43,7 +43,7 @@ std::string shape_text(const Shape& shape) {
   return s + "]";
 }
 
-std::string describe(const TensorInfo& t) { return t.name + " " + t.dtype + " " + shape_text(t.shape); }
+std::string describe(const TensorInfo& t) { return t.name + " " + to_string(t.dtype) + " " + shape_text(t.shape); }
 
 std::string list_inputs(const std::vector<TensorInfo>& infos) {
   std::string s;
@@ -55,7 +55,7 @@ InputSpec parse_spec(const std::string& text) {
   const auto eq = text.find('=');
   if (eq == std::string::npos) return {{}, text};
   if (eq == 0 || eq + 1 == text.size())
-    throw Error(ErrorCode::usage, "--input '" + text + "' is not NAME=FILE.npy.", "Write --input image=photo.npy.");
+    throw UsageError("--input '" + text + "' is not NAME=FILE.npy.", "Write --input image=photo.npy.");
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
@@ -94,10 +94,10 @@ Tensor read_input(const TensorInfo& info, const fs::path& file) {
   Tensor t = read_npy(file);
   bool shape_ok = t.shape().size() == info.shape.size();
   for (std::size_t i = 0; shape_ok && i < info.shape.size(); ++i) shape_ok = info.shape[i] < 0 || info.shape[i] == t.shape()[i];
-  const bool dtype_ok = info.dtype == to_string(t.dtype());
+  const bool dtype_ok = info.dtype == t.dtype();
   if (!shape_ok || !dtype_ok)
     throw Error(ErrorCode::bad_input,
-                "Input '" + info.name + "' takes " + info.dtype + " " + shape_text(info.shape) + ", but '" + file.string() +
+                "Input '" + info.name + "' takes " + std::string(to_string(info.dtype)) + " " + shape_text(info.shape) + ", but '" + file.string() +
                     "' holds " + to_string(t.dtype()) + " " + to_string(t.shape()) + ".",
                 "Save the array with that dtype and shape ('?' is any size).");
   return t;
@@ -112,7 +112,7 @@ std::string output_file_name(const std::string& tensor_name) {
 }
 
 void infer(const InferArgs& args) {
-  if (args.threads < 0) throw Error(ErrorCode::usage, "--threads must be 0 (all cores) or more.");
+  if (args.threads < 0) throw UsageError("--threads must be 0 (all cores) or more.");
   std::vector<InputSpec> given;
   for (const auto& text : args.inputs) given.push_back(parse_spec(text));
 

@@ -27,7 +27,6 @@ namespace {
 
 int exit_code(ErrorCode code) {
   switch (code) {
-    case ErrorCode::usage:
     case ErrorCode::bad_input: return 2;
     case ErrorCode::model_not_found: return 3;
     case ErrorCode::bad_model: return 4;
@@ -69,6 +68,10 @@ int main(int argc, char** argv) {
     const int code = app.exit(e, std::cout, message);
     std::fputs(message.str().c_str(), err);
     return code;
+  } catch (const easel::cli::UsageError& e) {
+    std::fprintf(err, "easel: %s\n", e.what());
+    if (!e.hint.empty()) std::fprintf(err, "  hint: %s\n", e.hint.c_str());
+    return 2;
   } catch (const easel::Error& e) {
     std::fprintf(err, "easel: %s\n", e.what());
     if (!e.hint().empty()) std::fprintf(err, "  hint: %s\n", e.hint().c_str());

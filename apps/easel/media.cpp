@@ -11,6 +11,7 @@
 
 #include "easel/error.h"
 #include "easel/video.h"
+#include "commands.h"
 #include "terminal.h"
 
 namespace fs = std::filesystem;
@@ -150,7 +151,7 @@ void run_on_media(const MediaArgs& args, const MediaTask& task) {
     ProgressBar none(0);
     return run_on_video(VideoReader::camera(args.camera), "", args.out, args, task, none);
   }
-  if (args.inputs.empty()) throw Error(ErrorCode::usage, "Give image or video files (or folders), or --camera N.");
+  if (args.inputs.empty()) throw UsageError("Give image or video files (or folders), or --camera N.");
   const std::vector<std::string> files = expand_inputs(args.inputs);
   const bool several = files.size() > 1 || args.inputs.size() > 1 || fs::is_directory(args.inputs[0]);
   if (several && !args.out.empty()) fs::create_directories(args.out);

@@ -101,7 +101,7 @@ void print_file_info(const std::filesystem::path& file) {
   std::printf("%s\n  format:   %s\n", file.string().c_str(), model.format().c_str());
   auto print_tensors = [](const char* title, const std::vector<TensorInfo>& ts) {
     for (const auto& t : ts) {
-      std::printf("  %s %s %s %s", title, t.name.c_str(), t.dtype.c_str(), to_string(t.shape).c_str());
+      std::printf("  %s %s %s %s", title, t.name.c_str(), to_string(t.dtype), to_string(t.shape).c_str());
       if (t.scale > 0) std::printf(" (real = %g * (q - %d))", t.scale, t.zero_point);
       std::printf("\n");
     }
@@ -127,7 +127,7 @@ void print_info(ModelStore& store, const std::string& name) {
         if (!shape.empty()) shape += ',';
         shape += d < 0 ? std::string("?") : std::to_string(d);
       }
-      std::printf("  %s %s %s [%s]\n", title, t.name.c_str(), t.dtype.c_str(), shape.c_str());
+      std::printf("  %s %s %s [%s]\n", title, t.name.c_str(), to_string(t.dtype), shape.c_str());
     }
   };
   print_tensors("input: ", m.inputs);

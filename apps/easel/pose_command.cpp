@@ -18,13 +18,13 @@ struct PoseArgs {
   std::string model = "movenet-lightning";
   bool multi = false;
   int input_size = 0;
-  float min_confidence = PoseEstimatorOptions{}.min_pose_score;
+  float min_confidence = PoseEstimatorOptions{}.min_pose_confidence;
   int threads = 0;
 };
 
 void run_pose(const PoseArgs& args) {
   PoseEstimator estimator = PoseEstimator::create(
-      {.model = args.model, .multi = args.multi, .min_pose_score = args.min_confidence, .input_size = args.input_size, .threads = args.threads});
+      {.model = args.model, .multi = args.multi, .min_pose_confidence = args.min_confidence, .input_size = args.input_size, .threads = args.threads});
   run_on_media(args.media,
                {.analyse =
                     [&](Image& image, bool draw, bool video_frame) {
@@ -33,11 +33,11 @@ void run_pose(const PoseArgs& args) {
                       auto list = nlohmann::ordered_json::array();
                       for (std::size_t i = 0; i < poses.size(); ++i) {
                         const Pose& p = poses[i];
-                        nlohmann::ordered_json pose = {{"score", p.score}, {"id", p.id},
+                        nlohmann::ordered_json pose = {{"confidence", p.confidence}, {"id", p.id},
                                                        {"box", {{"x", p.box.x}, {"y", p.box.y}, {"width", p.box.width}, {"height", p.box.height}}}};
                         auto keypoints = nlohmann::ordered_json::array();
                         for (const Keypoint& k : p.keypoints)
-                          keypoints.push_back({{"name", k.name}, {"x", k.x}, {"y", k.y}, {"nx", k.nx}, {"ny", k.ny}, {"score", k.score}});
+                          keypoints.push_back({{"name", k.name}, {"x", k.x}, {"y", k.y}, {"nx", k.nx}, {"ny", k.ny}, {"confidence", k.confidence}});
                         pose["keypoints"] = keypoints;
                         list.push_back(pose);
                         if (draw) draw_pose(image, p, 0.3f, palette(p.id >= 0 ? p.id : static_cast<int>(i)));
@@ -52,10 +52,10 @@ void run_pose(const PoseArgs& args) {
                         const int id = p["id"].get<int>();
                         char head[96];
                         std::snprintf(head, sizeof head, "pose %d%s %.2f:", ++n, id >= 0 ? (" (id " + std::to_string(id) + ")").c_str() : "",
-                                      p["score"].get<double>());
+                                      p["confidence"].get<double>());
                         std::string line = head;
                         for (const auto& k : p["keypoints"]) {
-                          if (k["score"].get<double>() < 0.3) continue;
+                          if (k["confidence"].get<double>() < 0.3) continue;
                           char point[64];
                           std::snprintf(point, sizeof point, " %s %.0f,%.0f", k["name"].get<std::string>().c_str(), k["x"].get<double>(), k["y"].get<double>());
                           line += point;

@@ -33,15 +33,15 @@ struct ListenArgs {
   std::string device = "default";
   bool list_devices = false;
   bool json = false;
-  float min_confidence = SoundClassifierOptions{}.threshold;
+  float min_confidence = SoundClassifierOptions{}.min_confidence;
   double seconds = 0;  // --mic: stop after this long (0: until Ctrl-C)
 };
 
 void print_word(const WordDetection& w, bool json) {
   if (json)
-    std::printf("%s\n", nlohmann::ordered_json({{"time_s", w.time_s}, {"word", w.word}, {"confidence", w.confidence}, {"start_s", w.start_s}, {"end_s", w.end_s}}).dump().c_str());
+    std::printf("%s\n", nlohmann::ordered_json({{"time_s", w.time_s}, {"label", w.label}, {"confidence", w.confidence}, {"start_s", w.start_s}, {"end_s", w.end_s}}).dump().c_str());
   else
-    std::printf("%7.2f s  %-6s %.2f\n", w.time_s, w.word.c_str(), w.confidence);
+    std::printf("%7.2f s  %-6s %.2f\n", w.time_s, w.label.c_str(), w.confidence);
   std::fflush(stdout);
 }
 
@@ -52,9 +52,9 @@ void listen(const ListenArgs& args) {
     for (const auto& d : devices) std::printf("%s\t%s\n", d.id.c_str(), d.description.c_str());
     return;
   }
-  SoundClassifier words = SoundClassifier::create({.threshold = args.min_confidence});
+  SoundClassifier words = SoundClassifier::create({.min_confidence = args.min_confidence});
   if (!args.mic) {
-    if (args.file.empty()) throw Error(ErrorCode::usage, "Give a sound file, or --mic.");
+    if (args.file.empty()) throw UsageError("Give a sound file, or --mic.");
     for (const auto& w : words.listen(load_audio(args.file, words.sample_rate()))) print_word(w, args.json);
     return;
   }

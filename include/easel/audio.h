@@ -1,5 +1,8 @@
 // Sound in: WAV, FLAC, OGG (libsndfile) and raw PCM, mixed to mono and resampled
 // (libsamplerate) to the rate a model wants. Samples are float in [-1, 1].
+//
+//   auto clip = easel::load_audio("yes.wav", 16000);     // mono, resampled to 16 kHz
+//   std::printf("%.2f s, %zu samples\n", clip.seconds(), clip.samples.size());
 #pragma once
 
 #include <filesystem>

@@ -1,5 +1,9 @@
 // Overlays on an Image: skeletons, labelled boxes and text, in colours that stay the same
 // for the same class or pose id.
+//
+//   auto photo = easel::Image::load("street.jpg");
+//   easel::draw_box(photo, {10, 20, 100, 50}, "car 0.91", easel::palette(2));
+//   photo.save("boxes.png");
 #pragma once
 
 #include <string>
@@ -16,9 +20,9 @@ struct Color {
 // A distinct, stable colour for an index (a class index, a pose id).
 Color palette(int index);
 
-// Keypoints above `min_score` as dots whose size follows their confidence, joined by the
+// Keypoints above `min_confidence` as dots whose size follows their confidence, joined by the
 // skeleton's edges where both ends are confident.
-void draw_pose(Image& image, const Pose& pose, float min_score = 0.3f, Color color = palette(0));
+void draw_pose(Image& image, const Pose& pose, float min_confidence = 0.3f, Color color = palette(0));
 // A rectangle with `label` written on a filled tab above it.
 void draw_box(Image& image, const BoundingBox& box, const std::string& label, Color color);
 // Text with a dark outline, readable on any background; (x, y) is its top-left corner.

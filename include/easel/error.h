@@ -1,5 +1,11 @@
 // easel::Error: the one exception type of the library. Its message is a sentence that
 // names the file, field or op at fault; hint() says how to fix it.
+//
+//   try {
+//     easel::Model::load("posnet");
+//   } catch (const easel::Error& e) {
+//     std::printf("%s\n%s\n", e.what(), e.hint().c_str());   // ... Did you mean 'posenet'?
+//   }
 #pragma once
 
 #include <stdexcept>
@@ -14,7 +20,6 @@ enum class ErrorCode {
   bad_input,          // the caller passed something unusable
   io_error,           // reading or writing a file failed
   network_error,      // a download failed
-  usage,              // wrong command-line use
   internal,           // a bug in easel
 };
 

@@ -1,7 +1,7 @@
 // easel::Image: an 8-bit RGB picture in memory, the input of every vision task.
 //
 //   easel::Image photo = easel::Image::load("cat.jpg");   // jpg, png, bmp, webp, ...
-//   photo.width(); photo.height(); photo.pixel(x, y)[0];   // red of (x, y)
+//   std::printf("%dx%d, red at (10, 20): %d\n", photo.width(), photo.height(), photo.pixel(10, 20)[0]);
 #pragma once
 
 #include <cstdint>

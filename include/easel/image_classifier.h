@@ -5,23 +5,19 @@
 //     std::printf("%s %.2f\n", c.label.c_str(), c.confidence);   // banana 0.94
 //
 // Models: "mobilenet" (default; MobileNet V2, ImageNet), "mobilenet-v1-0.25" (small and
-// fast), "darknet-tiny" (ImageNet), "doodlenet" (345 QuickDraw sketches), or a Teachable
-// Machine image export: its folder, its model.json or its metadata.json.
+// fast), "darknet-tiny" (ImageNet), "doodlenet" (345 QuickDraw sketches), any model whose
+// manifest entry has a classifier's recipe, or a Teachable Machine image export: its
+// folder, its model.json or its metadata.json.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "easel/classification.h"
 #include "easel/image.h"
 
 namespace easel {
-
-struct Classification {
-  std::string label;
-  float confidence = 0;  // probability, 0..1
-  int index = 0;         // the class's index in labels()
-};
 
 struct ImageClassifierOptions {
   std::string model = "mobilenet";  // a name above, or a Teachable Machine export's path

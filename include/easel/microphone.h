@@ -2,7 +2,7 @@
 //
 //   auto mic = easel::Microphone::open();            // the default capture device, 16 kHz
 //   std::vector<float> chunk(1600);
-//   while (mic.read(chunk.data(), chunk.size())) { ... }
+//   while (mic.read(chunk.data(), chunk.size()) > 0) { /* 100 ms of sound in chunk */ }
 #pragma once
 
 #include <cstddef>

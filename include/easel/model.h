@@ -2,6 +2,7 @@
 // run on tensors. The tasks (classifier, pose, ...) are built on it.
 //
 //   auto model = easel::Model::load("posenet");          // catalog name, file or folder
+//   easel::Tensor image(easel::DType::f32, {1, 385, 385, 3});
 //   auto outputs = model.run({image});                   // NHWC float32 tensors
 #pragma once
 

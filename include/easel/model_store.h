@@ -17,22 +17,14 @@
 #include <string_view>
 #include <vector>
 
+#include "easel/tensor.h"
+
 namespace easel {
 
 struct ModelFile {
   std::string path;  // relative to the model's folder
   std::uint64_t size = 0;
   std::string sha256;
-};
-
-struct TensorInfo {
-  std::string name;
-  std::string dtype;
-  std::vector<std::int64_t> shape;  // -1: any size
-  // A quantized uint8/int8 tensor of a TFLite model: real = scale * (q - zero_point).
-  // scale 0: not quantized (or quantized per channel).
-  float scale = 0;
-  std::int32_t zero_point = 0;
 };
 
 struct ModelSource {

@@ -11,6 +11,9 @@ namespace easel {
 // Throws Error(bad_input) naming the file for anything else.
 Tensor read_npy(const std::filesystem::path& file);
 // Writes atomically (temp file + rename).
+//
+//   easel::Tensor features = easel::read_npy("features.npy");
+//   easel::write_npy("copy.npy", features);
 void write_npy(const std::filesystem::path& file, const Tensor& tensor);
 
 }  // namespace easel

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "easel/bounding_box.h"
 #include "easel/image.h"
-#include "easel/pose.h"  // BoundingBox
 
 namespace easel {
 

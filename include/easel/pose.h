@@ -2,8 +2,8 @@
 //
 //   auto poses = easel::PoseEstimator::create().estimate(easel::Image::load("dance.jpg"));
 //   for (const auto& pose : poses)
-//     if (auto* nose = pose.find("nose"); nose && nose->score > 0.3f)
-//       std::printf("nose at %.0f,%.0f\n", nose->x, nose->y);
+//     if (const easel::Keypoint& nose = pose["nose"]; nose.confidence > 0.3f)
+//       std::printf("nose at %.0f,%.0f\n", nose.x, nose.y);
 //
 // Models: "movenet-lightning" (default: fast, one person), "movenet-thunder" (one person,
 // more accurate), "movenet-multipose" (up to 6 people), "posenet" (PoseNet MobileNet,
@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "easel/bounding_box.h"
 #include "easel/image.h"
 
 namespace easel {
@@ -33,18 +34,19 @@ struct Keypoint {
   std::string name;
   float x = 0, y = 0;    // pixels in the image
   float nx = 0, ny = 0;  // 0..1 across the image's width and height
-  float score = 0;       // confidence 0..1
-};
-
-struct BoundingBox {
-  float x = 0, y = 0, width = 0, height = 0;  // pixels
+  float confidence = 0;  // 0..1
 };
 
 struct Pose {
   std::vector<Keypoint> keypoints;  // 17, in kPoseKeypointNames order
-  float score = 0;                  // the pose's confidence 0..1
-  BoundingBox box;                  // around the keypoints above min_keypoint_score
+  float confidence = 0;             // the pose's, 0..1
+  BoundingBox box;                  // around the keypoints above min_keypoint_confidence
   int id = -1;                      // stable across video frames (track()), else -1
+
+  // A keypoint by name, as ml5's pose.nose: pose["nose"]. Throws Error(bad_input) for a
+  // name that is not one of kPoseKeypointNames.
+  const Keypoint& operator[](std::string_view name) const;
+  // The same, or nullptr.
   const Keypoint* find(std::string_view name) const;
 };
 
@@ -52,8 +54,8 @@ struct PoseEstimatorOptions {
   std::string model = "movenet-lightning";
   bool multi = false;               // posenet: multi-pose decoding (movenet-multipose is always multi)
   int max_poses = 5;
-  float min_pose_score = 0.25f;     // poses below are dropped
-  float min_keypoint_score = 0.3f;  // keypoints below do not count towards the box
+  float min_pose_confidence = 0.25f;     // poses below are dropped
+  float min_keypoint_confidence = 0.3f;  // keypoints below do not count towards the box
   float nms_radius = 20.f;          // posenet multi-pose: in model input pixels
   bool flip_horizontal = false;     // mirror the results (for a selfie camera)
   // movenet-multipose reads any size: the image's longer side is scaled to this (a multiple

@@ -4,7 +4,7 @@
 //   auto clip = easel::load_audio("yes.wav", 16000);
 //   words.classify(clip)[0].label;                                  // "yes"
 //   for (auto& w : words.listen(easel::load_audio("talk.wav", 16000)))
-//     std::printf("%.2f s  %s %.2f\n", w.time_s, w.word.c_str(), w.confidence);
+//     std::printf("%.2f s  %s %.2f\n", w.time_s, w.label.c_str(), w.confidence);
 //
 // The model hears one second at a time (MLPerf Tiny's DS-CNN on MFCCs): down, go, left,
 // no, off, on, right, stop, up, yes, plus _silence_ and _unknown_.
@@ -15,19 +15,12 @@
 #include <vector>
 
 #include "easel/audio.h"
+#include "easel/classification.h"
 
 namespace easel {
 
-struct StreamWork;
-
-struct SoundClassification {
-  std::string label;
-  float confidence = 0;
-  int index = 0;
-};
-
 struct WordDetection {
-  std::string word;
+  std::string label;  // the word
   float confidence = 0;
   double time_s = 0;             // where the word's window was most confident (its centre)
   double start_s = 0, end_s = 0;  // the one-second window
@@ -37,7 +30,7 @@ struct SoundClassifierOptions {
   std::string model = "speech-commands";
   int top_k = 3;
   // Streaming (listen, Stream):
-  float threshold = 0.75f;      // a word counts when its probability reaches this
+  float min_confidence = 0.75f;  // a word counts when its probability reaches this
   double hop_s = 0.1;           // the one-second window moves this far each step
   double suppress_s = 0.75;     // after a word, the same word is not reported again for this long
   int threads = 1;              // a small model: one thread leaves the other cores free
@@ -51,7 +44,7 @@ class SoundClassifier {
   SoundClassifier& operator=(SoundClassifier&&) noexcept;
 
   // One clip (resampled to 16 kHz; its first second, zero-padded when shorter).
-  std::vector<SoundClassification> classify(const AudioBuffer& clip);
+  std::vector<Classification> classify(const AudioBuffer& clip);
   // Every class's probability for one clip, in labels() order.
   std::vector<float> probabilities(const AudioBuffer& clip);
   // The words in a recording of any length, in order, each once.
@@ -65,16 +58,15 @@ class SoundClassifier {
     std::vector<WordDetection> finish();  // flush the last word, if one is pending
     double seconds_heard() const;
 
-    struct Run;  // the word being heard across windows (internal)
+    ~Stream();
+    Stream(Stream&&) noexcept;
+    Stream& operator=(Stream&&) noexcept;
 
    private:
     friend class SoundClassifier;
-    explicit Stream(SoundClassifier& owner);
-    SoundClassifier* owner_;
-    std::vector<float> pending_;  // samples not yet consumed by a window
-    std::size_t consumed_ = 0;    // samples before pending_[0]
-    std::size_t heard_ = 0;
-    std::shared_ptr<Run> run_;
+    struct Impl;
+    explicit Stream(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
   };
   Stream stream();
 
@@ -84,7 +76,6 @@ class SoundClassifier {
  private:
   struct Impl;
   friend class Stream;
-  friend struct StreamWork;
   explicit SoundClassifier(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

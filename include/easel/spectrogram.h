@@ -1,4 +1,6 @@
 // What a sound model sees: MFCCs and log-mel spectrograms.
+//
+//   easel::Tensor features = easel::mfcc(easel::load_audio("yes.wav", 16000));   // [49, 10]
 #pragma once
 
 #include <vector>

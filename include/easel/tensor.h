@@ -1,11 +1,15 @@
 // easel::Tensor: an n-dimensional array with a dtype, in row-major order. Images are
 // NHWC. Copies share storage (like a shared_ptr); clone() makes an independent copy.
+//
+//   auto t = easel::Tensor::from<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+//   std::printf("%s: %g\n", easel::to_string(t.shape()).c_str(), t.data<float>()[4]);   // [2,3]: 5
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace easel {
@@ -14,10 +18,23 @@ enum class DType : std::uint8_t { f32, i32, i64, u8, i8, boolean, f16 };
 
 std::size_t dtype_size(DType dtype);
 const char* to_string(DType dtype);  // "float32", "int32", ...
+// "float32" (or "float"), "int32", ... Throws Error(bad_input) for a name easel has no dtype for.
+DType dtype_from_string(std::string_view name);
 
 using Shape = std::vector<std::int64_t>;
 std::int64_t num_elements(const Shape& shape);
 std::string to_string(const Shape& shape);  // "[1,224,224,3]"
+
+// A model's input or output as it declares it.
+struct TensorInfo {
+  std::string name;
+  DType dtype = DType::f32;
+  Shape shape;  // -1: any size
+  // A quantized uint8/int8 tensor of a TFLite model: real = scale * (q - zero_point).
+  // scale 0: not quantized (or quantized per channel).
+  float scale = 0;
+  std::int32_t zero_point = 0;
+};
 
 namespace detail {
 // Tensor::from's error: `count` values do not fill `shape`.

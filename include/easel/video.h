@@ -2,7 +2,8 @@
 //
 //   auto video = easel::VideoReader::open("walk.avi");   // or VideoReader::camera(0)
 //   easel::Image frame;
-//   while (video.read(frame)) { ... video.timestamp_ms() ... }
+//   while (video.read(frame))
+//     std::printf("%lld ms: %dx%d\n", static_cast<long long>(video.timestamp_ms()), frame.width(), frame.height());
 #pragma once
 
 #include <filesystem>

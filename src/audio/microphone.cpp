@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "easel/error.h"
-#include "easel/ring_buffer.h"
+#include "audio/ring_buffer.h"
 
 namespace easel {
 

@@ -1,4 +1,4 @@
-#include "easel/ring_buffer.h"
+#include "audio/ring_buffer.h"
 
 #include <algorithm>
 

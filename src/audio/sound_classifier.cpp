@@ -91,12 +91,12 @@ std::vector<float> SoundClassifier::probabilities(const AudioBuffer& input) {
   return p;
 }
 
-std::vector<SoundClassification> SoundClassifier::classify(const AudioBuffer& clip) {
+std::vector<Classification> SoundClassifier::classify(const AudioBuffer& clip) {
   const std::vector<float> p = probabilities(clip);
   std::vector<int> order(p.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return p[static_cast<std::size_t>(a)] > p[static_cast<std::size_t>(b)]; });
-  std::vector<SoundClassification> out;
+  std::vector<Classification> out;
   for (int i = 0; i < std::min<int>(impl_->options.top_k, static_cast<int>(order.size())); ++i) {
     const int c = order[static_cast<std::size_t>(i)];
     out.push_back({impl_->labels[static_cast<std::size_t>(c)], p[static_cast<std::size_t>(c)], c});
@@ -120,46 +120,45 @@ constexpr int kMargin = 8000;  // 0.5 s of silence before the first and after th
 constexpr int kKept = 9600;    // the shortened hearing keeps 0.6 s
 }  // namespace
 
-struct SoundClassifier::Stream::Run {
+struct SoundClassifier::Stream::Impl {
+  SoundClassifier* owner = nullptr;
+  std::vector<float> pending;  // samples not yet consumed by a window
+  std::size_t consumed = 0;    // samples before pending[0]
+  std::size_t heard = 0;
+  // The word being heard across windows, and what was reported.
   bool started = false;
   bool active = false;
   WordDetection best;
   std::map<std::string, double> last_reported;
   bool has_previous = false;
   WordDetection previous;  // the last word reported
-};
 
-SoundClassifier::Stream::Stream(SoundClassifier& owner) : owner_(&owner), run_(std::make_shared<Run>()) {}
-SoundClassifier::Stream SoundClassifier::stream() { return Stream(*this); }
-double SoundClassifier::Stream::seconds_heard() const { return static_cast<double>(heard_) / kRate; }
-
-struct StreamWork {
-  static void close(SoundClassifier::Stream::Run& run, double suppress_s, std::vector<WordDetection>& out) {
-    if (!run.active) return;
-    run.active = false;
-    auto it = run.last_reported.find(run.best.word);
-    if (it != run.last_reported.end() && run.best.time_s - it->second < suppress_s) return;
+  void close(std::vector<WordDetection>& out) {
+    if (!active) return;
+    active = false;
+    auto it = last_reported.find(best.label);
+    if (it != last_reported.end() && best.time_s - it->second < owner->impl_->options.suppress_s) return;
     // Half its window shared with a surer word just reported: the tail of that word
     // ("op" of "stop" heard as "off"), not a new one.
-    if (run.has_previous && run.previous.end_s - run.best.start_s >= 0.5 && run.previous.confidence > run.best.confidence) return;
-    run.last_reported[run.best.word] = run.best.time_s;
-    run.previous = run.best;
-    run.has_previous = true;
-    out.push_back(run.best);
+    if (has_previous && previous.end_s - best.start_s >= 0.5 && previous.confidence > best.confidence) return;
+    last_reported[best.label] = best.time_s;
+    previous = best;
+    has_previous = true;
+    out.push_back(best);
   }
 
   // The word (not _silence_/_unknown_) the model is surest of, and how sure.
-  static std::pair<int, float> best_word(const SoundClassifier::Impl& m, const std::vector<float>& p) {
-    std::pair<int, float> best{-1, 0.f};
+  std::pair<int, float> best_word(const std::vector<float>& p) const {
+    std::pair<int, float> found{-1, 0.f};
     for (std::size_t i = 0; i < p.size(); ++i)
-      if (is_word(m.labels[i]) && p[i] > best.second) best = {static_cast<int>(i), p[i]};
-    return best;
+      if (is_word(owner->impl_->labels[i]) && p[i] > found.second) found = {static_cast<int>(i), p[i]};
+    return found;
   }
 
-  // Windows over `pending` while a whole one is there; `start` is the window's time in seconds.
-  static void windows(SoundClassifier& owner, SoundClassifier::Stream::Run& run, std::vector<float>& pending, std::size_t& consumed,
-                      std::vector<WordDetection>& out) {
-    const SoundClassifierOptions& o = owner.impl_->options;
+  // Windows over `pending` while a whole one is there.
+  void windows(std::vector<WordDetection>& out) {
+    const SoundClassifierOptions& o = owner->impl_->options;
+    const std::vector<std::string>& labels = owner->impl_->labels;
     const std::size_t hop = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(o.hop_s * kRate)));
     AudioBuffer window, shortened;
     window.sample_rate = shortened.sample_rate = kRate;
@@ -167,26 +166,26 @@ struct StreamWork {
       window.samples.assign(pending.begin(), pending.begin() + kWindow);
       shortened.samples.assign(pending.begin(), pending.begin() + kKept);
       shortened.samples.resize(kWindow, 0.f);
-      const std::vector<float> whole = owner.probabilities(window);
-      const auto a = best_word(*owner.impl_, whole);
+      const std::vector<float> whole = owner->probabilities(window);
+      const auto a = best_word(whole);
       // Only a window the model calls _unknown_ as a whole is heard shortened: a word among
       // other speech, not the tail of a word that already counted.
-      const bool unknown = owner.impl_->labels[static_cast<std::size_t>(std::max_element(whole.begin(), whole.end()) - whole.begin())] == "_unknown_";
-      const std::vector<float> first = unknown ? owner.probabilities(shortened) : std::vector<float>(whole.size(), 0.f);
-      const auto b = best_word(*owner.impl_, first);
+      const bool unknown = labels[static_cast<std::size_t>(std::max_element(whole.begin(), whole.end()) - whole.begin())] == "_unknown_";
+      const std::vector<float> first = unknown ? owner->probabilities(shortened) : std::vector<float>(whole.size(), 0.f);
+      const auto b = best_word(first);
       // A word counts when it is also the top class of its hearing (above _unknown_, ...).
       const auto& p = b.second > a.second ? first : whole;
       const auto [word, confidence] = b.second > a.second ? b : a;
       const bool top = word >= 0 && std::max_element(p.begin(), p.end()) - p.begin() == word;
       const double start = (static_cast<double>(consumed) - kMargin) / kRate;
-      if (top && confidence >= o.threshold) {
-        const std::string& label = owner.impl_->labels[static_cast<std::size_t>(word)];
-        if (run.active && run.best.word != label) close(run, o.suppress_s, out);
+      if (top && confidence >= o.min_confidence) {
+        const std::string& label = labels[static_cast<std::size_t>(word)];
+        if (active && best.label != label) close(out);
         const double centre = start + (p == first ? 0.3 : 0.5);
-        if (!run.active || confidence > run.best.confidence) run.best = {label, confidence, std::max(0.0, centre), std::max(0.0, start), start + 1.0};
-        run.active = true;
+        if (!active || confidence > best.confidence) best = {label, confidence, std::max(0.0, centre), std::max(0.0, start), start + 1.0};
+        active = true;
       } else {
-        close(run, o.suppress_s, out);
+        close(out);
       }
       const std::size_t step = std::min(hop, pending.size());
       pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(step));
@@ -195,27 +194,42 @@ struct StreamWork {
   }
 };
 
+SoundClassifier::Stream::Stream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SoundClassifier::Stream::~Stream() = default;
+SoundClassifier::Stream::Stream(Stream&&) noexcept = default;
+SoundClassifier::Stream& SoundClassifier::Stream::operator=(Stream&&) noexcept = default;
+
+SoundClassifier::Stream SoundClassifier::stream() {
+  auto impl = std::make_unique<Stream::Impl>();
+  impl->owner = this;
+  return Stream(std::move(impl));
+}
+
+double SoundClassifier::Stream::seconds_heard() const { return static_cast<double>(impl_->heard) / kRate; }
+
 std::vector<WordDetection> SoundClassifier::Stream::push(const float* samples, std::size_t count) {
+  Impl& s = *impl_;
   std::vector<WordDetection> out;
-  if (!run_->started) {
-    pending_.assign(kMargin, 0.f);
-    run_->started = true;
+  if (!s.started) {
+    s.pending.assign(kMargin, 0.f);
+    s.started = true;
   }
-  pending_.insert(pending_.end(), samples, samples + count);
-  heard_ += count;
-  StreamWork::windows(*owner_, *run_, pending_, consumed_, out);
+  s.pending.insert(s.pending.end(), samples, samples + count);
+  s.heard += count;
+  s.windows(out);
   return out;
 }
 
 std::vector<WordDetection> SoundClassifier::Stream::finish() {
+  Impl& s = *impl_;
   std::vector<WordDetection> out;
-  if (!run_->started) return out;
+  if (!s.started) return out;
   // The trailing silence, then windows until the last sample has left the window.
-  pending_.insert(pending_.end(), kMargin, 0.f);
-  StreamWork::windows(*owner_, *run_, pending_, consumed_, out);
-  StreamWork::close(*run_, owner_->impl_->options.suppress_s, out);
-  pending_.clear();
-  run_->started = false;
+  s.pending.insert(s.pending.end(), kMargin, 0.f);
+  s.windows(out);
+  s.close(out);
+  s.pending.clear();
+  s.started = false;
   return out;
 }
 

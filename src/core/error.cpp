@@ -10,7 +10,6 @@ const char* to_string(ErrorCode code) {
     case ErrorCode::bad_input: return "bad_input";
     case ErrorCode::io_error: return "io_error";
     case ErrorCode::network_error: return "network_error";
-    case ErrorCode::usage: return "usage";
     case ErrorCode::internal: return "internal";
   }
   return "unknown";

@@ -31,6 +31,13 @@ const char* to_string(DType dtype) {
   return "?";
 }
 
+DType dtype_from_string(std::string_view name) {
+  for (DType d : {DType::f32, DType::i32, DType::i64, DType::u8, DType::i8, DType::boolean, DType::f16})
+    if (name == to_string(d)) return d;
+  if (name == "float" || name.empty()) return DType::f32;  // TF.js's spelling, and its default
+  throw Error(ErrorCode::bad_input, "'" + std::string(name) + "' is not a dtype easel knows (float32, int32, int64, uint8, int8, bool, float16).");
+}
+
 std::int64_t num_elements(const Shape& shape) {
   std::int64_t n = 1;
   for (auto d : shape) n *= d;

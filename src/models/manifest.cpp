@@ -34,7 +34,12 @@ std::vector<TensorInfo> tensors(const json& j, const char* key, const Context& c
   std::vector<TensorInfo> out;
   if (!j.contains(key)) return out;
   for (const auto& t : j.at(key)) {
-    TensorInfo info{ctx.str(t, "name"), ctx.str(t, "dtype", false), {}};
+    TensorInfo info{ctx.str(t, "name"), DType::f32, {}};
+    try {
+      info.dtype = dtype_from_string(ctx.str(t, "dtype", false));
+    } catch (const Error& e) {
+      ctx.fail(e.what());
+    }
     if (t.contains("shape")) info.shape = t.at("shape").get<std::vector<std::int64_t>>();
     out.push_back(std::move(info));
   }

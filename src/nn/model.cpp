@@ -94,7 +94,7 @@ std::vector<TensorInfo> describe(const nn::Graph& g, const std::vector<int>& ids
   std::vector<TensorInfo> out;
   for (int id : ids) {
     const auto& v = g.values[static_cast<std::size_t>(id)];
-    TensorInfo info{v.name, to_string(v.dtype), v.shape};
+    TensorInfo info{v.name, v.dtype, v.shape};
     if (v.quant.quantized() && v.dtype == v.quant.dtype) {
       info.scale = v.quant.scale;
       info.zero_point = v.quant.zero_point;

@@ -21,19 +21,19 @@ Color palette(int index) {
   return colors[((index % n) + n) % n];
 }
 
-void draw_pose(Image& image, const Pose& pose, float min_score, Color color) {
+void draw_pose(Image& image, const Pose& pose, float min_confidence, Color color) {
   if (image.empty()) return;
   cv::Mat m = view(image);
   const int t = thickness(image);
   for (auto [a, b] : pose_skeleton()) {
     if (a >= static_cast<int>(pose.keypoints.size()) || b >= static_cast<int>(pose.keypoints.size())) continue;
     const Keypoint &p = pose.keypoints[static_cast<std::size_t>(a)], &q = pose.keypoints[static_cast<std::size_t>(b)];
-    if (p.score < min_score || q.score < min_score) continue;
+    if (p.confidence < min_confidence || q.confidence < min_confidence) continue;
     cv::line(m, cv::Point2f(p.x, p.y), cv::Point2f(q.x, q.y), scalar(color), t + 1, cv::LINE_AA);
   }
   for (const Keypoint& k : pose.keypoints) {
-    if (k.score < min_score) continue;
-    const int radius = t + 1 + static_cast<int>(std::lround(3 * t * k.score));
+    if (k.confidence < min_confidence) continue;
+    const int radius = t + 1 + static_cast<int>(std::lround(3 * t * k.confidence));
     cv::circle(m, cv::Point2f(k.x, k.y), radius, cv::Scalar(255, 255, 255), cv::FILLED, cv::LINE_AA);
     cv::circle(m, cv::Point2f(k.x, k.y), radius, scalar(color), t, cv::LINE_AA);
   }

@@ -45,7 +45,7 @@ std::vector<PosenetPose> posenet(const std::vector<Tensor>& out, const PoseConte
   if (!c.options.multi) return {decode_single_pose(raw)};
   MultiPoseOptions mo;
   mo.max_poses = c.options.max_poses;
-  mo.score_threshold = c.options.min_keypoint_score;
+  mo.score_threshold = c.options.min_keypoint_confidence;
   mo.nms_radius = c.options.nms_radius;
   return decode_multiple_poses(raw, mo);
 }

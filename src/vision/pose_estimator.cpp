@@ -26,6 +26,13 @@ const Keypoint* Pose::find(std::string_view name) const {
   return nullptr;
 }
 
+const Keypoint& Pose::operator[](std::string_view name) const {
+  if (const Keypoint* k = find(name)) return *k;
+  std::string known;
+  for (const char* n : kPoseKeypointNames) known += (known.empty() ? "" : ", ") + std::string(n);
+  throw Error(ErrorCode::bad_input, "A pose has no keypoint named '" + std::string(name) + "'.", "Its keypoints: " + known + ".");
+}
+
 struct PoseEstimator::Impl {
   PoseEstimatorOptions options;
   std::optional<Model> model;
@@ -72,16 +79,16 @@ PoseEstimator PoseEstimator::create(const PoseEstimatorOptions& options) {
 
 namespace {
 
-Keypoint make_keypoint(int index, float x, float y, float score, const Image& image, bool flip) {
+Keypoint make_keypoint(int index, float x, float y, float confidence, const Image& image, bool flip) {
   if (flip) x = static_cast<float>(image.width()) - x;
   return {kPoseKeypointNames[static_cast<std::size_t>(index)], x, y, x / static_cast<float>(image.width()), y / static_cast<float>(image.height()),
-          score};
+          confidence};
 }
 
-void fit_box(Pose& pose, float min_score) {
+void fit_box(Pose& pose, float min_confidence) {
   float x0 = std::numeric_limits<float>::max(), y0 = x0, x1 = -x0, y1 = -x0;
   for (const Keypoint& k : pose.keypoints)
-    if (k.score >= min_score) x0 = std::min(x0, k.x), y0 = std::min(y0, k.y), x1 = std::max(x1, k.x), y1 = std::max(y1, k.y);
+    if (k.confidence >= min_confidence) x0 = std::min(x0, k.x), y0 = std::min(y0, k.y), x1 = std::max(x1, k.x), y1 = std::max(y1, k.y);
   pose.box = x1 >= x0 ? BoundingBox{x0, y0, x1 - x0, y1 - y0} : BoundingBox{};
 }
 
@@ -108,15 +115,15 @@ std::vector<Pose> PoseEstimator::estimate(const Image& image) {
   std::vector<Pose> poses;
   for (const vision::PosenetPose& d : m.decoder->decode(out, context)) {
     Pose pose;
-    pose.score = d.score;
+    pose.confidence = d.score;
     for (std::size_t k = 0; k < d.keypoints.size() && k < kPoseKeypointNames.size(); ++k)
       pose.keypoints.push_back(make_keypoint(static_cast<int>(k), at.image_x(d.keypoints[k].x), at.image_y(d.keypoints[k].y), d.keypoints[k].score, image, flip));
     poses.push_back(std::move(pose));
   }
-  std::erase_if(poses, [&](const Pose& p) { return p.score < m.options.min_pose_score; });
-  std::stable_sort(poses.begin(), poses.end(), [](const Pose& a, const Pose& b) { return a.score > b.score; });
+  std::erase_if(poses, [&](const Pose& p) { return p.confidence < m.options.min_pose_confidence; });
+  std::stable_sort(poses.begin(), poses.end(), [](const Pose& a, const Pose& b) { return a.confidence > b.confidence; });
   if (static_cast<int>(poses.size()) > m.options.max_poses) poses.resize(static_cast<std::size_t>(std::max(0, m.options.max_poses)));
-  for (Pose& p : poses) fit_box(p, m.options.min_keypoint_score);
+  for (Pose& p : poses) fit_box(p, m.options.min_keypoint_confidence);
   return poses;
 }
 
@@ -140,7 +147,7 @@ std::vector<Pose> PoseEstimator::track(const Image& frame) {
       int n = 0;
       for (std::size_t k = 0; k < pose.keypoints.size(); ++k) {
         const Keypoint &a = pose.keypoints[k], &b = m.previous[j].keypoints[k];
-        if (a.score < m.options.min_keypoint_score || b.score < m.options.min_keypoint_score) continue;
+        if (a.confidence < m.options.min_keypoint_confidence || b.confidence < m.options.min_keypoint_confidence) continue;
         sum += std::hypot(a.x - b.x, a.y - b.y);
         ++n;
       }

@@ -56,9 +56,9 @@ InputSpec input_spec(const detail::Recipe& r, const TensorInfo& model_input) {
   if (w > 0) spec.width = static_cast<int>(w);
   if (c > 0) spec.channels = static_cast<int>(c);
   if (spec.range == Range::bytes) {
-    if (model_input.dtype != "uint8" && model_input.dtype != "int32")
-      throw Error(ErrorCode::bad_model, "The recipe of model '" + r.model + "' feeds bytes, but the model's input is " + model_input.dtype + ".");
-    spec.int32 = model_input.dtype == "int32";
+    if (model_input.dtype != DType::u8 && model_input.dtype != DType::i32)
+      throw Error(ErrorCode::bad_model, "The recipe of model '" + r.model + "' feeds bytes, but the model's input is " + to_string(model_input.dtype) + ".");
+    spec.int32 = model_input.dtype == DType::i32;
   }
   return spec;
 }

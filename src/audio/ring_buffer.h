@@ -1,7 +1,8 @@
 // A fixed-size single-producer single-consumer queue of audio samples: a capture thread
-// writes while the listener reads, and neither waits for the other. When the reader falls
-// behind by more than the capacity, the oldest samples are dropped (and counted), as a
-// live microphone cannot be paused.
+// writes while the listener reads. The writer never waits: when the reader falls behind by
+// more than the capacity, the oldest samples are dropped (and counted), as a live
+// microphone cannot be paused. The reader may wait (read_blocking, on a condition
+// variable) until enough samples are there or the source ends. Internal to easel.
 #pragma once
 
 #include <condition_variable>
