@@ -11,6 +11,42 @@ namespace {
 
 bool is_producer_op(const std::string& op) { return op == "conv2d" || op == "depthwise_conv2d" || op == "matmul"; }
 
+bool is_const(const Graph& g, int v) { return v >= 0 && g.values[static_cast<std::size_t>(v)].is_constant(); }
+
+// Output channels of a conv/dense whose weights can absorb a per-channel affine map, or -1.
+std::int64_t foldable_channels(const Graph& g, const Node& n) {
+  static const std::vector<std::string> ops = {"conv2d", "depthwise_conv2d", "conv2d_transpose", "matmul"};
+  if (std::find(ops.begin(), ops.end(), n.op) == ops.end()) return -1;
+  if (n.inputs.size() < 2 || n.inputs.size() > 3 || !is_const(g, n.inputs[1])) return -1;
+  if (n.inputs.size() == 3 && n.inputs[2] >= 0 && !is_const(g, n.inputs[2])) return -1;
+  if (n.attrs.get_string("activation", "none") != "none") return -1;
+  const Tensor& w = g.values[static_cast<std::size_t>(n.inputs[1])].constant;
+  if (w.dtype() != DType::f32) return -1;
+  if (n.op == "matmul") return w.rank() == 2 && !n.attrs.get_bool("transpose_b", false) ? w.dim(1) : -1;
+  if (w.rank() != 4) return -1;
+  if (n.op == "conv2d") return w.dim(3);
+  if (n.op == "depthwise_conv2d") return w.dim(2) * w.dim(3);
+  return w.dim(2);  // conv2d_transpose: [KH, KW, O, C]
+}
+
+// The per-channel operand of `c` (mul/add of `x` by a constant that only varies along
+// the last axis, with `channels` entries or one), broadcast to `channels` values.
+bool channel_operand(const Graph& g, const Node& c, int x, std::int64_t channels, std::vector<float>* out) {
+  if (c.inputs.size() != 2 || (c.inputs[0] == x) == (c.inputs[1] == x)) return false;
+  const int other = c.inputs[0] == x ? c.inputs[1] : c.inputs[0];
+  if (!is_const(g, other)) return false;
+  const Tensor& t = g.values[static_cast<std::size_t>(other)].constant;
+  const Shape& xs = g.values[static_cast<std::size_t>(x)].shape;
+  if (t.dtype() != DType::f32 || xs.empty() || t.rank() > static_cast<int>(xs.size())) return false;
+  if (t.size() != channels && t.size() != 1) return false;
+  for (int i = 0; i + 1 < t.rank(); ++i)
+    if (t.dim(i) != 1) return false;
+  out->resize(static_cast<std::size_t>(channels));
+  for (std::int64_t i = 0; i < channels; ++i) (*out)[static_cast<std::size_t>(i)] = t.data<float>()[t.size() == 1 ? 0 : i];
+  return true;
+}
+
+
 // Number of output channels of a conv/matmul node with a constant filter, if known.
 std::optional<std::int64_t> output_channels(const Graph& g, const Node& n) {
   if (n.inputs.size() < 2 || n.inputs[1] < 0) return std::nullopt;
@@ -52,17 +88,6 @@ int other_input(const Node& n, int v) {
   return -1;
 }
 
-// For each value, the nodes that read it, and whether it is a graph output.
-std::pair<std::vector<std::vector<int>>, std::vector<bool>> find_readers(const Graph& g) {
-  std::vector<std::vector<int>> readers(g.values.size());
-  for (std::size_t n = 0; n < g.nodes.size(); ++n)
-    for (int v : g.nodes[n].inputs)
-      if (v >= 0) readers[static_cast<std::size_t>(v)].push_back(static_cast<int>(n));
-  std::vector<bool> is_output(g.values.size(), false);
-  for (int out : g.outputs) is_output[static_cast<std::size_t>(out)] = true;
-  return {std::move(readers), std::move(is_output)};
-}
-
 // MobileNetV3 and the Keras applications write hard-swish as four elementwise ops after a
 // conv: y * relu6(y + 3) * (1/6), multiplied in one of three orders. Each is replaced by
 // the conv's hard_swish activation (oneDNN's post-op: one pass instead of four).
@@ -71,7 +96,9 @@ int fuse_hard_swish(Graph& g) {
   bool changed = true;
   while (changed) {
     changed = false;
-    const auto [readers, is_output] = find_readers(g);
+    const ValueUses uses = find_uses(g);
+    const auto& readers = uses.readers;
+    const auto& is_output = uses.is_output;
     // The single node reading value v (not a graph output), or nullptr.
     auto only_reader = [&](int v) -> Node* {
       const auto& r = readers[static_cast<std::size_t>(v)];
@@ -139,7 +166,9 @@ int fuse_hard_swish(Graph& g) {
 // SiLU / swish written as two ops after a conv: y * sigmoid(y) (YOLOX has 110 of them).
 // Replaced by the conv's swish activation (oneDNN's post-op: one pass instead of three).
 int fuse_swish(Graph& g) {
-  const auto [readers, is_output] = find_readers(g);
+  const ValueUses uses = find_uses(g);
+  const auto& readers = uses.readers;
+  const auto& is_output = uses.is_output;
   std::vector<bool> gone(g.nodes.size(), false);
   int fused = 0;
   for (std::size_t p = 0; p < g.nodes.size(); ++p) {
@@ -173,6 +202,120 @@ int fuse_swish(Graph& g) {
 }
 
 }  // namespace
+
+// ZeroPadding2D + conv with VALID (MobileNet's strided convs) -> one explicitly padded conv.
+int fold_padding(Graph& g) {
+  int folded = 0;
+  ValueUses u = find_uses(g);
+  for (Node& n : g.nodes) {
+    if ((n.op != "conv2d" && n.op != "depthwise_conv2d") || n.inputs.empty() || n.inputs[0] < 0) continue;
+    const std::string padding = n.attrs.get_string("padding", "VALID");
+    if (padding != "VALID" && padding != "EXPLICIT") continue;
+    const int x = n.inputs[0];
+    const int p = u.writer[static_cast<std::size_t>(x)];
+    if (p < 0 || !u.single_use(x)) continue;
+    Node& pad = g.nodes[static_cast<std::size_t>(p)];
+    if (pad.op != "pad" || pad.inputs.size() != 1 || pad.attrs.get_string("mode", "constant") != "constant" ||
+        pad.attrs.get_float("constant_value", 0) != 0)
+      continue;
+    std::vector<std::int64_t> pads = pad.attrs.get_ints("paddings", {});
+    if (pads.size() != 8 || pads[0] || pads[1] || pads[6] || pads[7]) continue;
+    std::vector<std::int64_t> have = padding == "EXPLICIT" ? n.attrs.get_ints("explicit_paddings", {0, 0, 0, 0}) : std::vector<std::int64_t>(4, 0);
+    if (have.size() != 4) continue;
+    for (std::size_t i = 0; i < 4; ++i) have[i] += pads[i + 2];
+    n.attrs.set("padding", std::string("EXPLICIT"));
+    n.attrs.set("explicit_paddings", have);
+    n.inputs[0] = pad.inputs[0];
+    pad.op.clear();  // dead; its output has no reader left
+    pad.outputs.clear();
+    pad.inputs.clear();
+    ++folded;
+  }
+  return folded;
+}
+
+// Folds BatchNormalization's mul + add, then an activation, into the conv/dense before
+// them: W' = W * s per output channel, b' = b * s + t, activation fused.
+int fold_affine_and_activation(Graph& g) {
+  int folded = 0;
+  ValueUses u = find_uses(g);
+  static const std::vector<std::string> fusable = {"relu", "relu6", "sigmoid", "tanh", "elu", "hard_swish", "leaky_relu"};
+  for (Node& n : g.nodes) {
+    if (n.op.empty() || n.outputs.size() != 1) continue;
+    for (;;) {
+      const int x = n.outputs[0];
+      if (!u.single_use(x)) break;
+      Node& c = g.nodes[static_cast<std::size_t>(u.readers[static_cast<std::size_t>(x)][0])];
+      const std::int64_t channels = foldable_channels(g, n);
+      std::vector<float> v;
+      if (channels > 0 && (c.op == "mul" || c.op == "add") && channel_operand(g, c, x, channels, &v)) {
+        const int bias_id = n.inputs.size() == 3 ? n.inputs[2] : -1;
+        Tensor bias = bias_id >= 0 ? g.values[static_cast<std::size_t>(bias_id)].constant.clone() : Tensor(DType::f32, {channels});
+        if (bias.size() != channels) break;
+        if (c.op == "mul") {
+          const int w_id = n.inputs[1];
+          Tensor w = g.values[static_cast<std::size_t>(w_id)].constant.clone();
+          // Channel of filter element i: innermost axis except conv2d_transpose ([KH,KW,O,C]).
+          const std::int64_t inner = n.op == "conv2d_transpose" ? w.dim(3) : 1;
+          for (std::int64_t i = 0; i < w.size(); ++i) w.data<float>()[i] *= v[static_cast<std::size_t>((i / inner) % channels)];
+          for (std::int64_t i = 0; i < channels; ++i) bias.data<float>()[i] *= v[static_cast<std::size_t>(i)];
+          n.inputs[1] = g.add_constant(g.values[static_cast<std::size_t>(w_id)].name, std::move(w));
+        } else {
+          for (std::int64_t i = 0; i < channels; ++i) bias.data<float>()[i] += v[static_cast<std::size_t>(i)];
+        }
+        const std::string bias_name = bias_id >= 0 ? g.values[static_cast<std::size_t>(bias_id)].name : n.name + "/bias";
+        const int new_bias = g.add_constant(bias_name, std::move(bias));
+        if (n.inputs.size() < 3) n.inputs.resize(3, -1);
+        n.inputs[2] = new_bias;
+      } else if (std::find(fusable.begin(), fusable.end(), c.op) != fusable.end() && c.inputs.size() == 1 &&
+                 n.attrs.get_string("activation", "") == "none" && n.inputs.size() <= 3 &&
+                 (n.op == "conv2d" || n.op == "depthwise_conv2d" || n.op == "conv2d_transpose" || n.op == "matmul")) {
+        n.attrs.set("activation", c.op);
+        if (c.op == "leaky_relu") n.attrs.set("alpha", c.attrs.get_float("alpha", 0.2));
+      } else {
+        break;
+      }
+      // `n` now computes `c`'s output, under `c`'s name (the later layer's).
+      n.outputs[0] = c.outputs[0];
+      u.writer[static_cast<std::size_t>(c.outputs[0])] = static_cast<int>(&n - g.nodes.data());
+      c.op.clear();
+      c.inputs.clear();
+      c.outputs.clear();
+      ++folded;
+    }
+  }
+  return folded;
+}
+
+// Drops dead nodes and the values nothing refers to any more (replaced weights), so
+// parameter counts stay true.
+void compact(Graph& g) {
+  g.nodes.erase(std::remove_if(g.nodes.begin(), g.nodes.end(), [](const Node& n) { return n.op.empty(); }), g.nodes.end());
+  g.sort();
+  std::vector<bool> used(g.values.size(), false);
+  for (const Node& n : g.nodes) {
+    for (int v : n.inputs)
+      if (v >= 0) used[static_cast<std::size_t>(v)] = true;
+    for (int v : n.outputs) used[static_cast<std::size_t>(v)] = true;
+  }
+  for (int v : g.inputs) used[static_cast<std::size_t>(v)] = true;
+  for (int v : g.outputs) used[static_cast<std::size_t>(v)] = true;
+  std::vector<int> remap(g.values.size(), -1);
+  std::vector<Value> kept;
+  for (std::size_t v = 0; v < g.values.size(); ++v)
+    if (used[v]) {
+      remap[v] = static_cast<int>(kept.size());
+      kept.push_back(std::move(g.values[v]));
+    }
+  g.values = std::move(kept);
+  auto fix = [&](std::vector<int>& ids) {
+    for (int& v : ids)
+      if (v >= 0) v = remap[static_cast<std::size_t>(v)];
+  };
+  for (Node& n : g.nodes) fix(n.inputs), fix(n.outputs);
+  fix(g.inputs);
+  fix(g.outputs);
+}
 
 int fuse_ops(Graph& g) {
   int folded = fuse_hard_swish(g) + fuse_swish(g);

@@ -11,4 +11,12 @@ namespace easel::nn {
 // Returns the number of nodes folded away.
 int fuse_ops(Graph& graph);
 
+// Keras layers written out one by one (the TF.js layers importer runs these): a
+// ZeroPadding2D before a VALID conv becomes the conv's explicit padding, and a
+// BatchNormalization's multiply and add, then an activation, go into the conv or dense
+// layer before them. Each returns the number of nodes it emptied (their op cleared);
+// Graph::compact() drops them.
+int fold_padding(Graph& graph);
+int fold_affine_and_activation(Graph& graph);
+
 }  // namespace easel::nn

@@ -126,4 +126,46 @@ void Graph::sort() {
   nodes = std::move(ordered);
 }
 
+void Graph::compact() {
+  nodes.erase(std::remove_if(nodes.begin(), nodes.end(), [](const Node& n) { return n.op.empty(); }), nodes.end());
+  std::vector<int> remap(values.size(), -1);
+  auto mark = [&](int v) {
+    if (v >= 0) remap[static_cast<std::size_t>(v)] = 0;
+  };
+  for (const Node& n : nodes) {
+    for (int v : n.inputs) mark(v);
+    for (int v : n.outputs) mark(v);
+  }
+  for (int v : inputs) mark(v);
+  for (int v : outputs) mark(v);
+  std::vector<Value> kept;
+  for (std::size_t v = 0; v < values.size(); ++v) {
+    if (remap[v] < 0) continue;
+    remap[v] = static_cast<int>(kept.size());
+    kept.push_back(std::move(values[v]));
+  }
+  values = std::move(kept);
+  auto fix = [&](std::vector<int>& ids) {
+    for (int& v : ids)
+      if (v >= 0) v = remap[static_cast<std::size_t>(v)];
+  };
+  for (Node& n : nodes) {
+    fix(n.inputs);
+    fix(n.outputs);
+  }
+  fix(inputs);
+  fix(outputs);
+}
+
+ValueUses find_uses(const Graph& g) {
+  ValueUses u{std::vector<std::vector<int>>(g.values.size()), std::vector<int>(g.values.size(), -1), std::vector<bool>(g.values.size(), false)};
+  for (std::size_t n = 0; n < g.nodes.size(); ++n) {
+    for (int v : g.nodes[n].inputs)
+      if (v >= 0) u.readers[static_cast<std::size_t>(v)].push_back(static_cast<int>(n));
+    for (int v : g.nodes[n].outputs) u.writer[static_cast<std::size_t>(v)] = static_cast<int>(n);
+  }
+  for (int v : g.outputs) u.is_output[static_cast<std::size_t>(v)] = true;
+  return u;
+}
+
 }  // namespace easel::nn

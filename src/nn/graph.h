@@ -87,6 +87,24 @@ class Graph {
   // Orders nodes so every node comes after the producers of its inputs and drops
   // nodes no output depends on. Throws Error(bad_model) on a cycle.
   void sort();
+  // Drops the nodes a rewrite emptied (op cleared) and the values nothing refers to any
+  // more, renumbering the rest. Constants that only fed a rewrite (weights folded into new
+  // ones, an OHWI filter transposed to HWIO) would otherwise double the weights' memory and
+  // be counted twice as parameters.
+  void compact();
 };
+
+// Who reads and writes each value: what a rewrite asks before it takes a value over.
+struct ValueUses {
+  std::vector<std::vector<int>> readers;  // per value: the nodes reading it
+  std::vector<int> writer;                // per value: the node writing it, or -1
+  std::vector<bool> is_output;            // per value: a graph output
+  // Read by one node and not a graph output.
+  bool single_use(int v) const {
+    const auto i = static_cast<std::size_t>(v);
+    return readers[i].size() == 1 && !is_output[i];
+  }
+};
+ValueUses find_uses(const Graph& g);
 
 }  // namespace easel::nn

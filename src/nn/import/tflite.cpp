@@ -65,39 +65,6 @@ std::int64_t load_int(fb::TensorType t, const std::uint8_t* data, std::int64_t i
   }
 }
 
-// Drops values no node or graph edge refers to and renumbers the rest. Constants that
-// only fed an import-time rewrite (an OHWI filter transposed to HWIO, a float16 weight
-// widened for DEQUANTIZE) end up unreferenced; keeping them would double the weights'
-// memory and count them twice as parameters.
-void drop_unused_values(Graph& g) {
-  std::vector<int> remap(g.values.size(), -1);
-  auto mark = [&](int v) {
-    if (v >= 0) remap[static_cast<std::size_t>(v)] = 0;
-  };
-  for (const Node& n : g.nodes) {
-    for (int v : n.inputs) mark(v);
-    for (int v : n.outputs) mark(v);
-  }
-  for (int v : g.inputs) mark(v);
-  for (int v : g.outputs) mark(v);
-  std::vector<Value> kept;
-  for (std::size_t v = 0; v < g.values.size(); ++v) {
-    if (remap[v] < 0) continue;
-    remap[v] = static_cast<int>(kept.size());
-    kept.push_back(std::move(g.values[v]));
-  }
-  g.values = std::move(kept);
-  auto fix = [&](std::vector<int>& ids) {
-    for (int& v : ids)
-      if (v >= 0) v = remap[static_cast<std::size_t>(v)];
-  };
-  for (Node& n : g.nodes) {
-    fix(n.inputs);
-    fix(n.outputs);
-  }
-  fix(g.inputs);
-  fix(g.outputs);
-}
 
 }  // namespace
 
@@ -607,7 +574,7 @@ Graph Importer::import() {
   op_ = nullptr;
   add_outputs();
   graph_.sort();
-  drop_unused_values(graph_);
+  graph_.compact();
   return std::move(graph_);
 }
 
