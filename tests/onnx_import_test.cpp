@@ -316,3 +316,18 @@ TEST(OnnxCli, InfoAndInferReadOnnxFiles) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(read_npy(dir / "out" / "output.npy").shape(), (Shape{1, 3549, 85}));
 }
+
+// `easel ops` reads the ONNX list from the importer's translation table; it lists what the
+// hand-kept list did before the table existed, and every name it lists is translated.
+TEST(OnnxImport, OpsListComesFromTheTranslationTable) {
+  const std::vector<std::string> before = {
+      "Abs", "Add", "AveragePool", "BatchNormalization", "Ceil", "Clip", "Concat", "Constant", "Conv", "ConvTranspose", "Div", "Dropout", "Elu", "Erf",
+      "Exp", "Flatten", "Floor", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "HardSwish", "Identity", "LeakyRelu", "Log", "LogSoftmax",
+      "MatMul", "Max", "MaxPool", "Min", "Mul", "Neg", "Pad", "Pow", "Reciprocal", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceSum", "Relu",
+      "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Softmax", "Softplus", "Split", "Sqrt", "Squeeze", "Sub", "Tanh", "Transpose",
+      "Unsqueeze", "Upsample"};
+  EXPECT_EQ(nn::onnx_ops(), before);
+  const auto r = test::run(std::string(EASEL_CLI) + " ops");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("(" + std::to_string(before.size()) + "):"), std::string::npos) << r.output;
+}
