@@ -19,7 +19,7 @@
 #include "easel/model_store.h"
 #include "nn/graph.h"
 #include "nn/import/importers.h"
-#include "nn/import/tfjs_graph_ops.h"
+#include "nn/import/tfjs_graph_importer.h"
 #include "nn/op.h"
 #include "test_util.h"
 
@@ -931,15 +931,15 @@ TEST_F(TfjsGraphTranslate, UnsupportedOpsAndSettings) {
 }
 
 TEST(TfjsGraphBase64, DecodesEveryPaddingLength) {
-  EXPECT_EQ(nn::tfjs::decode_base64("U0FNRQ=="), "SAME");
-  EXPECT_EQ(nn::tfjs::decode_base64("VkFMSUQ="), "VALID");
-  EXPECT_EQ(nn::tfjs::decode_base64("Qmlhc0FkZA=="), "BiasAdd");
-  EXPECT_EQ(nn::tfjs::decode_base64("QUJD"), "ABC");
-  EXPECT_EQ(nn::tfjs::decode_base64("QUI"), "AB");  // padding left out
-  EXPECT_EQ(nn::tfjs::decode_base64(""), "");
-  EXPECT_EQ(nn::tfjs::decode_base64("-_8="), std::string("\xfb\xff", 2));  // URL-safe alphabet
-  EXPECT_FALSE(nn::tfjs::decode_base64("QUJD!"));
-  EXPECT_FALSE(nn::tfjs::decode_base64("Q"));
+  EXPECT_EQ(nn::tfjs_graph_import::decode_base64("U0FNRQ=="), "SAME");
+  EXPECT_EQ(nn::tfjs_graph_import::decode_base64("VkFMSUQ="), "VALID");
+  EXPECT_EQ(nn::tfjs_graph_import::decode_base64("Qmlhc0FkZA=="), "BiasAdd");
+  EXPECT_EQ(nn::tfjs_graph_import::decode_base64("QUJD"), "ABC");
+  EXPECT_EQ(nn::tfjs_graph_import::decode_base64("QUI"), "AB");  // padding left out
+  EXPECT_EQ(nn::tfjs_graph_import::decode_base64(""), "");
+  EXPECT_EQ(nn::tfjs_graph_import::decode_base64("-_8="), std::string("\xfb\xff", 2));  // URL-safe alphabet
+  EXPECT_FALSE(nn::tfjs_graph_import::decode_base64("QUJD!"));
+  EXPECT_FALSE(nn::tfjs_graph_import::decode_base64("Q"));
 }
 
 }  // namespace

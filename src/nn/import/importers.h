@@ -30,6 +30,13 @@ std::vector<std::string> tfjs_layers_classes();
 std::vector<std::string> tflite_ops();  // TFLite builtin operators
 std::vector<std::string> onnx_ops();
 
+// The error of every importer for an op (or layer class) it has no translation for, or
+// for a form of one it does not read: Error(unsupported_op) "KIND 'OP' (WHERE in FILE) is
+// not supported[: WHY]." with the hint to `easel ops`. kind: "Op", "Layer class"; where:
+// "node 'conv_1'", "layer 'dense'", "operator #12".
+[[noreturn]] void throw_unsupported_op(const std::string& kind, const std::string& op, const std::string& where, const std::string& file,
+                                       const std::string& why = {});
+
 // Detects the format of `file` ("tfjs-graph", "tfjs-layers", "tflite", "onnx") and imports it.
 Graph import_model(const std::filesystem::path& file, std::string* format);
 

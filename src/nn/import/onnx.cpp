@@ -267,9 +267,7 @@ void Importer::fail(const onnx::NodeProto& n, const std::string& why) const {
 }
 
 void Importer::unsupported(const onnx::NodeProto& n, const std::string& why) const {
-  throw Error(ErrorCode::unsupported_op, "Op '" + n.op_type() + "' (node '" + n.name() + "') in " + file_.string() + " is not supported" +
-                                             (why.empty() ? "" : ": " + why) + ".",
-              "`easel ops` lists the ONNX ops easel reads.");
+  throw_unsupported_op("Op", n.op_type(), "node '" + name_of(n) + "'", file_.string(), why);
 }
 
 void Importer::fail_model(const std::string& why) const { throw Error(ErrorCode::bad_model, "The ONNX model in " + file_.string() + ": " + why + "."); }

@@ -16,13 +16,13 @@
 #include "core/files.h"
 #include "easel/error.h"
 #include "nn/import/importers.h"
-#include "nn/import/tfjs_graph_ops.h"
+#include "nn/import/tfjs_graph_importer.h"
 #include "nn/import/tfjs_weights.h"
 
 namespace fs = std::filesystem;
 
 namespace easel::nn {
-namespace tfjs {
+namespace tfjs_graph_import {
 namespace {
 
 // Thrown by the JSON value readers below; OpContext turns it into a message that names
@@ -337,11 +337,11 @@ int OpContext::add_constant(const std::string& suffix, Tensor tensor) { return g
 
 void OpContext::emit_constant(Tensor tensor) { outputs_ = {graph_.add_constant(name_, std::move(tensor))}; }
 
-}  // namespace tfjs
+}  // namespace tfjs_graph_import
 
 namespace {
 
-using tfjs::Json;
+using tfjs_graph_import::Json;
 
 struct TensorRef {
   std::string node;
@@ -529,11 +529,10 @@ class Importer {
       } else if (n.op == "NoOp") {
         outputs_of_[idx] = {};  // control edges only
       } else {
-        tfjs::Translation translate = tfjs::find_translation(n.op);
+        tfjs_graph_import::Translation translate = tfjs_graph_import::find_translation(n.op);
         if (!translate)
-          throw Error(ErrorCode::unsupported_op, "Op '" + n.op + "' (node '" + n.name + "' in " + file_ + ") is not supported.",
-                      "`easel ops` lists the supported ops per format.");
-        tfjs::OpContext ctx(graph_, file_, n.name, n.op, n.attrs, std::move(inputs));
+          throw_unsupported_op("Op", n.op, "node '" + n.name + "'", file_);
+        tfjs_graph_import::OpContext ctx(graph_, file_, n.name, n.op, n.attrs, std::move(inputs));
         try {
           translate(ctx);
         } catch (const Error& e) {
@@ -550,22 +549,22 @@ class Importer {
   }
 
   int placeholder(const TfNode& n) {
-    tfjs::OpContext ctx(graph_, file_, n.name, n.op, n.attrs, {});
+    tfjs_graph_import::OpContext ctx(graph_, file_, n.name, n.op, n.attrs, {});
     const Json* sig = signature_entry("inputs", n.name);
     std::string tf_type = ctx.attr_type("dtype", "DT_FLOAT");
     if (!ctx.has_attr("dtype") && sig && sig->contains("dtype") && (*sig)["dtype"].is_string()) tf_type = (*sig)["dtype"].get<std::string>();
-    std::optional<DType> dtype = tfjs::easel_dtype(tf_type);
+    std::optional<DType> dtype = tfjs_graph_import::easel_dtype(tf_type);
     if (!dtype) ctx.unsupported("the input has dtype " + tf_type + ", which easel cannot feed");
     std::optional<Shape> shape;
     try {
       if (ctx.has_attr("shape")) {
         const Json* a = &(*n.attrs)["shape"];
-        if (a->contains("shape")) shape = tfjs::json_shape((*a)["shape"]);
+        if (a->contains("shape")) shape = tfjs_graph_import::json_shape((*a)["shape"]);
       }
       // The Placeholder's own shape wins: a -1 there stays -1 even where the signature
       // was exported with a fixed size, since the graph accepts any size.
-      if (!shape && sig && sig->contains("tensorShape")) shape = tfjs::json_shape((*sig)["tensorShape"]);
-    } catch (const tfjs::BadValue& e) {
+      if (!shape && sig && sig->contains("tensorShape")) shape = tfjs_graph_import::json_shape((*sig)["tensorShape"]);
+    } catch (const tfjs_graph_import::BadValue& e) {
       ctx.fail("the shape " + e.why);
     }
     if (!shape) ctx.fail("the input has no shape of known rank");
@@ -644,7 +643,7 @@ class Importer {
 Graph import_tfjs_graph(const fs::path& model_json) { return Importer(model_json).run(); }
 
 std::vector<std::string> tfjs_graph_ops() {
-  std::vector<std::string> ops = tfjs::translated_ops();
+  std::vector<std::string> ops = tfjs_graph_import::translated_ops();
   for (const char* own : {"Const", "NoOp", "Placeholder"}) ops.push_back(own);
   std::sort(ops.begin(), ops.end());
   ops.erase(std::unique(ops.begin(), ops.end()), ops.end());

@@ -9,9 +9,9 @@
 #include <map>
 
 #include "easel/error.h"
-#include "nn/import/tfjs_graph_ops.h"
+#include "nn/import/tfjs_graph_importer.h"
 
-namespace easel::nn::tfjs {
+namespace easel::nn::tfjs_graph_import {
 namespace {
 
 using Ints = std::vector<std::int64_t>;
@@ -768,4 +768,4 @@ std::vector<std::string> translated_ops() {
   return ops;
 }
 
-}  // namespace easel::nn::tfjs
+}  // namespace easel::nn::tfjs_graph_import

@@ -6,10 +6,10 @@
 // a Sequential) is expanded inline with its inputs bound to the caller's values.
 // Both topology styles are read: 2019 (Sequential config is a list of layers) and
 // 2020+ ({"name", "layers"}), and Keras 3 inbound nodes ({"args": [...]}).
-// After translation (tfjs_layers_map.cpp) two passes speed the graph up: ZeroPadding
-// followed by a VALID conv becomes an explicitly padded conv, and BatchNormalization
-// (mul + add by per-channel constants) plus a following activation fold into the
-// preceding conv/dense's weights, bias and fused activation.
+// After translation (tfjs_layers_ops.cpp) two passes of nn/fuse.h speed the graph up:
+// ZeroPadding followed by a VALID conv becomes an explicitly padded conv, and
+// BatchNormalization (mul + add by per-channel constants) plus a following activation fold
+// into the preceding conv/dense's weights, bias and fused activation.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -20,13 +20,13 @@
 #include "easel/error.h"
 #include "nn/fuse.h"
 #include "nn/import/importers.h"
-#include "nn/import/tfjs_layers_internal.h"
+#include "nn/import/tfjs_layers_importer.h"
 #include "nn/import/tfjs_weights.h"
 
 namespace fs = std::filesystem;
 
 namespace easel::nn {
-namespace tfjs_layers {
+namespace tfjs_layers_import {
 
 // ---- Builder
 
@@ -412,8 +412,7 @@ class Walker {
     const std::string name = name_of(entry);
     b_.begin_layer(cls, name);
     if (!is_known_layer(cls))
-      throw Error(ErrorCode::unsupported_op, "Layer class '" + cls + "' (layer '" + name + "' in " + b_.file + ") is not supported.",
-                  "`easel ops` lists the supported ops per format.");
+      throw_unsupported_op("Layer class", cls, "layer '" + name + "'", b_.file);
     std::vector<int> outs;
     try {
       outs = translate_layer(b_, cls, config_of(entry), inputs);
@@ -519,10 +518,10 @@ class Walker {
 };
 
 }  // namespace
-}  // namespace tfjs_layers
+}  // namespace tfjs_layers_import
 
 Graph import_tfjs_layers(const fs::path& model_json) {
-  using namespace tfjs_layers;
+  using namespace tfjs_layers_import;
   const std::string file = model_json.string();
   auto bad = [&](const std::string& message) { return Error(ErrorCode::bad_model, "The TF.js layers model " + file + " is malformed: " + message + "."); };
   json doc;
@@ -582,7 +581,7 @@ Graph import_tfjs_layers(const fs::path& model_json) {
 }
 
 std::vector<std::string> tfjs_layers_classes() {
-  std::vector<std::string> out = tfjs_layers::layer_classes();
+  std::vector<std::string> out = tfjs_layers_import::layer_classes();
   for (const char* m : {"Functional", "Model", "Sequential"}) out.push_back(m);
   std::sort(out.begin(), out.end());
   return out;

@@ -558,8 +558,7 @@ Graph Importer::import() {
     op_name_ = builtin_name(static_cast<int>(op_->opcode_index()));
     const Translation* translation = code == fb::BuiltinOperator_CUSTOM ? nullptr : find_translation(code);
     if (!translation)
-      throw Error(ErrorCode::unsupported_op, "Op '" + op_name_ + "' (operator #" + std::to_string(n) + " in " + file_.string() + ") is not supported.",
-                  "`easel ops` lists the supported ops per format.");
+      throw_unsupported_op("Op", op_name_, "operator #" + std::to_string(n), file_.string());
     if (!op_->outputs() || op_->outputs()->size() == 0) fail("it has no outputs");
     for (int k = 0; k < num_outputs(); ++k) tensor_index(op_->outputs(), k, "output");  // range checks
     for (int k = 0; k < num_inputs(); ++k)

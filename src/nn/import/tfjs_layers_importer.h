@@ -1,6 +1,6 @@
 // Shared by the TF.js layers-model importer's two halves: the topology walker
-// (tfjs_layers.cpp: model.json, Sequential/functional/nested models, weights,
-// fusion passes) and the per-layer translation into easel ops (tfjs_layers_map.cpp).
+// (tfjs_layers.cpp: model.json, Sequential/functional/nested models, weights) and the
+// per-layer translation into easel ops (tfjs_layers_ops.cpp).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -13,7 +13,7 @@
 
 #include "nn/graph.h"
 
-namespace easel::nn::tfjs_layers {
+namespace easel::nn::tfjs_layers_import {
 
 using json = nlohmann::json;
 
@@ -87,4 +87,4 @@ std::vector<int> translate_layer(Builder& b, const std::string& class_name, cons
 bool is_known_layer(const std::string& class_name);
 std::vector<std::string> layer_classes();  // sorted, without the model classes
 
-}  // namespace easel::nn::tfjs_layers
+}  // namespace easel::nn::tfjs_layers_import

@@ -8,9 +8,10 @@
 #include <numeric>
 
 #include "easel/error.h"
-#include "nn/import/tfjs_layers_internal.h"
+#include "nn/import/importers.h"
+#include "nn/import/tfjs_layers_importer.h"
 
-namespace easel::nn::tfjs_layers {
+namespace easel::nn::tfjs_layers_import {
 namespace {
 
 using Ints = std::vector<std::int64_t>;
@@ -828,8 +829,7 @@ const std::map<std::string, Translate>& table() {
 std::vector<int> translate_layer(Builder& b, const std::string& class_name, const json& config, const std::vector<int>& inputs) {
   auto it = table().find(class_name);
   if (it == table().end())
-    throw Error(ErrorCode::unsupported_op, "Layer class '" + class_name + "' (layer '" + b.layer_name() + "' in " + b.file + ") is not supported.",
-                "`easel ops` lists the supported ops per format.");
+    throw_unsupported_op("Layer class", class_name, "layer '" + b.layer_name() + "'", b.file);
   return it->second(b, config, inputs);
 }
 
@@ -841,4 +841,4 @@ std::vector<std::string> layer_classes() {
   return out;
 }
 
-}  // namespace easel::nn::tfjs_layers
+}  // namespace easel::nn::tfjs_layers_import

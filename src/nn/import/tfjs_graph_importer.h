@@ -13,7 +13,7 @@
 
 #include "nn/graph.h"
 
-namespace easel::nn::tfjs {
+namespace easel::nn::tfjs_graph_import {
 
 // Ordered, so the signature's outputs keep the order of the file (TF.js's order).
 using Json = nlohmann::ordered_json;
@@ -92,4 +92,4 @@ Translation find_translation(std::string_view tf_op);
 // Every TF op the map translates, sorted.
 std::vector<std::string> translated_ops();
 
-}  // namespace easel::nn::tfjs
+}  // namespace easel::nn::tfjs_graph_import
