@@ -77,7 +77,7 @@ int child(const std::string& model_name, int threads, int runs) {
 
 struct Config {
   std::string name;
-  int threads;          // 0: easel's default
+  int threads;           // 0: easel's default
   bool passive = false;  // OMP_WAIT_POLICY=passive
 };
 
@@ -147,7 +147,8 @@ int main(int argc, char** argv) {
   std::printf("%-18s %5s %10s %10s %10s %10s %14s\n", "model", "load", "1 thread", "2 threads", "default", "2 passive", "default/best");
   std::ostringstream json;
   json << "{\n  \"cores\": " << cores << ",\n  \"runs\": " << runs << ",\n  \"rounds\": " << rounds
-       << ",\n  \"what\": \"median ms per inference, back to back, with N competing busy processes; each configuration in its own process\",\n  \"results\": [\n";
+       << ",\n  \"what\": \"median ms per inference, back to back, with N competing busy processes; each configuration in its own "
+          "process\",\n  \"results\": [\n";
   bool first = true;
   double worst = 0;
   for (int load : loads) {

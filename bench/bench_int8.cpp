@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
       shared / "deeplabv3-mnv2-dm05-pascal-coral" / "deeplabv3_mnv2_dm05_pascal_quant.tflite",
       shared / "kws-dscnn-mlperf-tiny" / "kws_ref_model.tflite",
   };
-  std::printf("%-48s %8s %7s %9s %9s %9s %9s %8s\n", "model", "GFLOPs", "threads", "int8 ms", "float ms", "int8 GF/s", "float GF/s", "speed-up");
+  std::printf("%-48s %8s %7s %9s %9s %9s %9s %8s\n", "model", "GFLOPs", "threads", "int8 ms", "float ms", "int8 GF/s", "float GF/s",
+              "speed-up");
   std::ostringstream json;
   json << "{\n  \"cores\": " << cores << ",\n  \"runs\": " << runs << ",\n  \"models\": [\n";
   bool first = true;
@@ -49,10 +50,12 @@ int main(int argc, char** argv) {
       easel::Model int8 = easel::Model::load(file.string(), {.threads = threads});
       easel::Model fallback = easel::Model::load(file.string(), {.threads = threads, .int8 = false});
       const auto [a, b] = time_pair_ms([&] { int8.run({x}); }, [&] { fallback.run({x}); }, runs);
-      std::printf("%-48s %8.3f %7d %9.3f %9.3f %9.1f %9.1f %7.2fx\n", file.filename().c_str(), gflops, threads, a, b, gflops / a * 1e3, gflops / b * 1e3, b / a);
-      json << (first ? "" : ",\n") << "    {\"model\": \"" << file.filename().string() << "\", \"gflops\": " << gflops << ", \"threads\": " << threads
-           << ", \"int8_ms\": " << a << ", \"float_ms\": " << b << ", \"int8_gflops_per_s\": " << gflops / a * 1e3
-           << ", \"float_gflops_per_s\": " << gflops / b * 1e3 << ", \"speedup\": " << b / a << "}";
+      std::printf("%-48s %8.3f %7d %9.3f %9.3f %9.1f %9.1f %7.2fx\n", file.filename().c_str(), gflops, threads, a, b, gflops / a * 1e3,
+                  gflops / b * 1e3, b / a);
+      json << (first ? "" : ",\n") << "    {\"model\": \"" << file.filename().string() << "\", \"gflops\": " << gflops
+           << ", \"threads\": " << threads << ", \"int8_ms\": " << a << ", \"float_ms\": " << b
+           << ", \"int8_gflops_per_s\": " << gflops / a * 1e3 << ", \"float_gflops_per_s\": " << gflops / b * 1e3
+           << ", \"speedup\": " << b / a << "}";
       first = false;
     }
   }

@@ -8,10 +8,10 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
-#include <map>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -34,10 +34,22 @@ namespace {
 
 using easel::bench::median;
 
-const std::vector<std::string> kDefaultModels = {
-    "posenet", "movenet-lightning", "movenet-thunder", "movenet-multipose", "centernet", "nanodet", "blazeface",
-    "facemesh", "selfie", "meet", "tm-image-2019", "tm-tiny-image-2021", "darknet-tiny", "doodlenet",
-    "ml5-neuralnetwork", "crepe"};
+const std::vector<std::string> kDefaultModels = {"posenet",
+                                                 "movenet-lightning",
+                                                 "movenet-thunder",
+                                                 "movenet-multipose",
+                                                 "centernet",
+                                                 "nanodet",
+                                                 "blazeface",
+                                                 "facemesh",
+                                                 "selfie",
+                                                 "meet",
+                                                 "tm-image-2019",
+                                                 "tm-tiny-image-2021",
+                                                 "darknet-tiny",
+                                                 "doodlenet",
+                                                 "ml5-neuralnetwork",
+                                                 "crepe"};
 
 // The machine's float32 peak as oneDNN's sgemm reaches it: 1024^3, 5 warm-up calls (the
 // first calls at a new thread count pay for thread start-up and page faults), then the
@@ -94,8 +106,10 @@ double time_easel(const std::string& name, const std::vector<easel::Tensor>& inp
 
 // TF.js-wasm on the same inputs; -1 if the peer could not run it.
 double time_tfjs(const fs::path& model_file, const std::vector<fs::path>& inputs, int runs, std::string* note) {
-  std::vector<std::string> argv = {"node", std::string(EASEL_SOURCE_DIR) + "/bench/tfjs_bench.js", "--model", model_file.string(),
-                                   "--runs", std::to_string(runs), "--backend", "wasm"};
+  std::vector<std::string> argv = {"node",      std::string(EASEL_SOURCE_DIR) + "/bench/tfjs_bench.js",
+                                   "--model",   model_file.string(),
+                                   "--runs",    std::to_string(runs),
+                                   "--backend", "wasm"};
   for (const auto& in : inputs) argv.insert(argv.end(), {"--input", in.string()});
   auto r = easel::detail::run_process(argv);
   auto pos = r.output.find("\"median_ms\":");
@@ -175,8 +189,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   const double peak1 = sgemm_peak_gflops(1, cores), peak = sgemm_peak_gflops(cores, 1);
-  std::printf("machine: %s, %d cores; oneDNN sgemm peak %.1f GFLOP/s (1 thread), %.1f GFLOP/s (%d threads)\n\n", cpu_name().c_str(),
-              cores, peak1, peak, cores);
+  std::printf("machine: %s, %d cores; oneDNN sgemm peak %.1f GFLOP/s (1 thread), %.1f GFLOP/s (%d threads)\n\n", cpu_name().c_str(), cores,
+              peak1, peak, cores);
   std::printf("%-20s %8s %10s %10s %9s %7s %12s %8s\n", "model", "GFLOPs", "ms@1t", ("ms@" + std::to_string(cores) + "t").c_str(),
               "GFLOP/s", "%peak", "tfjs-wasm ms", "ratio");
 
@@ -221,7 +235,8 @@ int main(int argc, char** argv) {
   }
   json << "\n  ]\n}\n";
   // Only a run over every model replaces the table in bench/results.
-  fs::path out = fs::path(EASEL_SOURCE_DIR) / "bench" / "results" / (models == kDefaultModels && peer ? "models.json" : "models-partial.json");
+  fs::path out =
+      fs::path(EASEL_SOURCE_DIR) / "bench" / "results" / (models == kDefaultModels && peer ? "models.json" : "models-partial.json");
   easel::detail::write_file_atomic(out, json.str());
   std::printf("\nwritten: %s\n", out.c_str());
   return 0;

@@ -27,8 +27,8 @@ namespace {
 using easel::bench::time_ms;
 
 double time_ort(const fs::path& model, const fs::path& input, int threads, int runs) {
-  auto r = easel::detail::run_process({"node", std::string(EASEL_SOURCE_DIR) + "/bench/ort_bench.js", "--model", model.string(), "--input", input.string(), "--runs",
-                                       std::to_string(runs), "--threads", std::to_string(threads)});
+  auto r = easel::detail::run_process({"node", std::string(EASEL_SOURCE_DIR) + "/bench/ort_bench.js", "--model", model.string(), "--input",
+                                       input.string(), "--runs", std::to_string(runs), "--threads", std::to_string(threads)});
   const auto pos = r.output.find("\"median_ms\":");
   return r.exit_code == 0 && pos != std::string::npos ? std::stod(r.output.substr(pos + 12)) : -1;
 }
@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
   const fs::path shared = fs::path(EASEL_SOURCE_DIR).parent_path() / "shared" / "models";
   const std::vector<fs::path> models = {shared / "yolox-nano-coco" / "yolox_nano.onnx"};
   easel::detail::TempDir tmp(fs::temp_directory_path(), "easel-bench-onnx-");
-  std::printf("%-16s %8s %7s %10s %10s %10s %9s %9s\n", "model", "GFLOPs", "threads", "easel ms", "ort ms", "opencv ms", "vs ort", "vs opencv");
+  std::printf("%-16s %8s %7s %10s %10s %10s %9s %9s\n", "model", "GFLOPs", "threads", "easel ms", "ort ms", "opencv ms", "vs ort",
+              "vs opencv");
   std::ostringstream json;
   json << "{\n  \"cores\": " << cores << ",\n  \"runs\": " << runs << ",\n  \"models\": [\n";
   bool first = true;
@@ -67,14 +68,17 @@ int main(int argc, char** argv) {
       cv::dnn::Net net = cv::dnn::readNetFromONNX(file.string());
       std::vector<int> dims(shape.begin(), shape.end());
       cv::Mat blob(static_cast<int>(dims.size()), dims.data(), CV_32F, x.data<float>());
-      const double opencv = time_ms([&] {
-        net.setInput(blob);
-        net.forward();
-      }, runs);
-      std::printf("%-16s %8.3f %7d %10.2f %10.2f %10.2f %8.2fx %8.2fx\n", file.stem().c_str(), gflops, threads, ours, ort, opencv, ort > 0 ? ort / ours : 0,
-                  opencv / ours);
-      json << (first ? "" : ",\n") << "    {\"model\": \"" << file.filename().string() << "\", \"gflops\": " << gflops << ", \"threads\": " << threads
-           << ", \"easel_ms\": " << ours << ", \"onnxruntime_ms\": " << ort << ", \"opencv_dnn_ms\": " << opencv << ", \"speedup_vs_onnxruntime\": " << (ort > 0 ? ort / ours : 0)
+      const double opencv = time_ms(
+          [&] {
+            net.setInput(blob);
+            net.forward();
+          },
+          runs);
+      std::printf("%-16s %8.3f %7d %10.2f %10.2f %10.2f %8.2fx %8.2fx\n", file.stem().c_str(), gflops, threads, ours, ort, opencv,
+                  ort > 0 ? ort / ours : 0, opencv / ours);
+      json << (first ? "" : ",\n") << "    {\"model\": \"" << file.filename().string() << "\", \"gflops\": " << gflops
+           << ", \"threads\": " << threads << ", \"easel_ms\": " << ours << ", \"onnxruntime_ms\": " << ort
+           << ", \"opencv_dnn_ms\": " << opencv << ", \"speedup_vs_onnxruntime\": " << (ort > 0 ? ort / ours : 0)
            << ", \"speedup_vs_opencv_dnn\": " << opencv / ours << "}";
       first = false;
     }

@@ -11,8 +11,8 @@
 #include "bench_util.h"
 #include "core/files.h"
 #include "easel/audio.h"
-#include "sample_media.h"
 #include "easel/sound_classifier.h"
+#include "sample_media.h"
 
 namespace fs = std::filesystem;
 
@@ -24,7 +24,7 @@ int main() {
   for (const char* f : {"yes.wav", "down.wav", "right_left_up.wav", "yes_no_go_stop.wav"})
     if (fs::exists(kws / f)) parts.push_back(easel::load_audio(kws / f, 16000));
   for (const char* f : {"goforward.raw", "numbers.raw", "something.raw"})
-    if (auto p = easel::find_sample(f); !p.empty()) parts.push_back(easel::load_raw_pcm(p, 16000));
+    parts.push_back(easel::load_raw_pcm(easel::find_sample(f), 16000));
   if (parts.empty()) {
     std::fprintf(stderr, "no sample audio: run scripts/setup.sh\n");
     return 1;
@@ -47,12 +47,15 @@ int main() {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
     rtf.push_back(audio.seconds() / wall);
-    std::printf("run %d: %.1f s of audio in %.3f s (%.0fx real time), cpu %.3f s\n", run + 1, audio.seconds(), wall, audio.seconds() / wall, cpu);
+    std::printf("run %d: %.1f s of audio in %.3f s (%.0fx real time), cpu %.3f s\n", run + 1, audio.seconds(), wall, audio.seconds() / wall,
+                cpu);
   }
   const double median = easel::bench::median(rtf);
-  std::printf("\nstreaming word recognition, 1 thread: median %.0fx real time; live 16 kHz input needs %.1f%% of one core\n", median, 100.0 / median);
+  std::printf("\nstreaming word recognition, 1 thread: median %.0fx real time; live 16 kHz input needs %.1f%% of one core\n", median,
+              100.0 / median);
   std::printf("(%zu words heard over the runs)\n", heard);
-  const std::string json = "{\n  \"audio_seconds\": " + std::to_string(audio.seconds()) + ",\n  \"threads\": 1,\n  \"real_time_factor\": " + std::to_string(median) +
+  const std::string json = "{\n  \"audio_seconds\": " + std::to_string(audio.seconds()) +
+                           ",\n  \"threads\": 1,\n  \"real_time_factor\": " + std::to_string(median) +
                            ",\n  \"cpu_share_of_one_core_live\": " + std::to_string(1.0 / median) + "\n}\n";
   easel::detail::write_file_atomic(fs::path(EASEL_SOURCE_DIR) / "bench" / "results" / "sound.json", json);
   return 0;

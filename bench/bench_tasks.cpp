@@ -21,8 +21,8 @@
 #include "easel/npy.h"
 #include "easel/object_detector.h"
 #include "easel/pose.h"
-#include "sample_media.h"
 #include "easel/video.h"
+#include "sample_media.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -32,9 +32,9 @@ namespace {
 using easel::bench::median;
 
 struct Task {
-  std::string name;     // classify, detect, pose
-  std::string model;    // easel's model name
-  bool peer;            // TF.js runs the same model
+  std::string name;   // classify, detect, pose
+  std::string model;  // easel's model name
+  bool peer;          // TF.js runs the same model
   std::function<std::function<void(const easel::Image&)>(int threads)> make;
 };
 
@@ -58,8 +58,8 @@ double time_task(const Task& task, const fs::path& video_file, int threads, int 
 }
 
 double time_tfjs(const std::string& task, const fs::path& model, const fs::path& frames, std::string* note) {
-  auto r = easel::detail::run_process({"node", std::string(EASEL_SOURCE_DIR) + "/bench/tfjs_tasks.js", "--task", task, "--model", model.string(),
-                                       "--frames", frames.string()});
+  auto r = easel::detail::run_process({"node", std::string(EASEL_SOURCE_DIR) + "/bench/tfjs_tasks.js", "--task", task, "--model",
+                                       model.string(), "--frames", frames.string()});
   const auto pos = r.output.find("\"median_ms\":");
   if (r.exit_code != 0 || pos == std::string::npos) {
     *note = r.output.substr(0, 160);
@@ -106,12 +106,14 @@ int main(int argc, char** argv) {
   const std::vector<Task> tasks = {
       {"classify", "darknet-tiny", true,
        [](int threads) {
-         auto c = std::make_shared<easel::ImageClassifier>(easel::ImageClassifier::create({.model = "darknet-tiny", .top_k = 5, .threads = threads}));
+         auto c = std::make_shared<easel::ImageClassifier>(
+             easel::ImageClassifier::create({.model = "darknet-tiny", .top_k = 5, .threads = threads}));
          return [c](const easel::Image& f) { c->classify(f); };
        }},
       {"classify", "mobilenet", false,
        [](int threads) {
-         auto c = std::make_shared<easel::ImageClassifier>(easel::ImageClassifier::create({.model = "mobilenet", .top_k = 5, .threads = threads}));
+         auto c = std::make_shared<easel::ImageClassifier>(
+             easel::ImageClassifier::create({.model = "mobilenet", .top_k = 5, .threads = threads}));
          return [c](const easel::Image& f) { c->classify(f); };
        }},
       {"detect", "centernet", true,
@@ -131,8 +133,10 @@ int main(int argc, char** argv) {
        }},
   };
 
-  std::printf("vtest.avi, %d frames, %d cores; easel: decode + preprocess + infer + postprocess; TF.js-wasm: the same but decoding\n\n", frames, cores);
-  std::printf("%-9s %-18s %9s %9s %10s %12s %8s\n", "task", "model", "fps@1t", ("fps@" + std::to_string(cores) + "t").c_str(), "ms/frame", "tfjs-wasm fps", "ratio");
+  std::printf("vtest.avi, %d frames, %d cores; easel: decode + preprocess + infer + postprocess; TF.js-wasm: the same but decoding\n\n",
+              frames, cores);
+  std::printf("%-9s %-18s %9s %9s %10s %12s %8s\n", "task", "model", "fps@1t", ("fps@" + std::to_string(cores) + "t").c_str(), "ms/frame",
+              "tfjs-wasm fps", "ratio");
   std::ostringstream json;
   json << "{\n  \"video\": \"vtest.avi\",\n  \"frames\": " << frames << ",\n  \"cores\": " << cores << ",\n  \"tasks\": [\n";
   bool first = true;
@@ -148,13 +152,14 @@ int main(int argc, char** argv) {
       note = e.what();
     }
     const double ratio = peer > 0 && msn > 0 ? peer / msn : 0;
-    std::printf("%-9s %-18s %9.1f %9.1f %10.2f %12s %7s  %s\n", task.name.c_str(), task.model.c_str(), ms1 > 0 ? 1000 / ms1 : 0, msn > 0 ? 1000 / msn : 0,
-                msn, peer > 0 ? std::to_string(1000 / peer).substr(0, 6).c_str() : "-", ratio > 0 ? (std::to_string(ratio).substr(0, 4) + "x").c_str() : "-",
-                note.substr(0, 60).c_str());
+    std::printf("%-9s %-18s %9.1f %9.1f %10.2f %12s %7s  %s\n", task.name.c_str(), task.model.c_str(), ms1 > 0 ? 1000 / ms1 : 0,
+                msn > 0 ? 1000 / msn : 0, msn, peer > 0 ? std::to_string(1000 / peer).substr(0, 6).c_str() : "-",
+                ratio > 0 ? (std::to_string(ratio).substr(0, 4) + "x").c_str() : "-", note.substr(0, 60).c_str());
     std::fflush(stdout);
-    json << (first ? "" : ",\n") << "    {\"task\": \"" << task.name << "\", \"model\": \"" << task.model << "\", \"easel_fps_1t\": " << (ms1 > 0 ? 1000 / ms1 : 0)
-         << ", \"easel_fps\": " << (msn > 0 ? 1000 / msn : 0) << ", \"threads\": " << cores << ", \"tfjs_wasm_fps\": " << (peer > 0 ? 1000 / peer : 0)
-         << ", \"speedup_vs_tfjs_wasm\": " << ratio << "}";
+    json << (first ? "" : ",\n") << "    {\"task\": \"" << task.name << "\", \"model\": \"" << task.model
+         << "\", \"easel_fps_1t\": " << (ms1 > 0 ? 1000 / ms1 : 0) << ", \"easel_fps\": " << (msn > 0 ? 1000 / msn : 0)
+         << ", \"threads\": " << cores << ", \"tfjs_wasm_fps\": " << (peer > 0 ? 1000 / peer : 0) << ", \"speedup_vs_tfjs_wasm\": " << ratio
+         << "}";
     first = false;
   }
   json << "\n  ]\n}\n";

@@ -27,7 +27,6 @@ namespace {
 
 fs::path model_file(const std::string& folder, const std::string& file) { return test::shared_dir() / "models" / folder / file; }
 
-
 // The outputs Arm NN computes for `inputs`; empty (and a skip or failure) when it cannot.
 std::vector<Tensor> armnn_outputs(const fs::path& model, const std::vector<Tensor>& inputs) {
   if (std::string(EASEL_ARMNN_RUN).empty()) return {};
@@ -41,12 +40,13 @@ std::vector<Tensor> armnn_outputs(const fs::path& model, const std::vector<Tenso
   const auto r = test::run(cmd + " 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   std::vector<Tensor> out;
-  for (int k = 0; fs::exists(tmp.path() / (std::to_string(k) + ".npy")); ++k) out.push_back(read_npy(tmp.path() / (std::to_string(k) + ".npy")));
+  for (int k = 0; fs::exists(tmp.path() / (std::to_string(k) + ".npy")); ++k)
+    out.push_back(read_npy(tmp.path() / (std::to_string(k) + ".npy")));
   return out;
 }
 
-#define REQUIRE_ARMNN()                                                                                     \
-  do {                                                                                                      \
+#define REQUIRE_ARMNN()                                                                                              \
+  do {                                                                                                               \
     if (std::string(EASEL_ARMNN_RUN).empty()) EASEL_SKIP_UNLESS_REQUIRED("Arm NN's TFLite parser is not installed"); \
   } while (0)
 

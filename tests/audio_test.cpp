@@ -8,8 +8,8 @@
 
 #include "easel/audio.h"
 #include "easel/error.h"
-#include "sample_media.h"
 #include "easel/spectrogram.h"
+#include "sample_media.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -40,7 +40,8 @@ void expect_matches_reference(const std::string& wav, const std::string& csv) {
   double worst = 0;
   for (int f = 0; f < 49; ++f)
     for (int k = 0; k < 10; ++k)
-      worst = std::max(worst, std::abs(features.data<float>()[f * 10 + k] - expected[static_cast<std::size_t>(f)][static_cast<std::size_t>(k)]));
+      worst = std::max(worst,
+                       std::abs(features.data<float>()[f * 10 + k] - expected[static_cast<std::size_t>(f)][static_cast<std::size_t>(k)]));
   std::printf("%s: max abs error against the reference MFCCs: %.2e\n", wav.c_str(), worst);
   EXPECT_LE(worst, 1e-3);
 }

@@ -118,7 +118,8 @@ TEST(CliInputs, AProgressBarOnATerminalOnly) {
   ScratchDir scratch;
   const fs::path dir = scratch / "many";
   fs::create_directories(dir);
-  for (const char* name : {"orange.jpg", "parrot.jpg", "coffee.png", "dog.jpg", "eagle.jpg", "giraffe.jpg"}) fs::copy_file(find_sample(name), dir / name);
+  for (const char* name : {"orange.jpg", "parrot.jpg", "coffee.png", "dog.jpg", "eagle.jpg", "giraffe.jpg"})
+    fs::copy_file(find_sample(name), dir / name);
   const std::string command = cli() + " classify " + shell_quote(dir.string()) + " --top 1";
   // script(1) gives the command a terminal, as a person's shell does.
   auto tty = run("script -qec " + shell_quote(command) + " /dev/null");

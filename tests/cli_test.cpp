@@ -37,8 +37,7 @@ TEST(Cli, NoCommandIsAUsageErrorNotACrash) {
 
 TEST(Cli, ModelsListShowsSharedAndNpmModels) {
   ScratchDir scratch;
-  auto r = run("EASEL_MODEL_PATH=" + shared_models() + " EASEL_CACHE_DIR=" + (scratch / "cache").string() + " " + cli() +
-               " models list");
+  auto r = run("EASEL_MODEL_PATH=" + shared_models() + " EASEL_CACHE_DIR=" + (scratch / "cache").string() + " " + cli() + " models list");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* name : {"mobilenet ", "yolo ", "speech-commands ", "crepe ", "posenet ", "movenet-multipose ", "selfie "})
     EXPECT_NE(r.output.find(name), std::string::npos) << name;

@@ -77,8 +77,7 @@ Tensor random_tensor(std::mt19937& rng, Shape shape, float lo = -1.f, float hi =
 void expect_values(const Tensor& got, const Shape& shape, const std::vector<float>& want, float tolerance = 1e-5f) {
   ASSERT_EQ(got.shape(), shape);
   ASSERT_EQ(got.size(), static_cast<std::int64_t>(want.size()));
-  for (std::size_t i = 0; i < want.size(); ++i)
-    EXPECT_NEAR(got.data<float>()[i], want[i], tolerance) << "at element " << i;
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got.data<float>()[i], want[i], tolerance) << "at element " << i;
 }
 
 // The acceptance rule of the sweeps: max |opt - ref| <= 1e-4 * max(1, max |ref|).
@@ -95,8 +94,8 @@ void expect_close(const Tensor& optimized, const Tensor& reference) {
     }
   }
   const double tolerance = 1e-4 * std::max(1.0, ref_max);
-  EXPECT_LE(err_max, tolerance) << "worst element " << worst << ": optimized " << optimized.data<float>()[worst]
-                                << " vs reference " << reference.data<float>()[worst];
+  EXPECT_LE(err_max, tolerance) << "worst element " << worst << ": optimized " << optimized.data<float>()[worst] << " vs reference "
+                                << reference.data<float>()[worst];
 }
 
 void expect_backends_agree(const std::string& op, const std::vector<std::optional<Arg>>& args, const Attrs& attrs) {
@@ -190,8 +189,8 @@ TEST(ConvReference, TransposeStride2ScattersTheFilter) {
   // Each input pixel becomes a 2x2 block x * filter (no flip): y(i,j) = x(i/2,j/2) f(i%2,j%2).
   Attrs a = attrs_of({{"padding", std::string("VALID")}, {"strides", Ints{2, 2}}, {"output_shape", Ints{1, 4, 4, 1}}});
   for (Backend backend : {Backend::reference, Backend::optimized}) {
-    Tensor y = run_node("conv2d_transpose", {fed(tensor({1, 2, 2, 1}, {1, 2, 3, 4})), constant(tensor({2, 2, 1, 1}, {1, 2, 3, 4}))}, a,
-                        backend);
+    Tensor y =
+        run_node("conv2d_transpose", {fed(tensor({1, 2, 2, 1}, {1, 2, 3, 4})), constant(tensor({2, 2, 1, 1}, {1, 2, 3, 4}))}, a, backend);
     expect_values(y, {1, 4, 4, 1}, {1, 2, 2, 4, 3, 4, 6, 8, 3, 6, 4, 8, 9, 12, 12, 16});
   }
 }
@@ -268,7 +267,7 @@ TEST(MatMulReference, ActivationsHaveTheirTextbookValues) {
 
 struct ConvCase {
   std::int64_t n = 1, h = 5, w = 5, c = 3;  // x
-  std::int64_t out = 4;                      // conv2d: output channels; depthwise: multiplier
+  std::int64_t out = 4;                     // conv2d: output channels; depthwise: multiplier
   std::int64_t kh = 3, kw = 3, sh = 1, sw = 1, dh = 1, dw = 1;
   std::string padding = "SAME";
   Ints pads = {0, 0, 0, 0};  // EXPLICIT only
@@ -282,8 +281,8 @@ struct ConvCase {
 
 std::string name_of(const ConvCase& c) {
   std::ostringstream s;
-  s << "n" << c.n << "_" << c.h << "x" << c.w << "x" << c.c << "_o" << c.out << "_k" << c.kh << "x" << c.kw << "_s" << c.sh << c.sw
-    << "_d" << c.dh << c.dw << "_" << c.padding;
+  s << "n" << c.n << "_" << c.h << "x" << c.w << "x" << c.c << "_o" << c.out << "_k" << c.kh << "x" << c.kw << "_s" << c.sh << c.sw << "_d"
+    << c.dh << c.dw << "_" << c.padding;
   if (c.padding == "EXPLICIT") s << c.pads[0] << c.pads[1] << c.pads[2] << c.pads[3];
   if (c.groups != 1) s << "_g" << c.groups;
   s << "_" << c.activation;
@@ -409,8 +408,8 @@ std::vector<ConvCase> conv_table() {
   crepe.h = 1024, crepe.w = 1, crepe.c = 1, crepe.out = 32, crepe.kh = 512, crepe.kw = 1, crepe.sh = 4, crepe.activation = "relu";
   t.push_back(crepe);
   ConvCase single_channel;
-  single_channel.n = 2, single_channel.h = 11, single_channel.w = 13, single_channel.c = 1, single_channel.out = 6,
-  single_channel.kh = 5, single_channel.kw = 4, single_channel.sh = 2, single_channel.dw = 2, single_channel.activation = "sigmoid";
+  single_channel.n = 2, single_channel.h = 11, single_channel.w = 13, single_channel.c = 1, single_channel.out = 6, single_channel.kh = 5,
+  single_channel.kw = 4, single_channel.sh = 2, single_channel.dw = 2, single_channel.activation = "sigmoid";
   t.push_back(single_channel);
   ConvCase single_channel_valid = single_channel;
   single_channel_valid.padding = "VALID", single_channel_valid.bias = false, single_channel_valid.activation = "prelu";
@@ -484,8 +483,8 @@ std::int64_t transpose_out(std::int64_t in, std::int64_t k, std::int64_t s, std:
 
 std::string name_of(const TransposeCase& c) {
   std::ostringstream s;
-  s << "n" << c.n << "_" << c.h << "x" << c.w << "x" << c.c << "_o" << c.out << "_k" << c.kh << "x" << c.kw << "_s" << c.sh << c.sw
-    << "_d" << c.dh << c.dw << "_" << c.padding << "_x" << c.extra_h << c.extra_w << "_" << c.activation << (c.bias ? "_bias" : "")
+  s << "n" << c.n << "_" << c.h << "x" << c.w << "x" << c.c << "_o" << c.out << "_k" << c.kh << "x" << c.kw << "_s" << c.sh << c.sw << "_d"
+    << c.dh << c.dw << "_" << c.padding << "_x" << c.extra_h << c.extra_w << "_" << c.activation << (c.bias ? "_bias" : "")
     << (c.constant_filter ? "" : "_fedfilter");
   return s.str();
 }
@@ -505,8 +504,7 @@ std::vector<TransposeCase> transpose_cases() {
     c.dh = pick(0, 4) ? 1 : 2, c.dw = pick(0, 4) ? c.dh : 1;
     const int pad_kind = static_cast<int>(pick(0, 2));
     c.padding = pad_kind == 0 ? "SAME" : pad_kind == 1 ? "VALID" : "EXPLICIT";
-    if (c.padding == "EXPLICIT")
-      c.pads = {pick(0, c.kh - 1), pick(0, c.kh - 1), pick(0, c.kw - 1), pick(0, c.kw - 1)};
+    if (c.padding == "EXPLICIT") c.pads = {pick(0, c.kh - 1), pick(0, c.kh - 1), pick(0, c.kw - 1), pick(0, c.kw - 1)};
     c.extra_h = pick(0, c.sh - 1), c.extra_w = pick(0, c.sw - 1);
     c.activation = kActivations[pick(0, 8)];
     c.bias = pick(0, 3) != 0;
@@ -571,11 +569,11 @@ std::vector<MatMulCase> matmul_cases() {
   fc.m = 1, fc.k = 1024, fc.n = 1000, fc.bias = true;
   t.push_back(fc);
   MatMulCase attention;  // batched, both fed, b transposed (q k^T)
-  attention.a_batch = {2, 3}, attention.b_batch = {2, 3}, attention.m = 7, attention.k = 8, attention.n = 7,
-  attention.transpose_b = true, attention.constant_b = false;
+  attention.a_batch = {2, 3}, attention.b_batch = {2, 3}, attention.m = 7, attention.k = 8, attention.n = 7, attention.transpose_b = true,
+  attention.constant_b = false;
   t.push_back(attention);
-  const std::vector<std::pair<Shape, Shape>> batches = {
-      {{}, {}}, {{3}, {}}, {{}, {3}}, {{2}, {2}}, {{2, 1}, {1, 3}}, {{1, 4}, {2, 1}}, {{2, 2, 2}, {2}}, {{1}, {3, 1}}};
+  const std::vector<std::pair<Shape, Shape>> batches = {{{}, {}},         {{3}, {}},        {{}, {3}},        {{2}, {2}},
+                                                        {{2, 1}, {1, 3}}, {{1, 4}, {2, 1}}, {{2, 2, 2}, {2}}, {{1}, {3, 1}}};
   std::mt19937 rng(31);
   auto pick = [&](std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng); };
   for (int i = 0; i < 64; ++i) {
@@ -673,20 +671,24 @@ TEST(ConvGraph, MobileNetBlockAgreesAcrossRunsAndBackends) {
   Graph g;
   g.source = "conv_ops_test";
   int x = g.add_input("x", DType::f32, {1, 16, 16, 3});
-  auto& stem = g.add_node("conv2d", "stem", {x, g.add_constant("w0", random_tensor(rng, {3, 3, 3, 8})), g.add_constant("b0", random_tensor(rng, {8}))});
+  auto& stem = g.add_node("conv2d", "stem",
+                          {x, g.add_constant("w0", random_tensor(rng, {3, 3, 3, 8})), g.add_constant("b0", random_tensor(rng, {8}))});
   stem.attrs = attrs_of({{"strides", Ints{2, 2}}, {"padding", std::string("SAME")}, {"activation", std::string("relu6")}});
   int v = stem.outputs[0];
-  auto& dw = g.add_node("depthwise_conv2d", "dw", {v, g.add_constant("w1", random_tensor(rng, {3, 3, 8, 1})), g.add_constant("b1", random_tensor(rng, {8}))});
+  auto& dw = g.add_node("depthwise_conv2d", "dw",
+                        {v, g.add_constant("w1", random_tensor(rng, {3, 3, 8, 1})), g.add_constant("b1", random_tensor(rng, {8}))});
   dw.attrs = attrs_of({{"padding", std::string("SAME")}, {"activation", std::string("relu6")}});
   v = dw.outputs[0];
-  auto& pw = g.add_node("conv2d", "pw", {v, g.add_constant("w2", random_tensor(rng, {1, 1, 8, 16})), g.add_constant("b2", random_tensor(rng, {16}))});
+  auto& pw = g.add_node("conv2d", "pw",
+                        {v, g.add_constant("w2", random_tensor(rng, {1, 1, 8, 16})), g.add_constant("b2", random_tensor(rng, {16}))});
   pw.attrs = attrs_of({{"padding", std::string("VALID")}, {"activation", std::string("relu6")}});
   v = pw.outputs[0];
   auto& gap = g.add_node("avg_pool", "gap", {v});
   gap.attrs = attrs_of({{"ksize", Ints{8, 8}}, {"strides", Ints{1, 1}}, {"padding", std::string("VALID")}});
   v = gap.outputs[0];
   // [1,1,1,16] x [16,10] broadcasts the weights over the leading batch dims.
-  auto& fc = g.add_node("matmul", "fc", {v, g.add_constant("w3", random_tensor(rng, {16, 10})), g.add_constant("b3", random_tensor(rng, {10}))});
+  auto& fc =
+      g.add_node("matmul", "fc", {v, g.add_constant("w3", random_tensor(rng, {16, 10})), g.add_constant("b3", random_tensor(rng, {10}))});
   g.outputs = {fc.outputs[0]};
   g.sort();
   Interpreter reference(g, InterpreterOptions{Backend::reference, 0});

@@ -105,14 +105,27 @@ class Random {
       const double v = u(rng_);
       switch (dtype) {
         case DType::f32:
-          t.data<float>()[i] = specials && pick(rng_) == 0 ? kSpecial[std::uniform_int_distribution<int>(0, 7)(rng_)] : static_cast<float>(v);
+          t.data<float>()[i] =
+              specials && pick(rng_) == 0 ? kSpecial[std::uniform_int_distribution<int>(0, 7)(rng_)] : static_cast<float>(v);
           break;
-        case DType::i32: t.data<std::int32_t>()[i] = static_cast<std::int32_t>(std::lround(v)); break;
-        case DType::i64: t.data<std::int64_t>()[i] = std::llround(v); break;
-        case DType::u8: t.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(std::clamp<long>(std::lround(v), 0, 255)); break;
-        case DType::i8: t.data<std::int8_t>()[i] = static_cast<std::int8_t>(std::clamp<long>(std::lround(v), -128, 127)); break;
-        case DType::boolean: t.data<bool>()[i] = v > (lo + hi) / 2; break;
-        case DType::f16: t.data<std::uint16_t>()[i] = detail::float_to_half(static_cast<float>(v)); break;
+        case DType::i32:
+          t.data<std::int32_t>()[i] = static_cast<std::int32_t>(std::lround(v));
+          break;
+        case DType::i64:
+          t.data<std::int64_t>()[i] = std::llround(v);
+          break;
+        case DType::u8:
+          t.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(std::clamp<long>(std::lround(v), 0, 255));
+          break;
+        case DType::i8:
+          t.data<std::int8_t>()[i] = static_cast<std::int8_t>(std::clamp<long>(std::lround(v), -128, 127));
+          break;
+        case DType::boolean:
+          t.data<bool>()[i] = v > (lo + hi) / 2;
+          break;
+        case DType::f16:
+          t.data<std::uint16_t>()[i] = detail::float_to_half(static_cast<float>(v));
+          break;
       }
     }
     return t;
@@ -145,11 +158,25 @@ class Random {
 // Hand-picked broadcasts: the fast paths (same shape, scalar, last-dim vector), the
 // awkward ones, empty tensors, and sizes past the threading threshold.
 const std::vector<std::vector<Shape>> kBinaryShapes = {
-    {{2, 3, 4}, {4}},        {{2, 1, 4}, {3, 1}},       {{}, {5}},          {{5}, {}},
-    {{}, {}},                {{7}, {7}},                {{3, 1}, {1, 3}},   {{2, 3, 4, 5, 6}, {1, 3, 1, 5, 1}},
-    {{4, 1, 5, 1, 2}, {5, 1, 2}}, {{1}, {3, 1, 2}},     {{0, 3}, {3}},      {{2, 0}, {1, 1}},
-    {{1, 5, 5, 8}, {1, 1, 1, 8}}, {{2, 5, 5, 8}, {2, 1, 1, 8}}, {{300, 300}, {300}}, {{70001}, {1}},
-    {{257, 300}, {257, 1}},  {{1, 1, 1}, {1}},          {{6, 1, 1, 1, 5}, {1, 7, 1, 3, 1}},
+    {{2, 3, 4}, {4}},
+    {{2, 1, 4}, {3, 1}},
+    {{}, {5}},
+    {{5}, {}},
+    {{}, {}},
+    {{7}, {7}},
+    {{3, 1}, {1, 3}},
+    {{2, 3, 4, 5, 6}, {1, 3, 1, 5, 1}},
+    {{4, 1, 5, 1, 2}, {5, 1, 2}},
+    {{1}, {3, 1, 2}},
+    {{0, 3}, {3}},
+    {{2, 0}, {1, 1}},
+    {{1, 5, 5, 8}, {1, 1, 1, 8}},
+    {{2, 5, 5, 8}, {2, 1, 1, 8}},
+    {{300, 300}, {300}},
+    {{70001}, {1}},
+    {{257, 300}, {257, 1}},
+    {{1, 1, 1}, {1}},
+    {{6, 1, 1, 1, 5}, {1, 7, 1, 3, 1}},
 };
 
 struct BinaryCase {
@@ -255,12 +282,17 @@ TEST(BinaryOps, KnownValues) {
     // Comparisons give bool, broadcasting a scalar.
     const Tensor lt = run1("less", {f32({1, 2, 3}), Tensor::scalar(2.0f)}, be);
     EXPECT_TRUE(close(Tensor::from<bool>({3}, {true, false, false}), lt));
-    EXPECT_TRUE(close(Tensor::from<bool>({3}, {false, true, true}), run1("greater_equal", {i32({1, 2, 3}), Tensor::scalar<std::int32_t>(2)}, be)));
+    EXPECT_TRUE(
+        close(Tensor::from<bool>({3}, {false, true, true}), run1("greater_equal", {i32({1, 2, 3}), Tensor::scalar<std::int32_t>(2)}, be)));
     EXPECT_TRUE(close(Tensor::from<bool>({2}, {false, true}), run1("not_equal", {f32({1, kNaN}), f32({1, kNaN})}, be)));
-    EXPECT_TRUE(close(Tensor::from<bool>({4}, {false, false, false, true}),
-                      run1("logical_and", {Tensor::from<bool>({4}, {false, true, false, true}), Tensor::from<bool>({4}, {false, false, true, true})}, be)));
-    EXPECT_TRUE(close(Tensor::from<bool>({4}, {false, true, true, true}),
-                      run1("logical_or", {Tensor::from<bool>({4}, {false, true, false, true}), Tensor::from<bool>({4}, {false, false, true, true})}, be)));
+    EXPECT_TRUE(
+        close(Tensor::from<bool>({4}, {false, false, false, true}),
+              run1("logical_and",
+                   {Tensor::from<bool>({4}, {false, true, false, true}), Tensor::from<bool>({4}, {false, false, true, true})}, be)));
+    EXPECT_TRUE(
+        close(Tensor::from<bool>({4}, {false, true, true, true}),
+              run1("logical_or", {Tensor::from<bool>({4}, {false, true, false, true}), Tensor::from<bool>({4}, {false, false, true, true})},
+                   be)));
     // prelu: alpha broadcast over the channels.
     EXPECT_TRUE(close(Tensor::from<float>({2, 2}, {-0.1f, 2, -0.3f, 4}),
                       run1("prelu", {Tensor::from<float>({2, 2}, {-1, 2, -3, 4}), f32({0.1f, 0.5f})}, be)));
@@ -282,13 +314,11 @@ std::vector<UnaryCase> unary_cases() {
   clip.set("min", -1.5);
   clip.set("max", 2.5);
   return {
-      {"relu", -8, 8, {}},       {"relu6", -8, 8, {}},        {"sigmoid", -20, 20, {}}, {"tanh", -8, 8, {}},
-      {"exp", -20, 20, {}},      {"log", 0.001, 100, {}},     {"sqrt", 0, 100, {}},     {"rsqrt", 0.01, 100, {}},
-      {"square", -8, 8, {}},     {"abs", -8, 8, {}},          {"neg", -8, 8, {}},       {"reciprocal", -8, 8, {}},
-      {"floor", -8, 8, {}},      {"ceil", -8, 8, {}},         {"round", -8, 8, {}},     {"sign", -8, 8, {}},
-      {"sin", -8, 8, {}},        {"cos", -8, 8, {}},          {"softplus", -30, 30, {}}, {"elu", -8, 8, {}},
-      {"selu", -8, 8, {}},       {"hard_swish", -8, 8, {}},   {"erf", -4, 4, {}},       {"leaky_relu", -8, 8, leaky},
-      {"clip", -8, 8, clip},
+      {"relu", -8, 8, {}},     {"relu6", -8, 8, {}},      {"sigmoid", -20, 20, {}}, {"tanh", -8, 8, {}},          {"exp", -20, 20, {}},
+      {"log", 0.001, 100, {}}, {"sqrt", 0, 100, {}},      {"rsqrt", 0.01, 100, {}}, {"square", -8, 8, {}},        {"abs", -8, 8, {}},
+      {"neg", -8, 8, {}},      {"reciprocal", -8, 8, {}}, {"floor", -8, 8, {}},     {"ceil", -8, 8, {}},          {"round", -8, 8, {}},
+      {"sign", -8, 8, {}},     {"sin", -8, 8, {}},        {"cos", -8, 8, {}},       {"softplus", -30, 30, {}},    {"elu", -8, 8, {}},
+      {"selu", -8, 8, {}},     {"hard_swish", -8, 8, {}}, {"erf", -4, 4, {}},       {"leaky_relu", -8, 8, leaky}, {"clip", -8, 8, clip},
   };
 }
 
@@ -326,7 +356,8 @@ TEST(UnaryOps, KnownValues) {
     EXPECT_TRUE(close(f32({-0.6321206f, 2}), run1("elu", {f32({-1, 2})}, be)));
     EXPECT_TRUE(close(f32({1.0507010f, -1.1113307f}), run1("selu", {f32({1, -1})}, be)));
     EXPECT_TRUE(close(f32({-1, 0, 1}), run1("sign", {f32({-3, 0, 0.5f})}, be)));
-    EXPECT_TRUE(close(f32({0.8427008f, -0.8427008f, 0.5204999f, 0.9953223f, 1, -1, 0}), run1("erf", {f32({1, -1, 0.5f, 2, 4, -kInf, 0})}, be)));
+    EXPECT_TRUE(
+        close(f32({0.8427008f, -0.8427008f, 0.5204999f, 0.9953223f, 1, -1, 0}), run1("erf", {f32({1, -1, 0.5f, 2, 4, -kInf, 0})}, be)));
     EXPECT_TRUE(close(f32({0.5f}), run1("rsqrt", {f32({4})}, be)));
     // relu family lets NaN through, as TF.js does.
     EXPECT_TRUE(std::isnan(run1("relu", {f32({kNaN})}, be).at(0)));
@@ -340,7 +371,8 @@ TEST(UnaryOps, KnownValues) {
     EXPECT_TRUE(close(f32({-1.5f, 0, 2.5f}), run1("clip", {f32({-5, 0, 5})}, be, clip)));
     EXPECT_TRUE(close(i32({-1, 0, 2}), run1("clip", {i32({-5, 0, 5})}, be, clip)));  // integers inside [min, max]
     // Integer kinds stay integral and wrap; float-only kinds on ints give float32.
-    EXPECT_TRUE(close(i32({3, std::numeric_limits<std::int32_t>::min()}), run1("abs", {i32({-3, std::numeric_limits<std::int32_t>::min()})}, be)));
+    EXPECT_TRUE(
+        close(i32({3, std::numeric_limits<std::int32_t>::min()}), run1("abs", {i32({-3, std::numeric_limits<std::int32_t>::min()})}, be)));
     EXPECT_TRUE(close(f32({2, 3}), run1("sqrt", {i32({4, 9})}, be)));
     EXPECT_TRUE(close(Tensor::from<bool>({2}, {false, true}), run1("logical_not", {Tensor::from<bool>({2}, {true, false})}, be)));
   }
@@ -371,10 +403,9 @@ TEST(SoftmaxOps, OptimizedMatchesReference) {
     Shape shape;
     std::int64_t axis;
   };
-  const std::vector<Case> cases = {{{5}, -1},       {{3, 7}, -1},     {{3, 7}, 0},          {{2, 3, 4}, 0},
-                                   {{2, 3, 4}, 1},  {{2, 3, 4}, 2},   {{2, 3, 4}, -2},      {{1000, 10}, -1},
-                                   {{4, 1001}, 1},  {{2, 5, 5, 3}, 3}, {{1, 2, 1, 3, 1, 4}, 3}, {{0, 4}, -1},
-                                   {{300, 300}, 0}, {{1}, 0}};
+  const std::vector<Case> cases = {
+      {{5}, -1},        {{3, 7}, -1},   {{3, 7}, 0},       {{2, 3, 4}, 0},          {{2, 3, 4}, 1}, {{2, 3, 4}, 2},  {{2, 3, 4}, -2},
+      {{1000, 10}, -1}, {{4, 1001}, 1}, {{2, 5, 5, 3}, 3}, {{1, 2, 1, 3, 1, 4}, 3}, {{0, 4}, -1},   {{300, 300}, 0}, {{1}, 0}};
   for (const char* op : {"softmax", "log_softmax"})
     for (const Case& c : cases) {
       Attrs attrs;
@@ -437,12 +468,12 @@ TEST(ElementwiseCast, KnownValues) {
 
 TEST(ElementwiseSelect, OptimizedMatchesReference) {
   Random r(6);
-  const std::vector<std::vector<Shape>> listed = {
-      {{2, 3}, {2, 3}, {2, 3}}, {{}, {4}, {4}},           {{4}, {}, {}},         {{2, 1}, {1, 3}, {}},
-      {{3, 1}, {3, 4}, {4}},    {{70001}, {70001}, {1}}, {{1}, {300, 300}, {300, 1}}, {{0, 2}, {2}, {1}},
-      {{2, 1, 3}, {4, 1}, {1, 1, 1}}};
+  const std::vector<std::vector<Shape>> listed = {{{2, 3}, {2, 3}, {2, 3}},    {{}, {4}, {4}},        {{4}, {}, {}},
+                                                  {{2, 1}, {1, 3}, {}},        {{3, 1}, {3, 4}, {4}}, {{70001}, {70001}, {1}},
+                                                  {{1}, {300, 300}, {300, 1}}, {{0, 2}, {2}, {1}},    {{2, 1, 3}, {4, 1}, {1, 1, 1}}};
   auto check = [&](const std::vector<Shape>& s, DType dtype) {
-    const std::vector<Tensor> in = {r.tensor(DType::boolean, s[0], 0, 1), r.tensor(dtype, s[1], -9, 9, true), r.tensor(dtype, s[2], -9, 9, true)};
+    const std::vector<Tensor> in = {r.tensor(DType::boolean, s[0], 0, 1), r.tensor(dtype, s[1], -9, 9, true),
+                                    r.tensor(dtype, s[2], -9, 9, true)};
     EXPECT_TRUE(backends_agree("select", in)) << describe(in);
   };
   for (DType dtype : {DType::f32, DType::i32, DType::i64, DType::boolean, DType::f16})
@@ -453,10 +484,13 @@ TEST(ElementwiseSelect, OptimizedMatchesReference) {
 TEST(ElementwiseSelect, KnownValues) {
   for (Backend be : {Backend::reference, Backend::optimized}) {
     // cond [2,1], a [1,3], b scalar -> [2,3]: row 0 from a, row 1 from b.
-    const Tensor got = run1("select", {Tensor::from<bool>({2, 1}, {true, false}), Tensor::from<float>({1, 3}, {1, 2, 3}), Tensor::scalar(9.0f)}, be);
+    const Tensor got =
+        run1("select", {Tensor::from<bool>({2, 1}, {true, false}), Tensor::from<float>({1, 3}, {1, 2, 3}), Tensor::scalar(9.0f)}, be);
     EXPECT_TRUE(close(Tensor::from<float>({2, 3}, {1, 2, 3, 9, 9, 9}), got));
-    const Tensor mixed = run1("select", {Tensor::from<bool>({3}, {true, false, true}), Tensor::from<std::int32_t>({3}, {1, 2, 3}),
-                                         Tensor::from<std::int32_t>({2, 1}, {-1, -2})}, be);
+    const Tensor mixed = run1("select",
+                              {Tensor::from<bool>({3}, {true, false, true}), Tensor::from<std::int32_t>({3}, {1, 2, 3}),
+                               Tensor::from<std::int32_t>({2, 1}, {-1, -2})},
+                              be);
     EXPECT_TRUE(close(Tensor::from<std::int32_t>({2, 3}, {1, -1, 3, 1, -2, 3}), mixed));
   }
 }
@@ -471,8 +505,9 @@ TEST(ElementwiseAddN, OptimizedMatchesReferenceAndKnownValues) {
         EXPECT_TRUE(backends_agree("add_n", in)) << describe(in);
       }
   for (Backend be : {Backend::reference, Backend::optimized})
-    EXPECT_TRUE(close(Tensor::from<float>({2}, {111, 222}),
-                      run1("add_n", {Tensor::from<float>({2}, {1, 2}), Tensor::from<float>({2}, {10, 20}), Tensor::from<float>({2}, {100, 200})}, be)));
+    EXPECT_TRUE(close(
+        Tensor::from<float>({2}, {111, 222}),
+        run1("add_n", {Tensor::from<float>({2}, {1, 2}), Tensor::from<float>({2}, {10, 20}), Tensor::from<float>({2}, {100, 200})}, be)));
 }
 
 TEST(ElementwiseFolding, ConstantInputsFoldToTheSameValues) {

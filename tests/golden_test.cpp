@@ -24,8 +24,8 @@
 #include "easel/error.h"
 #include "easel/model.h"
 #include "easel/npy.h"
-#include "sample_media.h"
 #include "golden_util.h"
+#include "sample_media.h"
 
 namespace fs = std::filesystem;
 using easel::DType;
@@ -74,14 +74,17 @@ Shape concrete(const easel::TensorInfo& info, std::int64_t free_size) {
     if (s[i] >= 0) continue;
     if (i == 0) s[i] = 1;
     else if (free_size > 0) s[i] = free_size;
-    else throw easel::Error(easel::ErrorCode::internal, "input '" + info.name + "' has a free dimension " + std::to_string(i) + "; give the case a free_size");
+    else
+      throw easel::Error(easel::ErrorCode::internal,
+                         "input '" + info.name + "' has a free dimension " + std::to_string(i) + "; give the case a free_size");
   }
   return s;
 }
 
 DType dtype_of(const easel::TensorInfo& info) {
   if (info.dtype == DType::f32 || info.dtype == DType::i32) return info.dtype;
-  throw easel::Error(easel::ErrorCode::internal, "input '" + info.name + "' is " + to_string(info.dtype) + "; the golden tests feed float32 or int32");
+  throw easel::Error(easel::ErrorCode::internal,
+                     "input '" + info.name + "' is " + to_string(info.dtype) + "; the golden tests feed float32 or int32");
 }
 
 Tensor random_tensor(DType dtype, const Shape& shape, Range range, std::uint32_t seed) {
@@ -136,12 +139,20 @@ Tensor photo_tensor(const fs::path& file, DType dtype, const Shape& shape, Range
         }
         float v = static_cast<float>(pixel);
         switch (range) {
-          case Range::minus1_1: v = v / 127.5f - 1.f; break;
-          case Range::zero_1: v = v / 255.f; break;
-          case Range::inverted_1: v = 1.f - v / 255.f; break;
-          case Range::zero_255: break;
+          case Range::minus1_1:
+            v = v / 127.5f - 1.f;
+            break;
+          case Range::zero_1:
+            v = v / 255.f;
+            break;
+          case Range::inverted_1:
+            v = 1.f - v / 255.f;
+            break;
+          case Range::zero_255:
+            break;
           case Range::normal:
-          case Range::unit: throw easel::Error(easel::ErrorCode::internal, "a photo for a non-image range");
+          case Range::unit:
+            throw easel::Error(easel::ErrorCode::internal, "a photo for a non-image range");
         }
         t.data<float>()[at] = v;
       }
@@ -157,7 +168,8 @@ Tensor speech_tensor(const fs::path& file, const Shape& shape) {
   if (total < n) throw easel::Error(easel::ErrorCode::bad_input, "'" + file.string() + "' is shorter than one frame");
   std::vector<double> s(static_cast<std::size_t>(total));
   for (std::int64_t i = 0; i < total; ++i)
-    s[static_cast<std::size_t>(i)] = static_cast<std::int16_t>(static_cast<std::uint8_t>(bytes[2 * i]) | (static_cast<std::uint8_t>(bytes[2 * i + 1]) << 8));
+    s[static_cast<std::size_t>(i)] =
+        static_cast<std::int16_t>(static_cast<std::uint8_t>(bytes[2 * i]) | (static_cast<std::uint8_t>(bytes[2 * i + 1]) << 8));
   std::int64_t best = 0;
   double best_energy = -1;
   for (std::int64_t start = 0; start + n <= total; start += n / 2) {
@@ -172,7 +184,8 @@ Tensor speech_tensor(const fs::path& file, const Shape& shape) {
   const double sd = std::sqrt(var / static_cast<double>(n));
   if (sd == 0) throw easel::Error(easel::ErrorCode::bad_input, "'" + file.string() + "' is silent");
   Tensor t(DType::f32, shape);
-  for (std::int64_t i = 0; i < t.size(); ++i) t.data<float>()[i] = static_cast<float>((s[static_cast<std::size_t>(best + i % n)] - mean) / sd);
+  for (std::int64_t i = 0; i < t.size(); ++i)
+    t.data<float>()[i] = static_cast<float>((s[static_cast<std::size_t>(best + i % n)] - mean) / sd);
   return t;
 }
 
@@ -192,7 +205,9 @@ std::vector<InputSet> make_inputs(const Case& c, const std::vector<easel::Tensor
         Tensor t(dtype, shape);
         for (std::int64_t i = 0; i < t.size(); ++i) t.data<float>()[i] = std::stof(what);
         set.tensors.push_back(t);
-      } else throw easel::Error(easel::ErrorCode::internal, "cannot make a '" + kind + "' input for " + to_string(info.dtype) + " input '" + info.name + "'");
+      } else
+        throw easel::Error(easel::ErrorCode::internal,
+                           "cannot make a '" + kind + "' input for " + to_string(info.dtype) + " input '" + info.name + "'");
     }
     sets.push_back(std::move(set));
   }
@@ -306,8 +321,8 @@ TEST_P(Golden, MatchesTfjs) {
         std::printf("[ golden   ] %s on %s, %s %s: %s %s\n", c.model.c_str(), set.label.c_str(), outs[k].name.c_str(),
                     easel::to_string(ref.shape()).c_str(), report.c_str(), diff.ok() ? "ok" : "FAIL");
         RecordProperty(set.label + ": " + outs[k].name, report);
-        EXPECT_TRUE(diff.ok()) << "output '" << outs[k].name << "' differs from TF.js: " << report << " (easel "
-                               << got[k].at(diff.worst) << ", TF.js " << ref.at(diff.worst) << ")";
+        EXPECT_TRUE(diff.ok()) << "output '" << outs[k].name << "' differs from TF.js: " << report << " (easel " << got[k].at(diff.worst)
+                               << ", TF.js " << ref.at(diff.worst) << ")";
       }
     }
   } catch (const easel::Error& e) {
@@ -319,23 +334,16 @@ TEST_P(Golden, MatchesTfjs) {
 // TF.js layers models from ../shared/models. Inputs follow each model's own pre-processing.
 INSTANTIATE_TEST_SUITE_P(
     Models, Golden,
-    ::testing::Values(
-        Case{"posenet", "photo:messi5.jpg", Range::minus1_1},
-        Case{"movenet-lightning", "photo:squat.bmp", Range::zero_255},
-        Case{"movenet-thunder", "photo:squat.bmp", Range::zero_255, false},
-        Case{"movenet-multipose", "photo:messi5.jpg", Range::zero_255, true, 256},
-        Case{"centernet", "photo:dog.jpg", Range::zero_255, false},
-        Case{"nanodet", "photo:kite.jpg", Range::zero_1, false},
-        Case{"blazeface", "photo:face.jpg", Range::minus1_1, true, 256},
-        Case{"facemesh", "photo:face.jpg", Range::zero_1},
-        Case{"selfie", "photo:grace_hopper.bmp", Range::zero_1},
-        Case{"meet", "photo:grace_hopper.bmp", Range::zero_1},
-        Case{"tm-image-2019", "model:test_images/class2/0.png", Range::minus1_1},
-        Case{"tm-tiny-image-2021", "photo:grace_hopper.bmp", Range::minus1_1},
-        Case{"darknet-tiny", "photo:eagle.jpg", Range::zero_1},
-        Case{"doodlenet", "photo:digits.png", Range::inverted_1},
-        Case{"ml5-neuralnetwork", "constant:0.5", Range::unit},
-        Case{"crepe", "speech:goforward.raw", Range::normal}),
+    ::testing::Values(Case{"posenet", "photo:messi5.jpg", Range::minus1_1}, Case{"movenet-lightning", "photo:squat.bmp", Range::zero_255},
+                      Case{"movenet-thunder", "photo:squat.bmp", Range::zero_255, false},
+                      Case{"movenet-multipose", "photo:messi5.jpg", Range::zero_255, true, 256},
+                      Case{"centernet", "photo:dog.jpg", Range::zero_255, false}, Case{"nanodet", "photo:kite.jpg", Range::zero_1, false},
+                      Case{"blazeface", "photo:face.jpg", Range::minus1_1, true, 256}, Case{"facemesh", "photo:face.jpg", Range::zero_1},
+                      Case{"selfie", "photo:grace_hopper.bmp", Range::zero_1}, Case{"meet", "photo:grace_hopper.bmp", Range::zero_1},
+                      Case{"tm-image-2019", "model:test_images/class2/0.png", Range::minus1_1},
+                      Case{"tm-tiny-image-2021", "photo:grace_hopper.bmp", Range::minus1_1},
+                      Case{"darknet-tiny", "photo:eagle.jpg", Range::zero_1}, Case{"doodlenet", "photo:digits.png", Range::inverted_1},
+                      Case{"ml5-neuralnetwork", "constant:0.5", Range::unit}, Case{"crepe", "speech:goforward.raw", Range::normal}),
     case_name);
 
 }  // namespace

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -72,8 +72,7 @@ inline CommandResult run_tfjs(const std::filesystem::path& model_json,
                               const std::vector<std::pair<std::string, std::filesystem::path>>& inputs,
                               const std::filesystem::path& out_dir) {
   std::string cmd = "node " + shell_quote(run_tfjs_script().string()) + " --quiet --model " + shell_quote(model_json.string());
-  for (const auto& [name, file] : inputs)
-    cmd += " --input " + shell_quote(name.empty() ? file.string() : name + "=" + file.string());
+  for (const auto& [name, file] : inputs) cmd += " --input " + shell_quote(name.empty() ? file.string() : name + "=" + file.string());
   cmd += " --out " + shell_quote(out_dir.string());
   return run(cmd);
 }
@@ -87,8 +86,8 @@ inline std::set<std::string> npy_files(const std::filesystem::path& dir) {
 }
 
 struct Diff {
-  double max_err = 0;   // max |got - ref|; infinity for a NaN in one but not the other
-  double max_ref = 0;   // max |ref| over finite values
+  double max_err = 0;       // max |got - ref|; infinity for a NaN in one but not the other
+  double max_ref = 0;       // max |ref| over finite values
   std::int64_t worst = -1;  // element index of max_err
   double tolerance() const { return 1e-3 * std::max(1.0, max_ref); }
   bool ok() const { return max_err <= tolerance(); }
@@ -112,8 +111,8 @@ inline Diff compare(const Tensor& got, const Tensor& ref) {
 
 inline std::string format_diff(const Diff& d) {
   char buf[160];
-  std::snprintf(buf, sizeof buf, "max|err| %.3g (element %lld), max|ref| %.4g, tolerance %.3g", d.max_err,
-                static_cast<long long>(d.worst), d.max_ref, d.tolerance());
+  std::snprintf(buf, sizeof buf, "max|err| %.3g (element %lld), max|ref| %.4g, tolerance %.3g", d.max_err, static_cast<long long>(d.worst),
+                d.max_ref, d.tolerance());
   return buf;
 }
 

@@ -79,8 +79,8 @@ TEST(InferCli, PosenetOutputsEqualTfjs) {
 TEST(InferCli, ReferenceKernelsAndAnUnnamedInputForAOneInputModel) {
   ScratchDir scratch;
   easel::write_npy(scratch / "x.npy", Tensor::from<float>({1, 42}, std::vector<float>(42, 0.5f)));
-  auto r = run(infer_cmd() + kSmall + " --reference --threads 1 --input " + shell_quote((scratch / "x.npy").string()) +
-               " --output-dir " + shell_quote((scratch / "out").string()));
+  auto r = run(infer_cmd() + kSmall + " --reference --threads 1 --input " + shell_quote((scratch / "x.npy").string()) + " --output-dir " +
+               shell_quote((scratch / "out").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto files = easel::test::npy_files(scratch / "out");
   ASSERT_EQ(files.size(), 1u) << r.output;

@@ -13,16 +13,15 @@
 #include <string>
 #include <vector>
 
-
 #include "easel/error.h"
 #include "easel/image.h"
 #include "easel/model.h"
 #include "easel/object_detector.h"
-#include "sample_media.h"
 #include "nn/import/importers.h"
 #include "nn/int8_pass.h"
 #include "nn/interpreter.h"
 #include "nn/ops/quantized_conv_avx512.h"
+#include "sample_media.h"
 #include "test_photos.h"
 #include "test_util.h"
 
@@ -61,9 +60,7 @@ Tensor random_ints(DType dt, const Shape& shape, std::mt19937& rng) {
   return t;
 }
 
-double int_at(const Tensor& t, std::int64_t i) {
-  return t.dtype() == DType::u8 ? t.data<std::uint8_t>()[i] : t.data<std::int8_t>()[i];
-}
+double int_at(const Tensor& t, std::int64_t i) { return t.dtype() == DType::u8 ? t.data<std::uint8_t>()[i] : t.data<std::int8_t>()[i]; }
 
 // One quantized_conv node on [1,h,w,c] integers, run with `backend`.
 struct ConvGraph {
@@ -252,7 +249,9 @@ TEST(Int8Kernels, AveragePoolRoundsAsTflite) {
     int h, w, c, k, stride;
     const char* padding;
   };
-  const Case cases[] = {{DType::u8, 4, 4, 256, 4, 1, "VALID"}, {DType::u8, 9, 7, 5, 3, 2, "SAME"}, {DType::i8, 8, 8, 24, 4, 4, "VALID"},
+  const Case cases[] = {{DType::u8, 4, 4, 256, 4, 1, "VALID"},
+                        {DType::u8, 9, 7, 5, 3, 2, "SAME"},
+                        {DType::i8, 8, 8, 24, 4, 4, "VALID"},
                         {DType::i8, 7, 9, 3, 3, 1, "SAME"}};
   std::mt19937 rng(9);
   for (const Case& k : cases) {
@@ -283,7 +282,8 @@ TEST(Int8Kernels, AveragePoolRoundsAsTflite) {
               sum += static_cast<int>(int_at(in, (iy * k.w + ix) * k.c + c));
               ++count;
             }
-          const int want = k.dtype == DType::u8 ? (sum + count / 2) / count : (sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count);
+          const int want =
+              k.dtype == DType::u8 ? (sum + count / 2) / count : (sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count);
           ties += 2 * (std::abs(sum) % count) == count;
           wrong += int_at(out, (oy * ow + ox) * k.c + c) != want;
         }
@@ -350,7 +350,6 @@ TEST(Int8Kernels, BadAttributesNameTheNode) {
 
 // ---- whole models: the int8 engine against the float reference run ----
 
-
 int lowered_nodes(const fs::path& file) {
   std::string format;
   nn::Graph g = nn::import_model(file, &format);
@@ -366,7 +365,8 @@ std::vector<double> real_scores(const Tensor& q, const TensorInfo& info) {
 std::vector<std::int64_t> top5(const std::vector<double>& s) {
   std::vector<std::int64_t> idx(s.size());
   std::iota(idx.begin(), idx.end(), 0);
-  std::partial_sort(idx.begin(), idx.begin() + 5, idx.end(), [&](std::int64_t a, std::int64_t b) { return s[static_cast<std::size_t>(a)] > s[static_cast<std::size_t>(b)]; });
+  std::partial_sort(idx.begin(), idx.begin() + 5, idx.end(),
+                    [&](std::int64_t a, std::int64_t b) { return s[static_cast<std::size_t>(a)] > s[static_cast<std::size_t>(b)]; });
   idx.resize(5);
   return idx;
 }
@@ -453,7 +453,8 @@ TEST(Int8Models, LayersFollowTfliteSemantics) {
   nn::Graph base = nn::import_model(file, &format);
   std::vector<int> watch;
   for (const auto& n : base.nodes)
-    if ((n.op == "conv2d" || n.op == "depthwise_conv2d") && base.values[static_cast<std::size_t>(n.outputs[0])].quant.quantized()) watch.push_back(n.outputs[0]);
+    if ((n.op == "conv2d" || n.op == "depthwise_conv2d") && base.values[static_cast<std::size_t>(n.outputs[0])].quant.quantized())
+      watch.push_back(n.outputs[0]);
   ASSERT_EQ(watch.size(), 28u);
   for (int v : watch) base.outputs.push_back(v);  // read every layer (as float: dequantized)
   nn::Graph int8 = base, simulated = base;
@@ -571,7 +572,8 @@ TEST(Int8Models, TensorInfoGivesTheQuantization) {
   Model f = Model::load(model_file("kws-dscnn-mlperf-tiny", "kws_ref_model_float32.tflite").string());
   EXPECT_EQ(f.inputs()[0].scale, 0.f);
   // `easel info` shows it, and how many ops run on int8.
-  const auto r = test::run(std::string(EASEL_CLI) + " info '" + model_file("mobilenet-v2-quant-coral", "mobilenet_v2_1.0_224_quant.tflite").string() + "' 2>&1");
+  const auto r = test::run(std::string(EASEL_CLI) + " info '" +
+                           model_file("mobilenet-v2-quant-coral", "mobilenet_v2_1.0_224_quant.tflite").string() + "' 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("input uint8 [1,224,224,3] (real = 0.0078125 * (q - 128))"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(std::to_string(m.stats().int8_ops) + " on int8"), std::string::npos) << r.output;
@@ -580,4 +582,3 @@ TEST(Int8Models, TensorInfoGivesTheQuantization) {
 
 }  // namespace
 }  // namespace easel
-

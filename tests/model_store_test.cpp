@@ -2,8 +2,8 @@
 // 127.0.0.1, the built-in manifest against ../shared/models, and real npm and Debian
 // packages.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 #include <httplib.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <set>
@@ -33,9 +33,12 @@ const std::string kB = b_bytes();
 // A two-file model "toy" whose sources are the given JSON array items.
 std::string toy_manifest(const std::string& sources) {
   return R"({"models": [{"name": "toy", "task": "test", "format": "raw", "license": "CC0", "entry": "a.txt",
-    "files": [{"path": "a.txt", "size": )" + std::to_string(kA.size()) + R"(, "sha256": ")" + detail::sha256_hex(kA) + R"("},
-              {"path": "sub/b.bin", "size": )" + std::to_string(kB.size()) + R"(, "sha256": ")" + detail::sha256_hex(kB) + R"("}],
-    "sources": [{"type": "dir", "folder": "toy-folder"})" + (sources.empty() ? "" : ", " + sources) + "]}]}";
+    "files": [{"path": "a.txt", "size": )" +
+         std::to_string(kA.size()) + R"(, "sha256": ")" + detail::sha256_hex(kA) + R"("},
+              {"path": "sub/b.bin", "size": )" +
+         std::to_string(kB.size()) + R"(, "sha256": ")" + detail::sha256_hex(kB) + R"("}],
+    "sources": [{"type": "dir", "folder": "toy-folder"})" +
+         (sources.empty() ? "" : ", " + sources) + "]}]}";
 }
 
 std::string url_source(int port, const std::string& a_path, const std::string& b_path) {
@@ -109,9 +112,9 @@ Error expect_error(F&& f) {
 
 TEST(ModelStore, BuiltinManifestNamesTheIssueModels) {
   ModelStore store;
-  for (const char* name : {"mobilenet", "mobilenet-v1-0.25", "mobilenet-embedding", "darknet-tiny", "doodlenet", "yolo",
-                           "centernet", "nanodet", "posenet", "movenet-lightning", "movenet-thunder", "movenet-multipose",
-                           "blazeface", "facemesh", "selfie", "speech-commands", "crepe"}) {
+  for (const char* name :
+       {"mobilenet", "mobilenet-v1-0.25", "mobilenet-embedding", "darknet-tiny", "doodlenet", "yolo", "centernet", "nanodet", "posenet",
+        "movenet-lightning", "movenet-thunder", "movenet-multipose", "blazeface", "facemesh", "selfie", "speech-commands", "crepe"}) {
     const ModelSpec& m = store.spec(name);
     EXPECT_FALSE(m.files.empty()) << name;
     EXPECT_FALSE(m.license.empty()) << name;
@@ -132,7 +135,8 @@ TEST(ModelStore, UnknownNameSuggestsTheClosest) {
 TEST(ModelStore, MalformedManifestNamesTheField) {
   Error e = expect_error([] {
     ModelStoreOptions o;
-    o.manifest_json = R"({"models": [{"name": "x", "task": "t", "format": "f", "license": "l", "entry": "m.json", "files": [{"path": "m.json", "sha256": "12"}], "sources": []}]})";
+    o.manifest_json =
+        R"({"models": [{"name": "x", "task": "t", "format": "f", "license": "l", "entry": "m.json", "files": [{"path": "m.json", "sha256": "12"}], "sources": []}]})";
     ModelStore store(o);
   });
   EXPECT_EQ(e.code(), ErrorCode::bad_model);
@@ -220,8 +224,8 @@ TEST(ModelStore, FallsThroughToTheNextSourceThenWorksOffline) {
   ScratchDir scratch;
   {
     LocalServer server;
-    std::string sources = url_source(server.port, "/missing/a.txt", "/missing/b.bin") + ", " +
-                          url_source(server.port, "/good/a.txt", "/good/b.bin");
+    std::string sources =
+        url_source(server.port, "/missing/a.txt", "/missing/b.bin") + ", " + url_source(server.port, "/good/a.txt", "/good/b.bin");
     ModelStore store(options_in(scratch, toy_manifest(sources)));
     LocatedModel m = store.pull("toy");
     EXPECT_EQ(m.location, ModelLocation::cache);

@@ -14,8 +14,8 @@
 #include "easel/error.h"
 #include "easel/image.h"
 #include "easel/object_detector.h"
-#include "sample_media.h"
 #include "easel/video.h"
+#include "sample_media.h"
 #include "test_util.h"
 
 using namespace easel;
@@ -74,7 +74,8 @@ TEST_P(DetectorModels, PeopleAndAKite) {
   EXPECT_GE(n["kite"], 1) << describe(found);
 }
 
-INSTANTIATE_TEST_SUITE_P(Detect, DetectorModels, testing::Values("yolo", "centernet", "nanodet"), [](const auto& info) { return std::string(info.param); });
+INSTANTIATE_TEST_SUITE_P(Detect, DetectorModels, testing::Values("yolo", "centernet", "nanodet"),
+                         [](const auto& info) { return std::string(info.param); });
 
 // Every frame of vtest.avi (a street with pedestrians): people in at least 90% of them.
 TEST(DetectVideoScan, PeopleInVtestFrames) {
@@ -90,7 +91,8 @@ TEST(DetectVideoScan, PeopleInVtestFrames) {
     with_people += std::any_of(found.begin(), found.end(), [](const Detection& d) { return d.label == "person"; });
   }
   EXPECT_GT(frames, 700);
-  std::printf("[ detect   ] people in %d of %d vtest.avi frames (%.1f%%)\n", with_people, frames, 100.0 * with_people / std::max(1, frames));
+  std::printf("[ detect   ] people in %d of %d vtest.avi frames (%.1f%%)\n", with_people, frames,
+              100.0 * with_people / std::max(1, frames));
   EXPECT_GE(with_people, 0.9 * frames);
 }
 
@@ -150,15 +152,15 @@ TEST(DetectDefault, MakesTheFewestMistakesOnTheSamplePhotos) {
     bool real;
   };
   const std::vector<Marked> marked = {
-      {"dog.jpg", "truck", 464, 78, false},            // the car's box again
+      {"dog.jpg", "truck", 464, 78, false},  // the car's box again
       {"horses.jpg", "horse", 439, 211, true},
-      {"horses.jpg", "cow", 436, 213, false},          // the same horse as a cow
-      {"kite.jpg", "person", 1081, 387, false},        // a kite in the sky
+      {"horses.jpg", "cow", 436, 213, false},    // the same horse as a cow
+      {"kite.jpg", "person", 1081, 387, false},  // a kite in the sky
       {"kite.jpg", "kite", 577, 341, true},
-      {"kite.jpg", "person", 518, 499, true},          // kitesurfers in the water
+      {"kite.jpg", "person", 518, 499, true},  // kitesurfers in the water
       {"kite.jpg", "person", 32, 508, true},
       {"kite.jpg", "kite", 468, 336, true},
-      {"apple.jpg", "orange", 39, 62, false},          // the apple as an orange
+      {"apple.jpg", "orange", 39, 62, false},  // the apple as an orange
       {"apple.jpg", "apple", 33, 63, true},
       {"butterfly.jpg", "umbrella", 8, 1, false},
       {"fruits.jpg", "orange", 69, 70, false},         // the box spans several fruits
@@ -166,19 +168,20 @@ TEST(DetectDefault, MakesTheFewestMistakesOnTheSamplePhotos) {
       {"messi5.jpg", "sports ball", 426, 263, false},  // the boot
       {"messi5.jpg", "person", 0, 135, true},          // the crowd
       {"orange.jpg", "orange", 13, 24, true},
-      {"orange.jpg", "apple", 4, 27, false},           // the orange as an apple
-      {"squirrel_cls.jpg", "bird", 150, 108, false},   // a squirrel
-      {"starry_night.jpg", "frisbee", 593, 27, false}, // the moon in a painting
-      {"motorcycle_left.png", "person", 348, 8, false},// boxes on a shelf
+      {"orange.jpg", "apple", 4, 27, false},             // the orange as an apple
+      {"squirrel_cls.jpg", "bird", 150, 108, false},     // a squirrel
+      {"starry_night.jpg", "frisbee", 593, 27, false},   // the moon in a painting
+      {"motorcycle_left.png", "person", 348, 8, false},  // boxes on a shelf
       {"cat_720p.jpg", "sink", 0, 37, false},
-      {"dragonfly.bmp", "bird", 133, 44, false},       // a dragonfly
+      {"dragonfly.bmp", "bird", 133, 44, false},  // a dragonfly
       {"hot_dog.jpg", "dining table", 9, 15, true},
   };
-  const std::vector<const char*> photos = {"dog.jpg", "horses.jpg", "kite.jpg", "apple.jpg", "butterfly.jpg", "fruits.jpg", "messi5.jpg",
-                                           "orange.jpg", "squirrel_cls.jpg", "starry_night.jpg", "motorcycle_left.png", "cat_720p.jpg",
-                                           "dragonfly.bmp", "hot_dog.jpg", "eagle.jpg", "giraffe.jpg", "person.jpg", "basketball1.png",
-                                           "astronaut.png", "chelsea.png", "coffee.png", "bird.bmp", "cat.bmp", "face.jpg",
-                                           "grace_hopper.bmp", "owl.jpg", "parrot.jpg", "pets.jpg", "squat.bmp", "sunflower.bmp"};
+  const std::vector<const char*> photos = {
+      "dog.jpg",    "horses.jpg",       "kite.jpg",         "apple.jpg",           "butterfly.jpg", "fruits.jpg",    "messi5.jpg",
+      "orange.jpg", "squirrel_cls.jpg", "starry_night.jpg", "motorcycle_left.png", "cat_720p.jpg",  "dragonfly.bmp", "hot_dog.jpg",
+      "eagle.jpg",  "giraffe.jpg",      "person.jpg",       "basketball1.png",     "astronaut.png", "chelsea.png",   "coffee.png",
+      "bird.bmp",   "cat.bmp",          "face.jpg",         "grace_hopper.bmp",    "owl.jpg",       "parrot.jpg",    "pets.jpg",
+      "squat.bmp",  "sunflower.bmp"};
   ObjectDetector detector = ObjectDetector::create({.min_confidence = 0.3f});
   std::vector<std::pair<float, bool>> scored;  // confidence, real
   for (const char* name : photos) {

@@ -14,9 +14,9 @@
 #include "easel/image.h"
 #include "easel/model.h"
 #include "easel/npy.h"
-#include "sample_media.h"
 #include "golden_util.h"
 #include "nn/import/importers.h"
+#include "sample_media.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -39,8 +39,8 @@ double compare_with_onnxruntime(const fs::path& model, const std::vector<Tensor>
     write_npy(f, inputs[i]);
     args += " --input " + test::shell_quote(infos[i].name + "=" + f.string());
   }
-  const auto r = test::run("node " + test::shell_quote(oracle().string()) + " --model " + test::shell_quote(model.string()) + args + " --output-dir " +
-                           test::shell_quote((dir / "ort").string()));
+  const auto r = test::run("node " + test::shell_quote(oracle().string()) + " --model " + test::shell_quote(model.string()) + args +
+                           " --output-dir " + test::shell_quote((dir / "ort").string()));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   const auto ours = m.run(inputs);
   const auto outs = m.outputs();
@@ -180,15 +180,21 @@ TEST(OnnxImport, CommonOpsMatchOnnxRuntime) {
     std::function<void(Builder&)> build;  // from "x" to "y"
   };
   const std::vector<Case> cases = {
-      {"conv_bn_relu", {1, 3, 9, 11}, [](Builder& b) {
+      {"conv_bn_relu",
+       {1, 3, 9, 11},
+       [](Builder& b) {
          auto* c = b.node("Conv", {"x", b.weights("w", {8, 3, 3, 3}), b.weights("bias", {8})}, {"c"});
          Builder::set(c, "pads", std::vector<std::int64_t>{1, 0, 1, 2});
          Builder::set(c, "strides", std::vector<std::int64_t>{2, 1});
-         b.node("BatchNormalization", {"c", b.weights("s", {8}), b.weights("bb", {8}), b.weights("m", {8}),
-                                       b.floats("v", {8}, {0.5f, 1, 2, 0.7f, 0.9f, 1.5f, 0.3f, 1})}, {"n"});
+         b.node("BatchNormalization",
+                {"c", b.weights("s", {8}), b.weights("bb", {8}), b.weights("m", {8}),
+                 b.floats("v", {8}, {0.5f, 1, 2, 0.7f, 0.9f, 1.5f, 0.3f, 1})},
+                {"n"});
          b.node("Relu", {"n"}, {"y"});
        }},
-      {"depthwise_and_grouped", {1, 8, 10, 10}, [](Builder& b) {
+      {"depthwise_and_grouped",
+       {1, 8, 10, 10},
+       [](Builder& b) {
          auto* d = b.node("Conv", {"x", b.weights("dw", {8, 1, 3, 3})}, {"d"});
          Builder::set(d, "group", std::int64_t{8});
          Builder::set(d, "pads", std::vector<std::int64_t>{1, 1, 1, 1});
@@ -197,7 +203,9 @@ TEST(OnnxImport, CommonOpsMatchOnnxRuntime) {
          Builder::set(g, "group", std::int64_t{2});
          b.node("Clip", {"g", b.floats("lo", {}, {0}), b.floats("hi", {}, {6})}, {"y"});
        }},
-      {"pools_and_activations", {1, 4, 12, 12}, [](Builder& b) {
+      {"pools_and_activations",
+       {1, 4, 12, 12},
+       [](Builder& b) {
          auto* m = b.node("MaxPool", {"x"}, {"m"});
          Builder::set(m, "kernel_shape", std::vector<std::int64_t>{3, 3});
          Builder::set(m, "strides", std::vector<std::int64_t>{2, 2});
@@ -215,7 +223,9 @@ TEST(OnnxImport, CommonOpsMatchOnnxRuntime) {
          b.node("Sub", {"k2", b.floats("half", {}, {0.5f})}, {"k3"});
          b.node("Div", {"k3", b.floats("two", {1}, {2})}, {"y"});
        }},
-      {"concat_slice_resize", {1, 4, 6, 8}, [](Builder& b) {
+      {"concat_slice_resize",
+       {1, 4, 6, 8},
+       [](Builder& b) {
          b.node("Conv", {"x", b.weights("w", {4, 4, 1, 1})}, {"c"});
          auto* cat = b.node("Concat", {"c", "x"}, {"cat"});
          Builder::set(cat, "axis", std::int64_t{1});
@@ -228,7 +238,9 @@ TEST(OnnxImport, CommonOpsMatchOnnxRuntime) {
          Builder::set(r2, "mode", std::string("linear"));
          Builder::set(r2, "coordinate_transformation_mode", std::string("half_pixel"));
        }},
-      {"head_gemm_softmax", {2, 3, 8, 8}, [](Builder& b) {
+      {"head_gemm_softmax",
+       {2, 3, 8, 8},
+       [](Builder& b) {
          b.node("Conv", {"x", b.weights("w", {5, 3, 3, 3})}, {"c"});
          b.node("GlobalAveragePool", {"c"}, {"p"});
          b.node("Flatten", {"p"}, {"f"});
@@ -237,7 +249,9 @@ TEST(OnnxImport, CommonOpsMatchOnnxRuntime) {
          Builder::set(gm, "alpha", 0.5f);
          b.node("Softmax", {"gm"}, {"y"});
        }},
-      {"reshape_transpose_split_pad", {1, 6, 4, 4}, [](Builder& b) {
+      {"reshape_transpose_split_pad",
+       {1, 6, 4, 4},
+       [](Builder& b) {
          b.node("Conv", {"x", b.weights("w", {6, 6, 1, 1})}, {"c"});
          auto* p = b.node("Pad", {"c", b.ints("pads", {0, 0, 1, 2, 0, 0, 2, 1})}, {"p"});
          Builder::set(p, "mode", std::string("constant"));
@@ -249,7 +263,9 @@ TEST(OnnxImport, CommonOpsMatchOnnxRuntime) {
          b.node("MatMul", {"t", b.weights("mw", {4, 3})}, {"y"});
          b.node("Relu", {"s0"}, {"y2"});
        }},
-      {"conv_transpose", {1, 4, 5, 5}, [](Builder& b) {
+      {"conv_transpose",
+       {1, 4, 5, 5},
+       [](Builder& b) {
          auto* ct = b.node("ConvTranspose", {"x", b.weights("w", {4, 3, 3, 3}), b.weights("bias", {3})}, {"c"});
          Builder::set(ct, "strides", std::vector<std::int64_t>{2, 2});
          Builder::set(ct, "output_shape", std::vector<std::int64_t>{10, 10});
@@ -311,8 +327,8 @@ TEST(OnnxCli, InfoAndInferReadOnnxFiles) {
   EXPECT_NE(r.output.find("output float32 [1,3549,85]"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("1.046 GFLOPs"), std::string::npos) << r.output;  // multiply-adds, SiLU fused
   write_npy(dir / "x.npy", random_tensor({1, 3, 416, 416}, 2, 0, 255));
-  r = test::run(cli + " infer " + test::shell_quote(yolox.string()) + " --input images=" + test::shell_quote((dir / "x.npy").string()) + " --output-dir " +
-                test::shell_quote((dir / "out").string()));
+  r = test::run(cli + " infer " + test::shell_quote(yolox.string()) + " --input images=" + test::shell_quote((dir / "x.npy").string()) +
+                " --output-dir " + test::shell_quote((dir / "out").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(read_npy(dir / "out" / "output.npy").shape(), (Shape{1, 3549, 85}));
 }
@@ -320,12 +336,20 @@ TEST(OnnxCli, InfoAndInferReadOnnxFiles) {
 // `easel ops` reads the ONNX list from the importer's translation table; it lists what the
 // hand-kept list did before the table existed, and every name it lists is translated.
 TEST(OnnxImport, OpsListComesFromTheTranslationTable) {
-  const std::vector<std::string> before = {
-      "Abs", "Add", "AveragePool", "BatchNormalization", "Ceil", "Clip", "Concat", "Constant", "Conv", "ConvTranspose", "Div", "Dropout", "Elu", "Erf",
-      "Exp", "Flatten", "Floor", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "HardSwish", "Identity", "LeakyRelu", "Log", "LogSoftmax",
-      "MatMul", "Max", "MaxPool", "Min", "Mul", "Neg", "Pad", "Pow", "Reciprocal", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceSum", "Relu",
-      "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Softmax", "Softplus", "Split", "Sqrt", "Squeeze", "Sub", "Tanh", "Transpose",
-      "Unsqueeze", "Upsample"};
+  const std::vector<std::string> before = {"Abs",           "Add",           "AveragePool", "BatchNormalization",
+                                           "Ceil",          "Clip",          "Concat",      "Constant",
+                                           "Conv",          "ConvTranspose", "Div",         "Dropout",
+                                           "Elu",           "Erf",           "Exp",         "Flatten",
+                                           "Floor",         "Gather",        "Gemm",        "GlobalAveragePool",
+                                           "GlobalMaxPool", "HardSwish",     "Identity",    "LeakyRelu",
+                                           "Log",           "LogSoftmax",    "MatMul",      "Max",
+                                           "MaxPool",       "Min",           "Mul",         "Neg",
+                                           "Pad",           "Pow",           "Reciprocal",  "ReduceMax",
+                                           "ReduceMean",    "ReduceMin",     "ReduceSum",   "Relu",
+                                           "Reshape",       "Resize",        "Shape",       "Sigmoid",
+                                           "Slice",         "Softmax",       "Softplus",    "Split",
+                                           "Sqrt",          "Squeeze",       "Sub",         "Tanh",
+                                           "Transpose",     "Unsqueeze",     "Upsample"};
   EXPECT_EQ(nn::onnx_ops(), before);
   const auto r = test::run(std::string(EASEL_CLI) + " ops");
   ASSERT_EQ(r.exit_code, 0) << r.output;

@@ -13,8 +13,8 @@
 #include "easel/image.h"
 #include "easel/object_detector.h"
 #include "easel/pose.h"
-#include "sample_media.h"
 #include "easel/video.h"
+#include "sample_media.h"
 #include "test_util.h"
 
 using namespace easel;
@@ -34,7 +34,9 @@ float mean_y(const Pose& pose, std::initializer_list<const char*> names, float m
 
 std::string describe(const Pose& pose) {
   std::string s = "score " + std::to_string(pose.confidence) + ":";
-  for (const auto& k : pose.keypoints) s += " " + k.name + "(" + std::to_string(int(k.x)) + "," + std::to_string(int(k.y)) + " " + std::to_string(k.confidence).substr(0, 4) + ")";
+  for (const auto& k : pose.keypoints)
+    s += " " + k.name + "(" + std::to_string(int(k.x)) + "," + std::to_string(int(k.y)) + " " + std::to_string(k.confidence).substr(0, 4) +
+         ")";
   return s;
 }
 
@@ -99,7 +101,8 @@ TEST_P(PoseModels, KeypointsInsideThePersonsBox) {
     for (const Keypoint& k : poses[0].keypoints) {
       if (k.confidence < 0.3f) continue;
       EXPECT_TRUE(k.x >= b.x - mx && k.x <= b.x + b.width + mx && k.y >= b.y - my && k.y <= b.y + b.height + my)
-          << name << ": " << k.name << " at " << k.x << "," << k.y << " outside the person box " << b.x << "," << b.y << " " << b.width << "x" << b.height;
+          << name << ": " << k.name << " at " << k.x << "," << k.y << " outside the person box " << b.x << "," << b.y << " " << b.width
+          << "x" << b.height;
     }
   }
 }
@@ -118,13 +121,12 @@ TEST(Pose, SeveralPeopleInAVtestFrame) {
   ASSERT_FALSE(file.empty());
   VideoReader video = VideoReader::open(file);
   Image frame;
-  while (video.read(frame) && video.frame_index() < 50) {
-  }
+  while (video.read(frame) && video.frame_index() < 50) {}
   ASSERT_EQ(video.frame_index(), 50);
   EXPECT_GT(video.timestamp_ms(), 0);
   // Small people need movenet-multipose at more than its default 256 pixels.
-  for (PoseEstimatorOptions o : {PoseEstimatorOptions{.model = "movenet-multipose", .input_size = 512},
-                                 PoseEstimatorOptions{.model = "posenet", .multi = true}}) {
+  for (PoseEstimatorOptions o :
+       {PoseEstimatorOptions{.model = "movenet-multipose", .input_size = 512}, PoseEstimatorOptions{.model = "posenet", .multi = true}}) {
     const auto poses = PoseEstimator::create(o).estimate(frame);
     EXPECT_GE(poses.size(), 3u) << o.model;
     for (std::size_t i = 1; i < poses.size(); ++i) EXPECT_GE(poses[i - 1].confidence, poses[i].confidence);
@@ -173,7 +175,8 @@ TEST(PoseCli, ImageJsonAndAnnotatedVideo) {
   const Image annotated = Image::load(dir / "messi.png");
   const Image original = photo("messi5.jpg");
   ASSERT_EQ(annotated.width(), original.width());
-  EXPECT_NE(0, std::memcmp(annotated.data(), original.data(), static_cast<std::size_t>(original.width()) * original.height() * 3)) << "a skeleton was drawn";
+  EXPECT_NE(0, std::memcmp(annotated.data(), original.data(), static_cast<std::size_t>(original.width()) * original.height() * 3))
+      << "a skeleton was drawn";
   // A video: one JSON line per frame, with timestamps, and the annotated video.
   r = easel::test::run(cli + " pose '" + find_sample("vtest.avi").string() + "' --model movenet-multipose --max-frames 4 --json --out '" +
                        (dir / "walk.mp4").string() + "'");

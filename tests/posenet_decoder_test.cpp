@@ -11,9 +11,9 @@
 #include "easel/image.h"
 #include "easel/model.h"
 #include "easel/npy.h"
-#include "sample_media.h"
 #include "easel/video.h"
 #include "golden_util.h"
+#include "sample_media.h"
 #include "test_util.h"
 #include "vision/posenet_decoder.h"
 #include "vision/preprocess.h"
@@ -63,10 +63,11 @@ void check_image(Model& model, const Image& image, const std::string& name) {
   raw.width = static_cast<int>(heatmap.dim(2));
   raw.output_stride = 16;
 
-  const auto r = test::run("node " + test::shell_quote(oracle_script().string()) + " --heatmap " + test::shell_quote((dir / "heatmap.npy").string()) +
-                           " --offsets " + test::shell_quote((dir / "offset.npy").string()) + " --fwd " +
-                           test::shell_quote((dir / "displacement_fwd.npy").string()) + " --bwd " +
-                           test::shell_quote((dir / "displacement_bwd.npy").string()) + " --stride 16 --max 5 --threshold 0.5 --nms 20");
+  const auto r =
+      test::run("node " + test::shell_quote(oracle_script().string()) + " --heatmap " + test::shell_quote((dir / "heatmap.npy").string()) +
+                " --offsets " + test::shell_quote((dir / "offset.npy").string()) + " --fwd " +
+                test::shell_quote((dir / "displacement_fwd.npy").string()) + " --bwd " +
+                test::shell_quote((dir / "displacement_bwd.npy").string()) + " --stride 16 --max 5 --threshold 0.5 --nms 20");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // TF.js may print advice before the JSON line: parse the line that holds the result.
   const auto start = r.output.rfind("\n{\"single\"");
@@ -89,7 +90,6 @@ TEST(PosenetDecoder, MatchesTheJavaScriptDecoder) {
   check_image(model, Image::load(find_sample("kite.jpg")), "kite.jpg");
   VideoReader video = VideoReader::open(find_sample("vtest.avi"));
   Image frame;
-  while (video.read(frame) && video.frame_index() < 50) {
-  }
+  while (video.read(frame) && video.frame_index() < 50) {}
   check_image(model, frame, "vtest.avi frame 50");
 }

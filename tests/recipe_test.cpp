@@ -9,12 +9,12 @@
 #include <optional>
 #include <string>
 
+#include "easel/audio.h"
 #include "easel/error.h"
 #include "easel/image_classifier.h"
 #include "easel/object_detector.h"
 #include "easel/pose.h"
 #include "easel/sound_classifier.h"
-#include "easel/audio.h"
 #include "golden_util.h"
 #include "models/manifest.h"
 #include "sample_media.h"
@@ -91,7 +91,8 @@ TEST(Recipes, AModelOfAKnownKindIsAManifestEntry) {
   ScopedEnv manifest("EASEL_MANIFEST", copies.write().string());
   ScopedEnv path("EASEL_MODEL_PATH", copies.model_path());
 
-  const easel::Image fruits = easel::test::photo("fruits.jpg"), dog = easel::test::photo("dog.jpg"), messi = easel::test::photo("messi5.jpg");
+  const easel::Image fruits = easel::test::photo("fruits.jpg"), dog = easel::test::photo("dog.jpg"),
+                     messi = easel::test::photo("messi5.jpg");
   const auto mine = easel::ImageClassifier::create({.model = "my-classifier"}).classify(fruits);
   const auto theirs = easel::ImageClassifier::create({.model = "mobilenet"}).classify(fruits);
   ASSERT_EQ(mine.size(), theirs.size());
@@ -148,11 +149,18 @@ TEST(Recipes, WhatNoTaskHasIsAClearError) {
     }
     return "no error";
   };
-  EXPECT_NE(message([] { easel::ObjectDetector::create({.model = "yolo-unknown-decoder"}); }).find("'yolov9', which object detection does not know (it knows centernet, nanodet, yolox)"),
+  EXPECT_NE(message([] {
+              easel::ObjectDetector::create({.model = "yolo-unknown-decoder"});
+            }).find("'yolov9', which object detection does not know (it knows centernet, nanodet, yolox)"),
             std::string::npos);
-  EXPECT_NE(message([] { easel::ImageClassifier::create({.model = "mobilenet-sideways"}); }).find("input fit 'sideways' is not one of"), std::string::npos);
-  EXPECT_NE(message([] { easel::ImageClassifier::create({.model = "mobilenet-no-labels-file"}); }).find("'no-such-labels.txt' is not among the model's files"),
+  EXPECT_NE(message([] { easel::ImageClassifier::create({.model = "mobilenet-sideways"}); }).find("input fit 'sideways' is not one of"),
             std::string::npos);
-  EXPECT_NE(message([] { easel::ImageClassifier::create({.model = "movenet-as-classifier"}); }).find("'movenet-single', which image classification does not know"),
+  EXPECT_NE(message([] {
+              easel::ImageClassifier::create({.model = "mobilenet-no-labels-file"});
+            }).find("'no-such-labels.txt' is not among the model's files"),
+            std::string::npos);
+  EXPECT_NE(message([] {
+              easel::ImageClassifier::create({.model = "movenet-as-classifier"});
+            }).find("'movenet-single', which image classification does not know"),
             std::string::npos);
 }

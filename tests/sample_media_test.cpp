@@ -30,26 +30,25 @@ TEST_P(SampleMedia, IsPresentAndMatchesItsType) {
   EXPECT_EQ(kind_of(bytes), ext) << path;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    FromDebianPackages, SampleMedia,
-    ::testing::Values(
-        // opencv-doc
-        "fruits.jpg", "orange.jpg", "apple.jpg", "squirrel_cls.jpg", "messi5.jpg", "basketball1.png", "butterfly.jpg",
-        "starry_night.jpg", "digits.png", "vtest.avi", "Megamind.avi", "tree.avi",
-        // python3-skimage
-        "astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png",
-        // darknet
-        "dog.jpg", "eagle.jpg", "giraffe.jpg", "horses.jpg", "kite.jpg", "person.jpg", "scream.jpg",
-        // pocketsphinx-testdata (16 kHz 16-bit raw PCM)
-        "goforward.raw", "numbers.raw",
-        // ../shared/media
-        "parrot.jpg", "yes.wav"),
-    [](const auto& info) {
-      std::string s = info.param;
-      for (char& c : s)
-        if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-      return s;
-    });
+INSTANTIATE_TEST_SUITE_P(FromDebianPackages, SampleMedia,
+                         ::testing::Values(
+                             // opencv-doc
+                             "fruits.jpg", "orange.jpg", "apple.jpg", "squirrel_cls.jpg", "messi5.jpg", "basketball1.png", "butterfly.jpg",
+                             "starry_night.jpg", "digits.png", "vtest.avi", "Megamind.avi", "tree.avi",
+                             // python3-skimage
+                             "astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png",
+                             // darknet
+                             "dog.jpg", "eagle.jpg", "giraffe.jpg", "horses.jpg", "kite.jpg", "person.jpg", "scream.jpg",
+                             // pocketsphinx-testdata (16 kHz 16-bit raw PCM)
+                             "goforward.raw", "numbers.raw",
+                             // ../shared/media
+                             "parrot.jpg", "yes.wav"),
+                         [](const auto& info) {
+                           std::string s = info.param;
+                           for (char& c : s)
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return s;
+                         });
 
 TEST(SampleMediaLookup, UnknownSampleSaysHowToGetIt) {
   try {

@@ -215,8 +215,8 @@ TEST(ShapeRandom, TransposeBackendsAgree) {
       {{1, 64, 64, 32}, {0, 3, 1, 2}},  // NHWC -> NCHW, large enough to go parallel
       {{2, 32, 7, 9}, {0, 2, 3, 1}},    // NCHW -> NHWC
       {{3, 1, 5, 7}, {3, 1, 0, 2}},
-      {{4, 5, 6}, {1, 0, 2}},           // contiguous rows
-      {{17, 33}, {1, 0}},               // ragged tiles
+      {{4, 5, 6}, {1, 0, 2}},  // contiguous rows
+      {{17, 33}, {1, 0}},      // ragged tiles
       {{2, 3, 4, 5, 6}, {4, 2, 0, 3, 1}},
       {{1, 1, 1}, {2, 0, 1}},
       {{0, 3}, {1, 0}},
@@ -251,7 +251,8 @@ TEST(ShapeOps, Concat) {
 
 TEST(ShapeRandom, ConcatBackendsAgree) {
   // Channel concat in NHWC (many short chunks, parallel) and others.
-  EXPECT_TRUE(backends_agree("concat", {dat(random_tensor({1, 40, 40, 24})), dat(random_tensor({1, 40, 40, 8})), dat(random_tensor({1, 40, 40, 40}))},
+  EXPECT_TRUE(backends_agree("concat",
+                             {dat(random_tensor({1, 40, 40, 24})), dat(random_tensor({1, 40, 40, 8})), dat(random_tensor({1, 40, 40, 40}))},
                              attrs({{"axis", std::int64_t{3}}})));
   EXPECT_TRUE(backends_agree("concat", {dat(random_tensor({2, 3, 4}, DType::u8)), dat(random_tensor({2, 5, 4}, DType::u8))},
                              attrs({{"axis", std::int64_t{1}}})));
@@ -271,7 +272,8 @@ TEST(ShapeOps, PackAndUnpack) {
 
 TEST(ShapeOps, Split) {
   Tensor x = iota({2, 5});
-  expect_op("split", {dat(x)}, attrs({{"axis", std::int64_t{1}}, {"sizes", Ints{2, -1}}}), {F({2, 2}, {0, 1, 5, 6}), F({2, 3}, {2, 3, 4, 7, 8, 9})});
+  expect_op("split", {dat(x)}, attrs({{"axis", std::int64_t{1}}, {"sizes", Ints{2, -1}}}),
+            {F({2, 2}, {0, 1, 5, 6}), F({2, 3}, {2, 3, 4, 7, 8, 9})});
   expect_op("split", {dat(x)}, attrs({{"axis", std::int64_t{-1}}, {"sizes", Ints{-1, 1, 0}}}),
             {F({2, 4}, {0, 1, 2, 3, 5, 6, 7, 8}), F({2, 1}, {4, 9}), F({2, 0}, {})});
   // Even split into as many parts as outputs; sizes as constant input 1, axis as input 2.
@@ -395,16 +397,20 @@ TEST(ShapeOps, PadKnown) {
   expect_op("pad", {dat(t)}, attrs({{"paddings", paddings}}),
             {F({4, 7}, {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0})});
   // 1-D mirror pads at the limits: reflect pads up to dim-1, symmetric up to dim.
-  expect_op("pad", {dat(F({3}, {1, 2, 3}))}, attrs({{"paddings", Ints{2, 2}}, {"mode", std::string("reflect")}}), {F({7}, {3, 2, 1, 2, 3, 2, 1})});
-  expect_op("pad", {dat(F({3}, {1, 2, 3}))}, attrs({{"paddings", Ints{3, 1}}, {"mode", std::string("symmetric")}}), {F({7}, {3, 2, 1, 1, 2, 3, 3})});
+  expect_op("pad", {dat(F({3}, {1, 2, 3}))}, attrs({{"paddings", Ints{2, 2}}, {"mode", std::string("reflect")}}),
+            {F({7}, {3, 2, 1, 2, 3, 2, 1})});
+  expect_op("pad", {dat(F({3}, {1, 2, 3}))}, attrs({{"paddings", Ints{3, 1}}, {"mode", std::string("symmetric")}}),
+            {F({7}, {3, 2, 1, 1, 2, 3, 3})});
   // Paddings [rank, 2] and the constant value as constant inputs; int32 data.
   expect_op("pad", {dat(I32({1, 2}, {7, 8})), cst(I32({2, 2}, {0, 1, 1, 0})), cst(Tensor::scalar<std::int32_t>(-1))}, {},
             {I32({2, 3}, {-1, 7, 8, -1, -1, -1})});
   expect_op("pad", {dat(F({2}, {1, 2}))}, attrs({{"paddings", Ints{1, 0}}, {"constant_value", 0.5}}), {F({3}, {0.5f, 1, 2})});
   // Paddings from the attribute (input 1 absent), the value from input 2 (constant, or
   // fed at run time).
-  expect_op("pad", {dat(F({2}, {1, 2})), none(), dat(Tensor::scalar<float>(-3))}, attrs({{"paddings", Ints{0, 2}}}), {F({4}, {1, 2, -3, -3})});
-  expect_op("pad", {dat(F({2}, {1, 2})), none(), cst(Tensor::scalar<float>(-3))}, attrs({{"paddings", Ints{0, 2}}}), {F({4}, {1, 2, -3, -3})});
+  expect_op("pad", {dat(F({2}, {1, 2})), none(), dat(Tensor::scalar<float>(-3))}, attrs({{"paddings", Ints{0, 2}}}),
+            {F({4}, {1, 2, -3, -3})});
+  expect_op("pad", {dat(F({2}, {1, 2})), none(), cst(Tensor::scalar<float>(-3))}, attrs({{"paddings", Ints{0, 2}}}),
+            {F({4}, {1, 2, -3, -3})});
   expect_bad_model("pad", {dat(F({3}, {1, 2, 3}))}, attrs({{"paddings", Ints{3, 0}}, {"mode", std::string("reflect")}}));
   expect_bad_model("pad", {dat(F({3}, {1, 2, 3}))}, attrs({{"paddings", Ints{4, 0}}, {"mode", std::string("symmetric")}}));
   expect_bad_model("pad", {dat(F({3}, {1, 2, 3}))}, attrs({{"paddings", Ints{-1, 0}}}));
@@ -428,7 +434,8 @@ TEST(ShapeRandom, PadBackendsAgree) {
       }
       const DType dt = trial % 3 == 0 ? DType::u8 : trial % 3 == 1 ? DType::i64 : DType::f32;
       SCOPED_TRACE(to_string(s) + " pads " + to_string(pads));
-      EXPECT_TRUE(backends_agree("pad", {dat(random_tensor(s, dt))}, attrs({{"paddings", pads}, {"mode", std::string(mode)}, {"constant_value", 3.0}})));
+      EXPECT_TRUE(backends_agree("pad", {dat(random_tensor(s, dt))},
+                                 attrs({{"paddings", pads}, {"mode", std::string(mode)}, {"constant_value", 3.0}})));
     }
   }
 }
@@ -444,7 +451,8 @@ TEST(SliceOps, Slice) {
 
 TEST(SliceOps, StridedSliceEllipsisAndNegativeStride) {
   // x[1:, ..., ::-2] on iota [2,2,3]: entries "1:" (end masked), "...", "::-2" (both masked).
-  expect_op("strided_slice", {dat(iota({2, 2, 3}))}, ss({1, 0, 0}, {0, 0, 0}, {1, 1, -2}, 0b100, 0b101, 0b010), {F({1, 2, 2}, {8, 6, 11, 9})});
+  expect_op("strided_slice", {dat(iota({2, 2, 3}))}, ss({1, 0, 0}, {0, 0, 0}, {1, 1, -2}, 0b100, 0b101, 0b010),
+            {F({1, 2, 2}, {8, 6, 11, 9})});
   // The same spec on [4,3,6]: out[i,j,k] = x[1+i, j, 5-2k].
   Tensor want(DType::f32, {3, 3, 3});
   for (int i = 0; i < 3; ++i)
@@ -483,13 +491,13 @@ TEST(SliceOps, StridedSliceShrinkAndNewAxis) {
 
 TEST(SliceOps, StridedSliceClamping) {
   Tensor x = iota({5});
-  expect_op("strided_slice", {dat(x)}, ss({-10}, {10}, {1}), {iota({5})});                        // x[-10:10]
-  expect_op("strided_slice", {dat(x)}, ss({10}, {-10}, {-1}), {F({5}, {4, 3, 2, 1, 0})});         // x[10:-10:-1]
-  expect_op("strided_slice", {dat(x)}, ss({0}, {0}, {-1}, 1, 1), {F({5}, {4, 3, 2, 1, 0})});      // x[::-1]
-  expect_op("strided_slice", {dat(x)}, ss({3}, {1}, {1}), {F({0}, {})});                          // x[3:1]
-  expect_op("strided_slice", {dat(x)}, ss({-2}, {0}, {1}, 0, 1), {F({2}, {3, 4})});               // x[-2:]
-  expect_op("strided_slice", {dat(x)}, ss({4}, {-6}, {-3}), {F({2}, {4, 1})});                    // x[4:-6:-3]
-  expect_op("strided_slice", {dat(x)}, ss({1}, {4}, {2}), {F({2}, {1, 3})});                      // x[1:4:2]
+  expect_op("strided_slice", {dat(x)}, ss({-10}, {10}, {1}), {iota({5})});                    // x[-10:10]
+  expect_op("strided_slice", {dat(x)}, ss({10}, {-10}, {-1}), {F({5}, {4, 3, 2, 1, 0})});     // x[10:-10:-1]
+  expect_op("strided_slice", {dat(x)}, ss({0}, {0}, {-1}, 1, 1), {F({5}, {4, 3, 2, 1, 0})});  // x[::-1]
+  expect_op("strided_slice", {dat(x)}, ss({3}, {1}, {1}), {F({0}, {})});                      // x[3:1]
+  expect_op("strided_slice", {dat(x)}, ss({-2}, {0}, {1}, 0, 1), {F({2}, {3, 4})});           // x[-2:]
+  expect_op("strided_slice", {dat(x)}, ss({4}, {-6}, {-3}), {F({2}, {4, 1})});                // x[4:-6:-3]
+  expect_op("strided_slice", {dat(x)}, ss({1}, {4}, {2}), {F({2}, {1, 3})});                  // x[1:4:2]
   expect_op("strided_slice", {dat(iota({5}, DType::i64))}, ss({-1}, {0}, {1}, 0, 0, 0, 0, 1), {Tensor::scalar<std::int64_t>(4)});  // x[-1]
 }
 
@@ -542,8 +550,8 @@ TEST(ShapeOps, Gather) {
   expect_op("gather", {dat(F({2, 3}, {1, 2, 3, 4, 5, 6})), dat(I32({2, 2}, {2, 0, 1, 1}))},
             attrs({{"axis", std::int64_t{1}}, {"batch_dims", std::int64_t{1}}}), {F({2, 2}, {3, 1, 5, 5})});
   // batch_dims 1 with an outer dim between batch and axis: params [2,2,3], axis 2.
-  expect_op("gather", {dat(iota({2, 2, 3})), dat(I32({2, 1}, {2, 0}))}, attrs({{"axis", std::int64_t{2}}, {"batch_dims", std::int64_t{-1}}}),
-            {F({2, 2, 1}, {2, 5, 6, 9})});
+  expect_op("gather", {dat(iota({2, 2, 3})), dat(I32({2, 1}, {2, 0}))},
+            attrs({{"axis", std::int64_t{2}}, {"batch_dims", std::int64_t{-1}}}), {F({2, 2, 1}, {2, 5, 6, 9})});
   try {
     run_op("gather", {dat(params), dat(I32({1}, {3}))}, {});
     ADD_FAILURE() << "out-of-range gather did not fail";
@@ -557,7 +565,8 @@ TEST(ShapeOps, GatherNd) {
   Tensor p = F({2, 2}, {1, 2, 3, 4});
   expect_op("gather_nd", {dat(p), dat(I32({2, 2}, {1, 0, 0, 1}))}, {}, {F({2}, {3, 2})});
   expect_op("gather_nd", {dat(p), dat(I32({1, 1}, {1}))}, {}, {F({1, 2}, {3, 4})});
-  expect_op("gather_nd", {dat(iota({2, 2, 2})), dat(Tensor::from<std::int64_t>({2, 1, 2}, {0, 1, 1, 0}))}, {}, {F({2, 1, 2}, {2, 3, 4, 5})});
+  expect_op("gather_nd", {dat(iota({2, 2, 2})), dat(Tensor::from<std::int64_t>({2, 1, 2}, {0, 1, 1, 0}))}, {},
+            {F({2, 1, 2}, {2, 3, 4, 5})});
   try {
     run_op("gather_nd", {dat(p), dat(I32({1, 2}, {0, 2}))}, {});
     ADD_FAILURE() << "out-of-range gather_nd did not fail";
@@ -588,8 +597,8 @@ TEST(ShapeOps, ShapeSizeFillRange) {
 
 // The 2x2 image [[1,2],[3,4]] (N=1, C=1) resized to 4x4.
 Tensor resize4(const std::string& op, bool align_corners, bool half_pixel, Mode mode, Tensor x = F({1, 2, 2, 1}, {1, 2, 3, 4})) {
-  return run_op(op, {dat(x)},
-                attrs({{"size", Ints{4, 4}}, {"align_corners", align_corners}, {"half_pixel_centers", half_pixel}}), 1, mode)[0];
+  return run_op(op, {dat(x)}, attrs({{"size", Ints{4, 4}}, {"align_corners", align_corners}, {"half_pixel_centers", half_pixel}}), 1,
+                mode)[0];
 }
 
 TEST(ResizeOps, BilinearKnown) {
@@ -600,9 +609,9 @@ TEST(ResizeOps, BilinearKnown) {
   // and the same weights down the rows (rows differ by 2).
   const Tensor legacy = F({1, 4, 4, 1}, {1, 1.5f, 2, 2, 2, 2.5f, 3, 3, 3, 3.5f, 4, 4, 3, 3.5f, 4, 4});
   const float t = 1.0f / 3;
-  const Tensor aligned = F({1, 4, 4, 1}, {1, 1 + t, 1 + 2 * t, 2,                  //
-                                          1 + 2 * t, 2, 2 + t, 2 + 2 * t,          //
-                                          1 + 4 * t, 2 + 2 * t, 3, 3 + t,          //
+  const Tensor aligned = F({1, 4, 4, 1}, {1, 1 + t, 1 + 2 * t, 2,          //
+                                          1 + 2 * t, 2, 2 + t, 2 + 2 * t,  //
+                                          1 + 4 * t, 2 + 2 * t, 3, 3 + t,  //
                                           3, 3 + t, 3 + 2 * t, 4});
   const Tensor half = F({1, 4, 4, 1}, {1, 1.25f, 1.75f, 2, 1.5f, 1.75f, 2.25f, 2.5f, 2.5f, 2.75f, 3.25f, 3.5f, 3, 3.25f, 3.75f, 4});
   for (Mode m : {Mode::optimized, Mode::reference, Mode::folded}) {
@@ -623,10 +632,11 @@ TEST(ResizeOps, BilinearKnown) {
 
 TEST(ResizeOps, NearestKnown) {
   auto check = [](std::vector<float> in, std::int64_t w, bool ac, bool hp, std::vector<float> want) {
-    SCOPED_TRACE("width " + std::to_string(in.size()) + " -> " + std::to_string(w) + (ac ? " align_corners" : "") + (hp ? " half_pixel" : ""));
+    SCOPED_TRACE("width " + std::to_string(in.size()) + " -> " + std::to_string(w) + (ac ? " align_corners" : "") +
+                 (hp ? " half_pixel" : ""));
     const auto n = static_cast<std::int64_t>(in.size());
-    expect_op("resize_nearest", {dat(F({1, 1, n, 1}, in))}, attrs({{"size", Ints{1, w}}, {"align_corners", ac}, {"half_pixel_centers", hp}}),
-              {F({1, 1, w, 1}, want)});
+    expect_op("resize_nearest", {dat(F({1, 1, n, 1}, in))},
+              attrs({{"size", Ints{1, w}}, {"align_corners", ac}, {"half_pixel_centers", hp}}), {F({1, 1, w, 1}, want)});
   };
   // 3 -> 2: scale 1.5. legacy floor(x*1.5) = 0, 1; half pixel floor((x+.5)*1.5) = 0, 2;
   // align_corners: scale 2, round(x*2) = 0, 2.
@@ -651,9 +661,9 @@ TEST(ResizeRandom, BackendsAgree) {
     Shape in;
     Ints size;
   };
-  const std::vector<Case> cases = {{{1, 7, 9, 3}, {14, 18}}, {{2, 10, 6, 5}, {4, 3}}, {{1, 1, 1, 2}, {3, 5}},
-                                   {{1, 5, 5, 1}, {1, 1}},   {{1, 33, 47, 32}, {65, 95}}, {{3, 4, 4, 8}, {4, 4}},
-                                   {{3, 20, 20, 16}, {40, 37}}};  // parallel bands across images
+  const std::vector<Case> cases = {
+      {{1, 7, 9, 3}, {14, 18}},    {{2, 10, 6, 5}, {4, 3}}, {{1, 1, 1, 2}, {3, 5}},     {{1, 5, 5, 1}, {1, 1}},
+      {{1, 33, 47, 32}, {65, 95}}, {{3, 4, 4, 8}, {4, 4}},  {{3, 20, 20, 16}, {40, 37}}};  // parallel bands across images
   for (const Case& c : cases)
     for (auto [ac, hp] : {std::pair{false, false}, std::pair{true, false}, std::pair{false, true}}) {
       SCOPED_TRACE(to_string(c.in) + " -> " + to_string(c.size) + (ac ? " align_corners" : "") + (hp ? " half_pixel" : ""));
@@ -736,18 +746,10 @@ TEST(ReduceRandom, BackendsAgree) {
     Ints axes;
   };
   const std::vector<Case> cases = {
-      {{1, 16, 16, 512}, {1, 2}},  // global average pool, columns in parallel
-      {{4, 7, 7, 64}, {1, 2}},
-      {{80, 1000}, {1}},           // last axis, rows in parallel
-      {{3, 5, 7}, {-1}},
-      {{3, 5, 7}, {0}},
-      {{3, 5, 7}, {0, 2}},
-      {{3, 5, 7}, {1}},
-      {{2, 3, 4, 5}, {0, 2}},
-      {{2, 3, 4, 5}, {1, 3}},
-      {{2, 1, 4, 1}, {1, 3}},
-      {{5}, {0}},
-      {{1, 1}, {0}},
+      {{1, 16, 16, 512}, {1, 2}},                     // global average pool, columns in parallel
+      {{4, 7, 7, 64}, {1, 2}},    {{80, 1000}, {1}},  // last axis, rows in parallel
+      {{3, 5, 7}, {-1}},          {{3, 5, 7}, {0}},       {{3, 5, 7}, {0, 2}}, {{3, 5, 7}, {1}}, {{2, 3, 4, 5}, {0, 2}},
+      {{2, 3, 4, 5}, {1, 3}},     {{2, 1, 4, 1}, {1, 3}}, {{5}, {0}},          {{1, 1}, {0}},
   };
   for (const Case& c : cases)
     for (bool keep : {false, true}) {
@@ -778,7 +780,8 @@ TEST(ShapeOps, TopKTies) {
   Tensor x = F({5}, {1, 3, 3, 2, 3});
   expect_op("top_k", {dat(x)}, attrs({{"k", std::int64_t{3}}}), {F({3}, {3, 3, 3}), I32({3}, {1, 2, 4})});
   expect_op("top_k", {dat(x), cst(Tensor::scalar<std::int32_t>(4))}, {}, {F({4}, {3, 3, 3, 2}), I32({4}, {1, 2, 4, 3})});
-  expect_op("top_k", {dat(I32({2, 3}, {5, 5, 1, 0, 9, 9}))}, attrs({{"k", std::int64_t{2}}}), {I32({2, 2}, {5, 5, 9, 9}), I32({2, 2}, {0, 1, 1, 2})});
+  expect_op("top_k", {dat(I32({2, 3}, {5, 5, 1, 0, 9, 9}))}, attrs({{"k", std::int64_t{2}}}),
+            {I32({2, 2}, {5, 5, 9, 9}), I32({2, 2}, {0, 1, 1, 2})});
   expect_op("top_k", {dat(F({2, 3}, {1, 2, 3, 4, 5, 6}))}, attrs({{"k", std::int64_t{3}}, {"sorted", false}}),
             {F({2, 3}, {3, 2, 1, 6, 5, 4}), I32({2, 3}, {2, 1, 0, 2, 1, 0})});
   expect_bad_model("top_k", {dat(x)}, attrs({{"k", std::int64_t{6}}}), 2);
@@ -788,50 +791,51 @@ TEST(ShapeOps, TopKTies) {
 // ties abound, with NaNs (ranked above every number); the oracle is a stable sort.
 TEST(ShapeOps, TopKFewOfMany) {
   for (auto [rows, n, k, threads] : {std::tuple<std::int64_t, std::int64_t, std::int64_t, int>{3, 2000, 25, 1}, {1, 300000, 100, 2}}) {
-  SCOPED_TRACE(std::to_string(n) + " values, " + std::to_string(threads) + " thread(s)");  // 300000: split across threads
-  Tensor x(DType::f32, {rows, n});
-  for (std::int64_t i = 0; i < x.size(); ++i) x.data<float>()[i] = static_cast<float>(rand_int(0, 29)) - 10;
-  x.data<float>()[7] = x.data<float>()[x.size() - 1] = std::nanf("");
-  Tensor want_values(DType::f32, {rows, k}), want_indices(DType::i32, {rows, k});
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const float* row = x.data<float>() + r * n;
-    std::vector<std::int32_t> order(static_cast<std::size_t>(n));
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
-      if (std::isnan(row[a]) || std::isnan(row[b])) return std::isnan(row[a]) && !std::isnan(row[b]);
-      return row[a] > row[b];
-    });
-    for (std::int64_t j = 0; j < k; ++j) {
-      want_values.data<float>()[r * k + j] = row[order[static_cast<std::size_t>(j)]];
-      want_indices.data<std::int32_t>()[r * k + j] = order[static_cast<std::size_t>(j)];
+    SCOPED_TRACE(std::to_string(n) + " values, " + std::to_string(threads) + " thread(s)");  // 300000: split across threads
+    Tensor x(DType::f32, {rows, n});
+    for (std::int64_t i = 0; i < x.size(); ++i) x.data<float>()[i] = static_cast<float>(rand_int(0, 29)) - 10;
+    x.data<float>()[7] = x.data<float>()[x.size() - 1] = std::nanf("");
+    Tensor want_values(DType::f32, {rows, k}), want_indices(DType::i32, {rows, k});
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float* row = x.data<float>() + r * n;
+      std::vector<std::int32_t> order(static_cast<std::size_t>(n));
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+        if (std::isnan(row[a]) || std::isnan(row[b])) return std::isnan(row[a]) && !std::isnan(row[b]);
+        return row[a] > row[b];
+      });
+      for (std::int64_t j = 0; j < k; ++j) {
+        want_values.data<float>()[r * k + j] = row[order[static_cast<std::size_t>(j)]];
+        want_indices.data<std::int32_t>()[r * k + j] = order[static_cast<std::size_t>(j)];
+      }
     }
-  }
-  nn::Graph g;
-  g.source = "shape_ops_test";
-  const int in = g.add_input("x", DType::f32, x.shape());
-  nn::Node& top = g.add_node("top_k", "top", {in}, 2);
-  top.attrs.set("k", k);
-  g.outputs = top.outputs;
-  g.sort();
-  for (nn::Backend backend : {nn::Backend::optimized, nn::Backend::reference}) {
-    nn::Interpreter interpreter(g, {backend, threads});
-    auto out = interpreter.run({x});
-    const float* v = out[0].data<float>();
-    for (std::int64_t i = 0; i < want_values.size(); ++i) {
-      const float w = want_values.data<float>()[i];
-      ASSERT_TRUE(std::isnan(w) ? std::isnan(v[i]) : v[i] == w) << i;
-      ASSERT_EQ(out[1].data<std::int32_t>()[i], want_indices.data<std::int32_t>()[i]) << i;
+    nn::Graph g;
+    g.source = "shape_ops_test";
+    const int in = g.add_input("x", DType::f32, x.shape());
+    nn::Node& top = g.add_node("top_k", "top", {in}, 2);
+    top.attrs.set("k", k);
+    g.outputs = top.outputs;
+    g.sort();
+    for (nn::Backend backend : {nn::Backend::optimized, nn::Backend::reference}) {
+      nn::Interpreter interpreter(g, {backend, threads});
+      auto out = interpreter.run({x});
+      const float* v = out[0].data<float>();
+      for (std::int64_t i = 0; i < want_values.size(); ++i) {
+        const float w = want_values.data<float>()[i];
+        ASSERT_TRUE(std::isnan(w) ? std::isnan(v[i]) : v[i] == w) << i;
+        ASSERT_EQ(out[1].data<std::int32_t>()[i], want_indices.data<std::int32_t>()[i]) << i;
+      }
     }
-  }
   }
 }
 
 TEST(ShapeOps, SparseToDense) {
-  expect_op("sparse_to_dense", {dat(I32({2, 2}, {0, 1, 2, 3})), cst(I32({2}, {3, 4})), dat(F({2}, {5, 6})), dat(Tensor::scalar<float>(-1))}, {},
-            {F({3, 4}, {-1, 5, -1, -1, -1, -1, -1, -1, -1, -1, -1, 6})});
+  expect_op("sparse_to_dense", {dat(I32({2, 2}, {0, 1, 2, 3})), cst(I32({2}, {3, 4})), dat(F({2}, {5, 6})), dat(Tensor::scalar<float>(-1))},
+            {}, {F({3, 4}, {-1, 5, -1, -1, -1, -1, -1, -1, -1, -1, -1, 6})});
   // 1-D indices into a vector, one scalar value.
-  expect_op("sparse_to_dense", {dat(I32({2}, {1, 3})), cst(I32({1}, {5})), dat(Tensor::scalar<std::int32_t>(7)), dat(Tensor::scalar<std::int32_t>(0))},
-            {}, {I32({5}, {0, 7, 0, 7, 0})});
+  expect_op("sparse_to_dense",
+            {dat(I32({2}, {1, 3})), cst(I32({1}, {5})), dat(Tensor::scalar<std::int32_t>(7)), dat(Tensor::scalar<std::int32_t>(0))}, {},
+            {I32({5}, {0, 7, 0, 7, 0})});
   try {
     run_op("sparse_to_dense", {dat(I32({1}, {5})), cst(I32({1}, {5})), dat(Tensor::scalar<float>(1)), dat(Tensor::scalar<float>(0))}, {});
     ADD_FAILURE() << "out-of-range sparse_to_dense did not fail";

@@ -6,19 +6,19 @@
 
 #include <chrono>
 #include <cmath>
-#include <thread>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 
+#include "audio/ring_buffer.h"
 #include "easel/audio.h"
 #include "easel/error.h"
 #include "easel/image.h"
 #include "easel/microphone.h"
 #include "easel/pitch.h"
-#include "audio/ring_buffer.h"
-#include "sample_media.h"
 #include "easel/sound_classifier.h"
+#include "sample_media.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -180,7 +180,8 @@ TEST(SoundCli, ListenPitchAndSpectrogram) {
   while (std::getline(lines, line)) order += nlohmann::json::parse(line)["label"].get<std::string>() + " ";
   EXPECT_EQ(order, "right left up ");
   const fs::path tone = dir / "a440.wav";
-  if (!make_sound("sox -n -r 16000 -c 1 -b 16 '" + tone.string() + "' synth 0.5 sine 440 vol 0.5")) EASEL_SKIP_UNLESS_REQUIRED("sox is not installed");
+  if (!make_sound("sox -n -r 16000 -c 1 -b 16 '" + tone.string() + "' synth 0.5 sine 440 vol 0.5"))
+    EASEL_SKIP_UNLESS_REQUIRED("sox is not installed");
   r = test::run(cli + " pitch '" + tone.string() + "' --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::istringstream frames(r.output);

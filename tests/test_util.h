@@ -1,6 +1,7 @@
 // Small helpers shared by the tests.
 #pragma once
 
+#include <sys/wait.h>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -8,7 +9,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <sys/wait.h>
 
 #include "core/files.h"
 #include "core/sha256.h"
@@ -58,12 +58,9 @@ struct ScratchDir {
   const std::filesystem::path& path() const { return dir.path(); }
 };
 
-// A sample photo by file name (setup.sh extracts them from Debian packages).
-inline Image photo(const std::string& name) {
-  const auto p = find_sample(name);
-  if (p.empty()) throw std::runtime_error("sample " + name + " is not on this machine (scripts/setup.sh extracts it)");
-  return Image::load(p);
-}
+// A sample photo by file name (setup.sh extracts them from Debian packages); find_sample
+// throws, saying how to get it, when it is not on this machine.
+inline Image photo(const std::string& name) { return Image::load(find_sample(name)); }
 
 // Whether every model, package and data file the tests use must be present (set by
 // scripts/test.sh after setup.sh has installed them): then a missing one fails the test
@@ -78,22 +75,23 @@ inline bool require_all() {
 inline std::filesystem::path mediapipe_model(const std::string& package, const std::string& version, const std::string& file) {
   const char* xdg = std::getenv("XDG_CACHE_HOME");
   const char* home = std::getenv("HOME");
-  const std::filesystem::path cache = (xdg && *xdg ? std::filesystem::path(xdg) : std::filesystem::path(home ? home : "/tmp") / ".cache") / "easel" / "npm-test";
+  const std::filesystem::path cache =
+      (xdg && *xdg ? std::filesystem::path(xdg) : std::filesystem::path(home ? home : "/tmp") / ".cache") / "easel" / "npm-test";
   const std::filesystem::path dir = cache / (package + "-" + version);
   const std::filesystem::path path = dir / "package" / file;
   if (std::filesystem::exists(path)) return path;
   std::filesystem::create_directories(dir);
   const std::string tgz = "mediapipe-" + package + "-" + version + ".tgz";
   auto r = run("cd '" + dir.string() + "' && npm pack --silent @mediapipe/" + package + "@" + version + " && tar xzf " + tgz +
-                     " && rm -f " + tgz);
+               " && rm -f " + tgz);
   return r.exit_code == 0 && std::filesystem::exists(path) ? path : std::filesystem::path();
 }
 
 }  // namespace easel::test
 
 // Skips a test whose data is not on this machine, or fails it under EASEL_REQUIRE_ALL=1.
-#define EASEL_SKIP_UNLESS_REQUIRED(why)                                          \
-  do {                                                                           \
+#define EASEL_SKIP_UNLESS_REQUIRED(why)                                                  \
+  do {                                                                                   \
     if (::easel::test::require_all()) GTEST_FAIL() << "required but missing: " << (why); \
-    else GTEST_SKIP() << (why);                                                  \
+    else GTEST_SKIP() << (why);                                                          \
   } while (0)

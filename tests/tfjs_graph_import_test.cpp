@@ -123,9 +123,7 @@ std::string raw(const std::vector<T>& v) {
 Weight f32(const std::string& name, Shape shape, std::vector<float> v) { return {name, "float32", std::move(shape), raw(v)}; }
 Weight i32(const std::string& name, Shape shape, std::vector<std::int32_t> v) { return {name, "int32", std::move(shape), raw(v)}; }
 
-Json const_node(const Weight& w) {
-  return node(w.name, "Const", {}, {{"dtype", type_attr(w.dtype == "int32" ? "DT_INT32" : "DT_FLOAT")}});
-}
+Json const_node(const Weight& w) { return node(w.name, "Const", {}, {{"dtype", type_attr(w.dtype == "int32" ? "DT_INT32" : "DT_FLOAT")}}); }
 
 // Writes model.json + weights.bin; every weight also gets its Const node (appended).
 fs::path write_model(const fs::path& dir, Json nodes, const std::vector<Weight>& weights, Json signature = nullptr) {
@@ -204,16 +202,19 @@ struct Expected {
   std::string input;
   DType dtype;
   Shape input_shape;
-  std::vector<std::string> outputs;       // value names, in TF.js's order
-  std::vector<Shape> output_shapes;       // for the input shape below
-  Shape run_shape;                        // input shape to run with (fills the -1s)
+  std::vector<std::string> outputs;  // value names, in TF.js's order
+  std::vector<Shape> output_shapes;  // for the input shape below
+  Shape run_shape;                   // input shape to run with (fills the -1s)
 };
 
 void PrintTo(const Expected& e, std::ostream* os) { *os << e.model; }
 
 const std::vector<Expected>& human_models() {
   static const std::vector<Expected> models = {
-      {"posenet", "image", DType::f32, {1, 385, 385, 3},
+      {"posenet",
+       "image",
+       DType::f32,
+       {1, 385, 385, 3},
        {"MobilenetV1/displacement_fwd_2/BiasAdd", "MobilenetV1/heatmap_2/BiasAdd", "MobilenetV1/displacement_bwd_2/BiasAdd",
         "MobilenetV1/offset_2/BiasAdd"},
        {{1, 25, 25, 32}, {1, 25, 25, 17}, {1, 25, 25, 32}, {1, 25, 25, 34}},
@@ -221,17 +222,35 @@ const std::vector<Expected>& human_models() {
       {"movenet-lightning", "input", DType::i32, {1, 192, 192, 3}, {"Identity"}, {{1, 1, 17, 3}}, {1, 192, 192, 3}},
       {"movenet-thunder", "input", DType::i32, {1, 256, 256, 3}, {"Identity"}, {{1, 1, 17, 3}}, {1, 256, 256, 3}},
       {"movenet-multipose", "input", DType::i32, {1, -1, -1, 3}, {"Identity"}, {{1, 6, 56}}, {1, 256, 256, 3}},
-      {"centernet", "tower_0/images", DType::f32, {1, 512, 512, 3}, {"tower_0/wh", "tower_0/keypoints", "tower_0/detections"},
-       {{1, 128, 128, 4}, {1, 128, 128, 80}, {1, 100, 6}}, {1, 512, 512, 3}},
-      {"nanodet", "input_1", DType::f32, {1, 3, 416, 416},
+      {"centernet",
+       "tower_0/images",
+       DType::f32,
+       {1, 512, 512, 3},
+       {"tower_0/wh", "tower_0/keypoints", "tower_0/detections"},
+       {{1, 128, 128, 4}, {1, 128, 128, 80}, {1, 100, 6}},
+       {1, 512, 512, 3}},
+      {"nanodet",
+       "input_1",
+       DType::f32,
+       {1, 3, 416, 416},
        {"Identity_2", "Identity_5", "Identity_1", "Identity", "Identity_4", "Identity_3"},
        {{1, 169, 80}, {1, 169, 44}, {1, 676, 80}, {1, 2704, 80}, {1, 676, 44}, {1, 2704, 44}},
        {1, 3, 416, 416}},
       // No signature: the outputs are the nodes nobody consumes, in the file's order.
-      {"blazeface", "input", DType::f32, {1, 256, 256, 3}, {"Identity", "Identity_2", "Identity_3", "Identity_1"},
-       {{1, 512, 1}, {1, 512, 16}, {1, 384, 16}, {1, 384, 1}}, {1, 256, 256, 3}},
-      {"facemesh", "input_1", DType::f32, {-1, 192, 192, 3}, {"Identity_2", "Identity_1", "Identity"},
-       {{1, 1404}, {1, 1}, {1, 266}}, {1, 192, 192, 3}},
+      {"blazeface",
+       "input",
+       DType::f32,
+       {1, 256, 256, 3},
+       {"Identity", "Identity_2", "Identity_3", "Identity_1"},
+       {{1, 512, 1}, {1, 512, 16}, {1, 384, 16}, {1, 384, 1}},
+       {1, 256, 256, 3}},
+      {"facemesh",
+       "input_1",
+       DType::f32,
+       {-1, 192, 192, 3},
+       {"Identity_2", "Identity_1", "Identity"},
+       {{1, 1404}, {1, 1}, {1, 266}},
+       {1, 192, 192, 3}},
       {"selfie", "input_1", DType::f32, {1, 256, 256, 3}, {"activation_10"}, {{1, 256, 256, 1}}, {1, 256, 256, 3}},
       {"meet", "input_1", DType::f32, {1, 144, 256, 3}, {"segment"}, {{1, 144, 256, 2}}, {1, 144, 256, 3}},
   };
@@ -271,13 +290,12 @@ TEST_P(TfjsGraphModels, ImportsWithTfjsInputsAndOutputs) {
   for (int id : g.outputs) EXPECT_TRUE(ready[static_cast<std::size_t>(id)]) << value_name(g, id);
 }
 
-INSTANTIATE_TEST_SUITE_P(TfjsGraph, TfjsGraphModels, ::testing::ValuesIn(human_models()),
-                         [](const auto& info) {
-                           std::string n = info.param.model;
-                           for (char& ch : n)
-                             if (ch == '-') ch = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(TfjsGraph, TfjsGraphModels, ::testing::ValuesIn(human_models()), [](const auto& info) {
+  std::string n = info.param.model;
+  for (char& ch : n)
+    if (ch == '-') ch = '_';
+  return n;
+});
 
 // The models through easel::Model with random input, once every op they use has a
 // kernel: shapes must flow from the input to the signature's output shapes.
@@ -318,13 +336,12 @@ TEST_P(TfjsGraphRun, RunsWithSignatureShapes) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(TfjsGraph, TfjsGraphRun, ::testing::ValuesIn(human_models()),
-                         [](const auto& info) {
-                           std::string n = info.param.model;
-                           for (char& ch : n)
-                             if (ch == '-') ch = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(TfjsGraph, TfjsGraphRun, ::testing::ValuesIn(human_models()), [](const auto& info) {
+  std::string n = info.param.model;
+  for (char& ch : n)
+    if (ch == '-') ch = '_';
+  return n;
+});
 
 TEST(TfjsGraphOps, ListCoversHumanModelsOps) {
   const std::vector<std::string> ops = nn::tfjs_graph_ops();
@@ -334,15 +351,15 @@ TEST(TfjsGraphOps, ListCoversHumanModelsOps) {
   for (const char* op :
        {"Abs", "Add", "AddN", "AddV2", "ArgMax", "AvgPool", "BiasAdd", "Cast", "ConcatV2", "Const", "Conv2D", "Conv2DBackpropInput",
         "DepthwiseConv2dNative", "Equal", "Exp", "ExpandDims", "Fill", "FloorDiv", "FloorMod", "FusedDepthwiseConv2dNative", "GatherNd",
-        "GatherV2", "Greater", "GreaterEqual", "Identity", "LeakyRelu", "Less", "LogicalAnd", "MatMul", "Max", "MaxPool", "Maximum",
-        "Mean", "Minimum", "Mul", "Pack", "Pad", "PadV2", "Placeholder", "Prelu", "Range", "RealDiv", "Reciprocal", "Relu", "Relu6",
-        "Reshape", "ResizeBilinear", "Select", "Shape", "Sigmoid", "Size", "SparseToDense", "Split", "SplitV", "Sqrt",
-        "SquaredDifference", "Squeeze", "StridedSlice", "Sub", "Sum", "Tile", "TopKV2", "Transpose", "Unpack", "_FusedConv2D",
+        "GatherV2", "Greater", "GreaterEqual", "Identity", "LeakyRelu", "Less", "LogicalAnd", "MatMul", "Max", "MaxPool", "Maximum", "Mean",
+        "Minimum", "Mul", "Pack", "Pad", "PadV2", "Placeholder", "Prelu", "Range", "RealDiv", "Reciprocal", "Relu", "Relu6", "Reshape",
+        "ResizeBilinear", "Select", "Shape", "Sigmoid", "Size", "SparseToDense", "Split", "SplitV", "Sqrt", "SquaredDifference", "Squeeze",
+        "StridedSlice", "Sub", "Sum", "Tile", "TopKV2", "Transpose", "Unpack", "_FusedConv2D",
         // and the other common TF.js ops
         "Softmax", "Tanh", "Elu", "Selu", "Rsqrt", "Square", "Neg", "Floor", "Ceil", "Round", "Log", "Pow", "NotEqual", "LessEqual",
         "LogicalOr", "LogicalNot", "SelectV2", "Slice", "Min", "Prod", "All", "Any", "ArgMin", "ResizeNearestNeighbor", "MirrorPad",
-        "OneHot", "BatchMatMul", "BatchMatMulV2", "_FusedMatMul", "FusedBatchNorm", "FusedBatchNormV3", "ClipByValue", "Softplus",
-        "Sin", "Cos", "Erf", "Sign", "Einsum"})
+        "OneHot", "BatchMatMul", "BatchMatMulV2", "_FusedMatMul", "FusedBatchNorm", "FusedBatchNormV3", "ClipByValue", "Softplus", "Sin",
+        "Cos", "Erf", "Sign", "Einsum"})
     EXPECT_TRUE(have.count(op)) << op;
   EXPECT_FALSE(have.count("NonMaxSuppressionV3"));
   EXPECT_FALSE(have.count("NonMaxSuppressionV5"));
@@ -599,10 +616,18 @@ TEST_F(TfjsGraphCorrupt, JunkEverywhere) {
     Json& n = nodes()[rng() % nodes().size()];
     const Json& j = junk[rng() % junk.size()];
     switch (round % 5) {
-      case 0: n["op"] = j; break;
-      case 1: n["name"] = j; break;
-      case 2: n["input"] = j; break;
-      case 3: n["attr"] = j; break;
+      case 0:
+        n["op"] = j;
+        break;
+      case 1:
+        n["name"] = j;
+        break;
+      case 2:
+        n["input"] = j;
+        break;
+      case 3:
+        n["attr"] = j;
+        break;
       case 4:
         if (n.contains("attr") && n["attr"].is_object() && !n["attr"].empty()) n["attr"].begin().value() = j;
         else n["input"] = Json::array({j});
@@ -631,12 +656,17 @@ class TfjsGraphTranslate : public ::testing::Test {
 TEST_F(TfjsGraphTranslate, FusedConvBiasRelu6) {
   Weight w = f32("w", {3, 3, 3, 4}, std::vector<float>(108, 0.5f));
   Weight b = f32("b", {4}, {1, 2, 3, 4});
-  Json nodes = {placeholder("x", {1, 8, 8, 3}),
-                node("conv", "_FusedConv2D", {"x", "w", "b"},
-                     {{"T", type_attr("DT_FLOAT")}, {"data_format", s_attr("NHWC")}, {"dilations", ints_attr({1, 1, 1, 1})},
-                      {"epsilon", f_attr(0)}, {"explicit_paddings", {{"list", Json::object()}}},
-                      {"fused_ops", strings_attr({"BiasAdd", "Relu6"})}, {"num_args", i_attr(1)}, {"padding", s_attr("SAME")},
-                      {"strides", ints_attr({1, 2, 2, 1})}, {"use_cudnn_on_gpu", b_attr(true)}})};
+  Json nodes = {placeholder("x", {1, 8, 8, 3}), node("conv", "_FusedConv2D", {"x", "w", "b"},
+                                                     {{"T", type_attr("DT_FLOAT")},
+                                                      {"data_format", s_attr("NHWC")},
+                                                      {"dilations", ints_attr({1, 1, 1, 1})},
+                                                      {"epsilon", f_attr(0)},
+                                                      {"explicit_paddings", {{"list", Json::object()}}},
+                                                      {"fused_ops", strings_attr({"BiasAdd", "Relu6"})},
+                                                      {"num_args", i_attr(1)},
+                                                      {"padding", s_attr("SAME")},
+                                                      {"strides", ints_attr({1, 2, 2, 1})},
+                                                      {"use_cudnn_on_gpu", b_attr(true)}})};
   nn::Graph g = import(nodes, {w, b});
   ASSERT_EQ(g.nodes.size(), 1u);
   const nn::Node& n = g.nodes[0];
@@ -657,10 +687,15 @@ TEST_F(TfjsGraphTranslate, FusedPreluAndLeakyRelu) {
   Weight w = f32("w", {1, 1, 2, 2}, {1, 0, 0, 1});
   Weight b = f32("b", {2}, {0, 0});
   Weight alpha = f32("alpha", {2}, {0.1f, 0.2f});
-  Json common = {{"fused_ops", strings_attr({"BiasAdd", "Prelu"})}, {"num_args", i_attr(2)}, {"padding", s_attr("VALID")},
+  Json common = {{"fused_ops", strings_attr({"BiasAdd", "Prelu"})},
+                 {"num_args", i_attr(2)},
+                 {"padding", s_attr("VALID")},
                  {"strides", ints_attr({1, 1, 1, 1})}};
-  Json leaky = {{"fused_ops", strings_attr({"BiasAdd", "LeakyRelu"})}, {"num_args", i_attr(1)}, {"padding", s_attr("VALID")},
-                {"strides", ints_attr({1, 1, 1, 1})}, {"leakyrelu_alpha", f_attr(0.25)}};
+  Json leaky = {{"fused_ops", strings_attr({"BiasAdd", "LeakyRelu"})},
+                {"num_args", i_attr(1)},
+                {"padding", s_attr("VALID")},
+                {"strides", ints_attr({1, 1, 1, 1})},
+                {"leakyrelu_alpha", f_attr(0.25)}};
   Json nodes = {placeholder("x", {1, 4, 4, 2}), node("p", "_FusedConv2D", {"x", "w", "b", "alpha"}, common),
                 node("d", "FusedDepthwiseConv2dNative", {"p", "w", "b"}, leaky)};
   nn::Graph g = import(nodes, {w, b, alpha});
@@ -678,12 +713,15 @@ TEST_F(TfjsGraphTranslate, FusedPreluAndLeakyRelu) {
 
 TEST_F(TfjsGraphTranslate, ExplicitPaddingsAndPools) {
   Weight w = f32("w", {1, 1, 1, 1}, {1});
-  Json nodes = {placeholder("x", {1, 4, 4, 1}),
-                node("c", "Conv2D", {"x", "w"},
-                     {{"padding", s_attr("EXPLICIT")}, {"explicit_paddings", ints_attr({0, 0, 1, 2, 3, 4, 0, 0})},
-                      {"strides", ints_attr({1, 1, 1, 1})}}),
-                node("m", "MaxPool", {"c"}, {{"ksize", ints_attr({1, 3, 2, 1})}, {"strides", ints_attr({1, 2, 1, 1})}, {"padding", s_attr("SAME")}}),
-                node("a", "AvgPool", {"m"}, {{"ksize", ints_attr({1, 2, 2, 1})}, {"strides", ints_attr({1, 2, 2, 1})}, {"padding", s_attr("VALID")}})};
+  Json nodes = {
+      placeholder("x", {1, 4, 4, 1}),
+      node("c", "Conv2D", {"x", "w"},
+           {{"padding", s_attr("EXPLICIT")},
+            {"explicit_paddings", ints_attr({0, 0, 1, 2, 3, 4, 0, 0})},
+            {"strides", ints_attr({1, 1, 1, 1})}}),
+      node("m", "MaxPool", {"c"}, {{"ksize", ints_attr({1, 3, 2, 1})}, {"strides", ints_attr({1, 2, 1, 1})}, {"padding", s_attr("SAME")}}),
+      node("a", "AvgPool", {"m"},
+           {{"ksize", ints_attr({1, 2, 2, 1})}, {"strides", ints_attr({1, 2, 2, 1})}, {"padding", s_attr("VALID")}})};
   nn::Graph g = import(nodes, {w});
   EXPECT_EQ(producer(g, "c").attrs.get_ints("explicit_paddings"), (std::vector<std::int64_t>{1, 2, 3, 4}));
   EXPECT_EQ(producer(g, "c").attrs.get_string("activation"), "none");
@@ -902,8 +940,9 @@ TEST_F(TfjsGraphTranslate, SignatureOrdersInputsAndOutputs) {
   Json nodes = {placeholder("a", {-1, 4}), placeholder("b", {2, 4}), node("s", "Sub", {"a", "b"}), node("m", "Mul", {"a", "b"}),
                 node("u", "Unpack", {"m"}, {{"num", i_attr(2)}})};
   Json shape = {{"dim", Json::array({{{"size", "1"}}, {{"size", "4"}}})}};
-  Json signature = {{"inputs", {{"second", {{"name", "b:0"}, {"dtype", "DT_FLOAT"}}}, {"first", {{"name", "a:0"}, {"tensorShape", shape}}}}},
-                    {"outputs", {{"z", {{"name", "u:1"}}}, {"y", {{"name", "m:0"}}}, {"x", {{"name", "s"}}}}}};
+  Json signature = {
+      {"inputs", {{"second", {{"name", "b:0"}, {"dtype", "DT_FLOAT"}}}, {"first", {{"name", "a:0"}, {"tensorShape", shape}}}}},
+      {"outputs", {{"z", {{"name", "u:1"}}}, {"y", {{"name", "m:0"}}}, {"x", {{"name", "s"}}}}}};
   nn::Graph g = import(nodes, {}, signature);
   EXPECT_EQ(names(g, g.inputs), (std::vector<std::string>{"b", "a"}));
   EXPECT_EQ(names(g, g.outputs), (std::vector<std::string>{"u:1", "m", "s"}));
@@ -919,9 +958,9 @@ TEST_F(TfjsGraphTranslate, UnsupportedOpsAndSettings) {
     EXPECT_HAS(e.what(), (dir_.path() / "model.json").string());
   };
   expect_unsupported({placeholder("x", {1, 4}), node("nms", "NonMaxSuppressionV5", {"x", "x"})}, "Op 'NonMaxSuppressionV5' (node 'nms'");
-  expect_unsupported({placeholder("x", {1, 4, 4, 1}),
-                      node("c", "Conv2D", {"x", "x"}, {{"padding", s_attr("SAME")}, {"data_format", s_attr("NCHW")}})},
-                     "data_format is 'NCHW'");
+  expect_unsupported(
+      {placeholder("x", {1, 4, 4, 1}), node("c", "Conv2D", {"x", "x"}, {{"padding", s_attr("SAME")}, {"data_format", s_attr("NCHW")}})},
+      "data_format is 'NCHW'");
   expect_unsupported({placeholder("x", {1, 4, 4, 1}),
                       node("c", "_FusedConv2D", {"x", "x", "x"},
                            {{"padding", s_attr("SAME")}, {"fused_ops", strings_attr({"BiasAdd", "Swish"})}, {"num_args", i_attr(1)}})},

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
-#include <random>
 #include <map>
+#include <random>
 #include <set>
 
 #include "easel/error.h"
@@ -29,15 +29,95 @@ namespace {
 fs::path models_dir() { return easel::test::shared_dir() / "models"; }
 
 // Every op in src/nn/ops/README.md: the importer must emit nothing else.
-const std::set<std::string> kEaselOps = {
-    "identity", "conv2d", "depthwise_conv2d", "conv2d_transpose", "matmul", "max_pool", "avg_pool", "add", "sub", "mul", "div",
-    "maximum", "minimum", "pow", "squared_difference", "floor_div", "floor_mod", "equal", "not_equal", "less", "less_equal",
-    "greater", "greater_equal", "logical_and", "logical_or", "add_n", "relu", "relu6", "sigmoid", "tanh", "exp", "log", "sqrt",
-    "rsqrt", "square", "abs", "neg", "reciprocal", "floor", "ceil", "round", "sign", "sin", "cos", "softplus", "elu", "selu",
-    "hard_swish", "erf", "logical_not", "leaky_relu", "prelu", "clip", "cast", "softmax", "log_softmax", "select", "reshape",
-    "squeeze", "expand_dims", "transpose", "concat", "split", "pack", "unpack", "pad", "slice", "strided_slice", "tile", "gather",
-    "gather_nd", "shape", "size", "fill", "range", "resize_bilinear", "resize_nearest", "mean", "sum", "max", "min", "prod", "any",
-    "all", "argmax", "argmin", "top_k", "sparse_to_dense", "one_hot"};
+const std::set<std::string> kEaselOps = {"identity",
+                                         "conv2d",
+                                         "depthwise_conv2d",
+                                         "conv2d_transpose",
+                                         "matmul",
+                                         "max_pool",
+                                         "avg_pool",
+                                         "add",
+                                         "sub",
+                                         "mul",
+                                         "div",
+                                         "maximum",
+                                         "minimum",
+                                         "pow",
+                                         "squared_difference",
+                                         "floor_div",
+                                         "floor_mod",
+                                         "equal",
+                                         "not_equal",
+                                         "less",
+                                         "less_equal",
+                                         "greater",
+                                         "greater_equal",
+                                         "logical_and",
+                                         "logical_or",
+                                         "add_n",
+                                         "relu",
+                                         "relu6",
+                                         "sigmoid",
+                                         "tanh",
+                                         "exp",
+                                         "log",
+                                         "sqrt",
+                                         "rsqrt",
+                                         "square",
+                                         "abs",
+                                         "neg",
+                                         "reciprocal",
+                                         "floor",
+                                         "ceil",
+                                         "round",
+                                         "sign",
+                                         "sin",
+                                         "cos",
+                                         "softplus",
+                                         "elu",
+                                         "selu",
+                                         "hard_swish",
+                                         "erf",
+                                         "logical_not",
+                                         "leaky_relu",
+                                         "prelu",
+                                         "clip",
+                                         "cast",
+                                         "softmax",
+                                         "log_softmax",
+                                         "select",
+                                         "reshape",
+                                         "squeeze",
+                                         "expand_dims",
+                                         "transpose",
+                                         "concat",
+                                         "split",
+                                         "pack",
+                                         "unpack",
+                                         "pad",
+                                         "slice",
+                                         "strided_slice",
+                                         "tile",
+                                         "gather",
+                                         "gather_nd",
+                                         "shape",
+                                         "size",
+                                         "fill",
+                                         "range",
+                                         "resize_bilinear",
+                                         "resize_nearest",
+                                         "mean",
+                                         "sum",
+                                         "max",
+                                         "min",
+                                         "prod",
+                                         "any",
+                                         "all",
+                                         "argmax",
+                                         "argmin",
+                                         "top_k",
+                                         "sparse_to_dense",
+                                         "one_hot"};
 
 int count_op(const Graph& g, const std::string& op) {
   int n = 0;
@@ -128,8 +208,7 @@ TEST_P(TfjsLayersModels, ImportsWithShapesAndOnlyEaselOps) {
 TEST_P(TfjsLayersModels, RunsEndToEnd) {
   const SharedModel& m = GetParam();
   const fs::path file = models_dir() / m.name / "model.json";
-  if (auto missing = missing_ops(easel::nn::import_tfjs_layers(file)); !missing.empty())
-    FAIL() << "missing kernels:" << missing;
+  if (auto missing = missing_ops(easel::nn::import_tfjs_layers(file)); !missing.empty()) FAIL() << "missing kernels:" << missing;
   auto model = easel::Model::load(file.string());
   EXPECT_EQ(model.format(), "tfjs-layers");
   ASSERT_EQ(model.outputs().size(), 1u);
@@ -161,13 +240,12 @@ TEST_P(TfjsLayersModels, RunsEndToEnd) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(TfjsLayers, TfjsLayersModels, ::testing::ValuesIn(kModels),
-                         [](const auto& info) {
-                           std::string n = info.param.name;
-                           for (char& c : n)
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(TfjsLayers, TfjsLayersModels, ::testing::ValuesIn(kModels), [](const auto& info) {
+  std::string n = info.param.name;
+  for (char& c : n)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return n;
+});
 
 TEST(TfjsLayersImport, FoldsBatchNormPaddingAndActivationsIntoConvs) {
   // MobileNetV2: every BN follows a conv, every ZeroPadding2D precedes a VALID conv.
@@ -362,12 +440,15 @@ std::vector<float> softmax(std::vector<float> v) {
 TEST(TfjsLayersSynthetic, DenseSoftmax) {
   easel::test::ScratchDir dir;
   Tensor k = random_tensor({3, 4}, 1), bias = random_tensor({4}, 2);
-  json topo = {{"class_name", "Sequential"},
-               {"keras_version", "tfjs-layers 4.8.0"},
-               {"config",
-                {{"name", "seq"},
-                 {"layers", json::array({layer("Dense", {{"name", "d"}, {"units", 4}, {"activation", "softmax"}, {"use_bias", true},
-                                                          {"batch_input_shape", {nullptr, 3}}})})}}}};
+  json topo = {
+      {"class_name", "Sequential"},
+      {"keras_version", "tfjs-layers 4.8.0"},
+      {"config",
+       {{"name", "seq"},
+        {"layers",
+         json::array({layer(
+             "Dense",
+             {{"name", "d"}, {"units", 4}, {"activation", "softmax"}, {"use_bias", true}, {"batch_input_shape", {nullptr, 3}}})})}}}};
   fs::path p = write_model(dir.path(), topo, {{"d/kernel", k}, {"d/bias", bias}});
   Graph g = easel::nn::import_tfjs_layers(p);
   ASSERT_EQ(g.nodes.size(), 2u);
@@ -416,22 +497,35 @@ TEST(TfjsLayersSynthetic, ConvSamePaddingWithBatchNormFoldsExactly) {
   easel::test::ScratchDir dir;
   // 6x6 input, stride 2, SAME: TF pads 0 on top/left and 1 on bottom/right.
   Tensor k = random_tensor({3, 3, 2, 3}, 4), bias = random_tensor({3}, 5);
-  Tensor gamma = random_tensor({3}, 6, 0.5f, 2), beta = random_tensor({3}, 7), mean = random_tensor({3}, 8), var = random_tensor({3}, 9, 0.1f, 2);
+  Tensor gamma = random_tensor({3}, 6, 0.5f, 2), beta = random_tensor({3}, 7), mean = random_tensor({3}, 8),
+         var = random_tensor({3}, 9, 0.1f, 2);
   json topo = {{"class_name", "Model"},
                {"keras_version", "2.2.4-tf"},
                {"config",
                 {{"name", "m"},
                  {"layers",
                   {layer("InputLayer", {{"name", "img"}, {"batch_input_shape", {nullptr, 6, 6, 2}}}, json::array()),
-                   layer("Conv2D", {{"name", "conv"}, {"filters", 3}, {"kernel_size", {3, 3}}, {"strides", {2, 2}}, {"padding", "same"},
-                                    {"data_format", "channels_last"}, {"dilation_rate", {1, 1}}, {"activation", "linear"}, {"use_bias", true}},
+                   layer("Conv2D",
+                         {{"name", "conv"},
+                          {"filters", 3},
+                          {"kernel_size", {3, 3}},
+                          {"strides", {2, 2}},
+                          {"padding", "same"},
+                          {"data_format", "channels_last"},
+                          {"dilation_rate", {1, 1}},
+                          {"activation", "linear"},
+                          {"use_bias", true}},
                          from("img")),
                    layer("BatchNormalization", {{"name", "bn"}, {"axis", json::array({3})}, {"epsilon", 0.001}}, from("conv")),
                    layer("ReLU", {{"name", "act"}, {"max_value", nullptr}}, from("bn"))}},
                  {"input_layers", json::array({json::array({"img", 0, 0})})},
                  {"output_layers", json::array({json::array({"act", 0, 0})})}}}};
   fs::path p = write_model(dir.path(), topo,
-                           {{"conv/kernel", k}, {"conv/bias", bias}, {"bn/gamma", gamma}, {"bn/beta", beta}, {"bn/moving_mean", mean},
+                           {{"conv/kernel", k},
+                            {"conv/bias", bias},
+                            {"bn/gamma", gamma},
+                            {"bn/beta", beta},
+                            {"bn/moving_mean", mean},
                             {"bn/moving_variance", var}});
   Graph g = easel::nn::import_tfjs_layers(p);
   ASSERT_EQ(g.nodes.size(), 1u) << "BN and ReLU fold into the conv";
@@ -473,8 +567,13 @@ TEST(TfjsLayersSynthetic, ZeroPaddingFoldsIntoValidConv) {
   json topo = {{"class_name", "Sequential"},
                {"config",
                 {layer("ZeroPadding2D", {{"name", "pad"}, {"padding", {{0, 1}, {2, 1}}}, {"batch_input_shape", {nullptr, 5, 4, 1}}}),
-                 layer("Conv2D", {{"name", "conv"}, {"filters", 2}, {"kernel_size", {3, 3}}, {"strides", {2, 2}}, {"padding", "valid"},
-                                  {"activation", "linear"}, {"use_bias", false}})}}};
+                 layer("Conv2D", {{"name", "conv"},
+                                  {"filters", 2},
+                                  {"kernel_size", {3, 3}},
+                                  {"strides", {2, 2}},
+                                  {"padding", "valid"},
+                                  {"activation", "linear"},
+                                  {"use_bias", false}})}}};
   fs::path p = write_model(dir.path(), topo, {{"conv/kernel", k}});
   Graph g = easel::nn::import_tfjs_layers(p);
   ASSERT_EQ(g.nodes.size(), 1u);
@@ -495,8 +594,9 @@ TEST(TfjsLayersSynthetic, NestedSequentialInsideSequential) {
   Tensor k1 = random_tensor({3, 4}, 13), b1 = random_tensor({4}, 14), k2 = random_tensor({4, 2}, 15);
   // 2019 style: configs are lists; the inner model's weights carry its name as a prefix.
   json inner = {{"class_name", "Sequential"},
-                {"config", {layer("Dense", {{"name", "hidden"}, {"units", 4}, {"activation", "relu"}, {"batch_input_shape", {nullptr, 3}}}),
-                            layer("Dropout", {{"name", "drop"}, {"rate", 0.5}})}}};
+                {"config",
+                 {layer("Dense", {{"name", "hidden"}, {"units", 4}, {"activation", "relu"}, {"batch_input_shape", {nullptr, 3}}}),
+                  layer("Dropout", {{"name", "drop"}, {"rate", 0.5}})}}};
   json topo = {{"class_name", "Sequential"},
                {"keras_version", "tfjs-layers 1.1.2"},
                {"config", {inner, layer("Dense", {{"name", "head"}, {"units", 2}, {"activation", "softmax"}, {"use_bias", false}})}}};
@@ -526,23 +626,23 @@ TEST(TfjsLayersSynthetic, Keras3FunctionalWithMergeAndReshape) {
   easel::test::ScratchDir dir;
   Tensor ka = random_tensor({4, 6}, 17), kb = random_tensor({4, 6}, 18);
   auto tensor = [](const std::string& name) {
-    return json{{"class_name", "__keras_tensor__"}, {"config", {{"shape", {nullptr, 4}}, {"dtype", "float32"}, {"keras_history", {name, 0, 0}}}}};
+    return json{{"class_name", "__keras_tensor__"},
+                {"config", {{"shape", {nullptr, 4}}, {"dtype", "float32"}, {"keras_history", {name, 0, 0}}}}};
   };
   auto node = [](json args) { return json::array({{{"args", std::move(args)}, {"kwargs", json::object()}}}); };
-  json topo = {
-      {"class_name", "Functional"},
-      {"keras_version", "3.3.3"},
-      {"config",
-       {{"name", "f"},
-        {"layers",
-         {layer("InputLayer", {{"name", "in"}, {"batch_shape", {nullptr, 4}}, {"dtype", "float32"}}, json::array()),
-          layer("Dense", {{"name", "a"}, {"units", 6}, {"activation", "linear"}, {"use_bias", false}}, node({tensor("in")})),
-          layer("Dense", {{"name", "b"}, {"units", 6}, {"activation", "hard_sigmoid"}, {"use_bias", false}}, node({tensor("in")})),
-          layer("Add", {{"name", "sum"}}, node({json::array({tensor("a"), tensor("b")})})),
-          layer("Reshape", {{"name", "r"}, {"target_shape", {-1, 2}}}, node({tensor("sum")})),
-          layer("Softmax", {{"name", "sm"}, {"axis", -1}}, node({tensor("r")}))}},
-        {"input_layers", json::array({json::array({"in", 0, 0})})},
-        {"output_layers", json::array({"sm", 0, 0})}}}};
+  json topo = {{"class_name", "Functional"},
+               {"keras_version", "3.3.3"},
+               {"config",
+                {{"name", "f"},
+                 {"layers",
+                  {layer("InputLayer", {{"name", "in"}, {"batch_shape", {nullptr, 4}}, {"dtype", "float32"}}, json::array()),
+                   layer("Dense", {{"name", "a"}, {"units", 6}, {"activation", "linear"}, {"use_bias", false}}, node({tensor("in")})),
+                   layer("Dense", {{"name", "b"}, {"units", 6}, {"activation", "hard_sigmoid"}, {"use_bias", false}}, node({tensor("in")})),
+                   layer("Add", {{"name", "sum"}}, node({json::array({tensor("a"), tensor("b")})})),
+                   layer("Reshape", {{"name", "r"}, {"target_shape", {-1, 2}}}, node({tensor("sum")})),
+                   layer("Softmax", {{"name", "sm"}, {"axis", -1}}, node({tensor("r")}))}},
+                 {"input_layers", json::array({json::array({"in", 0, 0})})},
+                 {"output_layers", json::array({"sm", 0, 0})}}}};
   fs::path p = write_model(dir.path(), topo, {{"a/kernel", ka}, {"b/kernel", kb}});
   Graph g = easel::nn::import_tfjs_layers(p);
   EXPECT_EQ(g.values[static_cast<std::size_t>(g.outputs[0])].shape, (Shape{-1, 3, 2}));
@@ -554,7 +654,8 @@ TEST(TfjsLayersSynthetic, Keras3FunctionalWithMergeAndReshape) {
   std::vector<float> s(6);
   for (int j = 0; j < 6; ++j) {
     float a = 0, b = 0;
-    for (int i = 0; i < 4; ++i) a += x.data<float>()[i] * ka.data<float>()[i * 6 + j], b += x.data<float>()[i] * kb.data<float>()[i * 6 + j];
+    for (int i = 0; i < 4; ++i)
+      a += x.data<float>()[i] * ka.data<float>()[i * 6 + j], b += x.data<float>()[i] * kb.data<float>()[i * 6 + j];
     s[j] = a + std::clamp(b / 6 + 0.5f, 0.0f, 1.0f);  // Keras 3 hard_sigmoid
   }
   for (int r = 0; r < 3; ++r) {
@@ -583,7 +684,8 @@ TEST(TfjsLayersSynthetic, ManyLayersShapesAndValues) {
   layers.push_back(layer("InputLayer", {{"name", "img"}, {"batch_input_shape", {nullptr, 8, 8, 4}}}, json::array()));
   layers.push_back(layer("InputLayer", {{"name", "seq"}, {"batch_input_shape", {nullptr, 10, 3}}}, json::array()));
   layers.push_back(layer("InputLayer", {{"name", "ids"}, {"batch_input_shape", {nullptr, 5}}}, json::array()));
-  add("SeparableConv2D", {{"name", "sep"}, {"filters", 6}, {"kernel_size", 3}, {"padding", "same"}, {"depth_multiplier", 2}, {"activation", "relu"}}, {"img"});
+  add("SeparableConv2D",
+      {{"name", "sep"}, {"filters", 6}, {"kernel_size", 3}, {"padding", "same"}, {"depth_multiplier", 2}, {"activation", "relu"}}, {"img"});
   add("DepthwiseConv2D", {{"name", "dw"}, {"kernel_size", {3, 3}}, {"strides", 2}, {"depth_multiplier", 2}, {"use_bias", true}}, {"img"});
   add("Cropping2D", {{"name", "crop"}, {"cropping", {{1, 2}, {0, 3}}}}, {"img"});
   add("UpSampling2D", {{"name", "up_bilinear"}, {"size", 2}, {"interpolation", "bilinear"}}, {"img"});
@@ -603,8 +705,11 @@ TEST(TfjsLayersSynthetic, ManyLayersShapesAndValues) {
   add("Reshape", {{"name", "reshape"}, {"target_shape", {-1, 8}}}, {"img"});
   add("Flatten", {{"name", "flat"}}, {"img"});
   add("Rescaling", {{"name", "rescale"}, {"scale", 0.5}, {"offset", -1}}, {"img"});
-  add("Conv1D", {{"name", "causal"}, {"filters", 4}, {"kernel_size", 3}, {"dilation_rate", 2}, {"padding", "causal"}, {"activation", "tanh"}}, {"seq"});
-  add("Conv1D", {{"name", "conv1d"}, {"filters", 4}, {"kernel_size", 3}, {"strides", 2}, {"use_bias", false}, {"activation", "softmax"}}, {"seq"});
+  add("Conv1D",
+      {{"name", "causal"}, {"filters", 4}, {"kernel_size", 3}, {"dilation_rate", 2}, {"padding", "causal"}, {"activation", "tanh"}},
+      {"seq"});
+  add("Conv1D", {{"name", "conv1d"}, {"filters", 4}, {"kernel_size", 3}, {"strides", 2}, {"use_bias", false}, {"activation", "softmax"}},
+      {"seq"});
   add("MaxPooling1D", {{"name", "mp1d"}}, {"seq"});
   add("GlobalAveragePooling1D", {{"name", "gap1d"}}, {"seq"});
   add("ZeroPadding1D", {{"name", "zp1d"}, {"padding", 2}}, {"seq"});
@@ -621,28 +726,39 @@ TEST(TfjsLayersSynthetic, ManyLayersShapesAndValues) {
   json out_refs = json::array();
   for (const auto& o : outputs) out_refs.push_back(json::array({o, 0, 0}));
   json topo = {{"class_name", "Model"},
-               {"config", {{"name", "many"}, {"layers", layers}, {"input_layers", json::array({json::array({"img", 0, 0}), json::array({"seq", 0, 0}), json::array({"ids", 0, 0})})},
-                           {"output_layers", out_refs}}}};
-  std::vector<std::pair<std::string, Tensor>> weights = {
-      {"sep/depthwise_kernel", random_tensor({3, 3, 4, 2}, 30)}, {"sep/pointwise_kernel", random_tensor({1, 1, 8, 6}, 31)},
-      {"sep/bias", random_tensor({6}, 32)}, {"dw/depthwise_kernel", random_tensor({3, 3, 4, 2}, 33)}, {"dw/bias", random_tensor({8}, 34)},
-      {"deconv/kernel", random_tensor({3, 3, 5, 4}, 35)}, {"deconv/bias", random_tensor({5}, 36)},
-      {"deconv_valid/kernel", random_tensor({3, 3, 2, 4}, 37)}, {"prelu/alpha", random_tensor({1, 1, 4}, 38, 0, 0.5f)},
-      {"causal/kernel", random_tensor({3, 3, 4}, 39)}, {"causal/bias", random_tensor({4}, 40)}, {"conv1d/kernel", random_tensor({3, 3, 4}, 41)},
-      {"dense3d/kernel", random_tensor({3, 3}, 42)}, {"dense3d/bias", random_tensor({3}, 43)},
-      {"bn_time/gamma", random_tensor({10}, 44, 0.5f, 2)}, {"bn_time/beta", random_tensor({10}, 45)},
-      {"bn_time/moving_mean", random_tensor({10}, 46)}, {"bn_time/moving_variance", random_tensor({10}, 47, 0.5f, 2)},
-      {"emb/embeddings", random_tensor({7, 2}, 48)}};
+               {"config",
+                {{"name", "many"},
+                 {"layers", layers},
+                 {"input_layers", json::array({json::array({"img", 0, 0}), json::array({"seq", 0, 0}), json::array({"ids", 0, 0})})},
+                 {"output_layers", out_refs}}}};
+  std::vector<std::pair<std::string, Tensor>> weights = {{"sep/depthwise_kernel", random_tensor({3, 3, 4, 2}, 30)},
+                                                         {"sep/pointwise_kernel", random_tensor({1, 1, 8, 6}, 31)},
+                                                         {"sep/bias", random_tensor({6}, 32)},
+                                                         {"dw/depthwise_kernel", random_tensor({3, 3, 4, 2}, 33)},
+                                                         {"dw/bias", random_tensor({8}, 34)},
+                                                         {"deconv/kernel", random_tensor({3, 3, 5, 4}, 35)},
+                                                         {"deconv/bias", random_tensor({5}, 36)},
+                                                         {"deconv_valid/kernel", random_tensor({3, 3, 2, 4}, 37)},
+                                                         {"prelu/alpha", random_tensor({1, 1, 4}, 38, 0, 0.5f)},
+                                                         {"causal/kernel", random_tensor({3, 3, 4}, 39)},
+                                                         {"causal/bias", random_tensor({4}, 40)},
+                                                         {"conv1d/kernel", random_tensor({3, 3, 4}, 41)},
+                                                         {"dense3d/kernel", random_tensor({3, 3}, 42)},
+                                                         {"dense3d/bias", random_tensor({3}, 43)},
+                                                         {"bn_time/gamma", random_tensor({10}, 44, 0.5f, 2)},
+                                                         {"bn_time/beta", random_tensor({10}, 45)},
+                                                         {"bn_time/moving_mean", random_tensor({10}, 46)},
+                                                         {"bn_time/moving_variance", random_tensor({10}, 47, 0.5f, 2)},
+                                                         {"emb/embeddings", random_tensor({7, 2}, 48)}};
   fs::path p = write_model(dir.path(), topo, weights);
   Graph g = easel::nn::import_tfjs_layers(p);
   ASSERT_EQ(g.outputs.size(), outputs.size());
   std::map<std::string, Shape> want = {
-      {"sep", {-1, 8, 8, 6}},        {"dw", {-1, 3, 3, 8}},        
-      {"crop", {-1, 5, 5, 4}},       {"up_bilinear", {-1, 16, 16, 4}}, {"up_nearest", {-1, 16, 24, 4}}, {"cat", {-1, 16, 16, 8}},
-      {"perm", {-1, 4, 8, 8}},       {"gmp", {-1, 4}},             {"avgp", {-1, 4, 4, 4}},      {"reshape", {-1, 32, 8}},
-      {"flat", {-1, 256}},           {"causal", {-1, 10, 4}},      {"conv1d", {-1, 4, 4}},       {"mp1d", {-1, 5, 3}},
-      {"gap1d", {-1, 3}},            {"zp1d", {-1, 14, 3}},        {"crop1d", {-1, 7, 3}},       {"dense3d", {-1, 10, 3}},
-      {"emb", {-1, 5, 2}}};
+      {"sep", {-1, 8, 8, 6}},          {"dw", {-1, 3, 3, 8}},    {"crop", {-1, 5, 5, 4}}, {"up_bilinear", {-1, 16, 16, 4}},
+      {"up_nearest", {-1, 16, 24, 4}}, {"cat", {-1, 16, 16, 8}}, {"perm", {-1, 4, 8, 8}}, {"gmp", {-1, 4}},
+      {"avgp", {-1, 4, 4, 4}},         {"reshape", {-1, 32, 8}}, {"flat", {-1, 256}},     {"causal", {-1, 10, 4}},
+      {"conv1d", {-1, 4, 4}},          {"mp1d", {-1, 5, 3}},     {"gap1d", {-1, 3}},      {"zp1d", {-1, 14, 3}},
+      {"crop1d", {-1, 7, 3}},          {"dense3d", {-1, 10, 3}}, {"emb", {-1, 5, 2}}};
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const auto& v = g.values[static_cast<std::size_t>(g.outputs[i])];
     EXPECT_EQ(v.name, outputs[i]);
@@ -790,17 +906,18 @@ TEST(TfjsLayersSynthetic, SharedLayerAndDropoutOutputKeepNames) {
   easel::test::ScratchDir dir;
   Tensor k = random_tensor({2, 2}, 20);
   // One Dense applied twice (node 0 and node 1), and the model ends in a Dropout.
-  json topo = {{"class_name", "Model"},
-               {"config",
-                {{"name", "m"},
-                 {"layers",
-                  {layer("InputLayer", {{"name", "x"}, {"batch_input_shape", {nullptr, 2}}}, json::array()),
-                   layer("Dense", {{"name", "shared"}, {"units", 2}, {"use_bias", false}},
-                         json::array({json::array({json::array({"x", 0, 0, json::object()})}),
-                                      json::array({json::array({"shared", 0, 0, json::object()})})})),
-                   layer("Dropout", {{"name", "out"}, {"rate", 0.1}}, json::array({json::array({json::array({"shared", 1, 0, json::object()})})}))}},
-                 {"input_layers", json::array({json::array({"x", 0, 0})})},
-                 {"output_layers", json::array({json::array({"out", 0, 0})})}}}};
+  json topo = {
+      {"class_name", "Model"},
+      {"config",
+       {{"name", "m"},
+        {"layers",
+         {layer("InputLayer", {{"name", "x"}, {"batch_input_shape", {nullptr, 2}}}, json::array()),
+          layer("Dense", {{"name", "shared"}, {"units", 2}, {"use_bias", false}},
+                json::array({json::array({json::array({"x", 0, 0, json::object()})}),
+                             json::array({json::array({"shared", 0, 0, json::object()})})})),
+          layer("Dropout", {{"name", "out"}, {"rate", 0.1}}, json::array({json::array({json::array({"shared", 1, 0, json::object()})})}))}},
+        {"input_layers", json::array({json::array({"x", 0, 0})})},
+        {"output_layers", json::array({json::array({"out", 0, 0})})}}}};
   fs::path p = write_model(dir.path(), topo, {{"shared/kernel", k}});
   Graph g = easel::nn::import_tfjs_layers(p);
   EXPECT_EQ(count_op(g, "matmul"), 2);

@@ -22,10 +22,10 @@
 #include "core/files.h"
 #include "easel/error.h"
 #include "easel/model.h"
-#include "sample_media.h"
 #include "nn/import/importers.h"
 #include "nn/interpreter.h"
 #include "nn/op.h"
+#include "sample_media.h"
 #include "test_photos.h"
 #include "test_util.h"
 
@@ -46,12 +46,14 @@ std::string missing_kernels(const nn::Graph& g) {
   return s;
 }
 
-#define SKIP_IF_KERNELS_MISSING(graph)                                                         \
-  do {                                                                                         \
-    const std::string missing_ = missing_kernels(graph);                                       \
-    if (!missing_.empty()) { FAIL() << "easel has no kernel for " << missing_; } \
+// Every op of the imported graph must have a kernel: a missing one fails the test.
+#define ASSERT_EVERY_OP_HAS_A_KERNEL(graph)              \
+  do {                                                   \
+    const std::string missing_ = missing_kernels(graph); \
+    if (!missing_.empty()) {                             \
+      FAIL() << "easel has no kernel for " << missing_;  \
+    }                                                    \
   } while (0)
-
 
 std::vector<std::vector<double>> read_csv(const fs::path& file, bool header) {
   std::ifstream in(file);
@@ -139,8 +141,16 @@ struct MediapipeModel {
 };
 
 const std::vector<MediapipeModel> kMediapipe = {
-    {"pose", "0.5.1675469404", "pose_landmark_lite.tflite", {1, 256, 256, 3}, {{1, 195}, {1, 1}, {1, 256, 256, 1}, {1, 64, 64, 39}, {1, 117}}},
-    {"pose", "0.5.1675469404", "pose_landmark_full.tflite", {1, 256, 256, 3}, {{1, 195}, {1, 1}, {1, 256, 256, 1}, {1, 64, 64, 39}, {1, 117}}},
+    {"pose",
+     "0.5.1675469404",
+     "pose_landmark_lite.tflite",
+     {1, 256, 256, 3},
+     {{1, 195}, {1, 1}, {1, 256, 256, 1}, {1, 64, 64, 39}, {1, 117}}},
+    {"pose",
+     "0.5.1675469404",
+     "pose_landmark_full.tflite",
+     {1, 256, 256, 3},
+     {{1, 195}, {1, 1}, {1, 256, 256, 1}, {1, 64, 64, 39}, {1, 117}}},
     {"hands", "0.4.1675469240", "hand_landmark_lite.tflite", {1, 224, 224, 3}, {{1, 63}, {1, 1}, {1, 1}, {1, 63}}},
     {"hands", "0.4.1675469240", "hand_landmark_full.tflite", {1, 224, 224, 3}, {{1, 63}, {1, 1}, {1, 1}, {1, 63}}},
 };
@@ -156,7 +166,7 @@ TEST(TfliteImport, MediapipeModelsRun) {
     ASSERT_EQ(g.inputs.size(), 1u);
     EXPECT_EQ(g.values[static_cast<std::size_t>(g.inputs[0])].shape, m.input);
     ASSERT_EQ(g.outputs.size(), m.outputs.size());
-    SKIP_IF_KERNELS_MISSING(g);
+    ASSERT_EVERY_OP_HAS_A_KERNEL(g);
     Model model = Model::load(file.string());
     Tensor x(DType::f32, m.input);
     std::mt19937 rng(7);
@@ -183,7 +193,7 @@ TEST(TfliteImport, SharedModelsLoadAndRun) {
   for (const auto& file : files) {
     SCOPED_TRACE(file.string());
     nn::Graph g = nn::import_tflite(file);
-    SKIP_IF_KERNELS_MISSING(g);
+    ASSERT_EVERY_OP_HAS_A_KERNEL(g);
     Model model = Model::load(file.string());
     std::vector<Tensor> inputs;
     for (const auto& info : model.inputs()) {
@@ -211,7 +221,7 @@ TEST(TfliteImport, SharedModelsLoadAndRun) {
 // stay uint8 as in TFLite: probability = q / 256.
 TEST(TfliteOracle, MobilenetV2QuantClassifiesCoralPhotos) {
   const fs::path file = model_file("mobilenet-v2-quant-coral", "mobilenet_v2_1.0_224_quant.tflite");
-  SKIP_IF_KERNELS_MISSING(nn::import_tflite(file));
+  ASSERT_EVERY_OP_HAS_A_KERNEL(nn::import_tflite(file));
   Model model = Model::load(file.string());
   struct Case {
     const char* image;
@@ -233,7 +243,7 @@ TEST(TfliteOracle, MobilenetV2QuantClassifiesCoralPhotos) {
 // Uses the reference kernels too: the float path is the oracle of the int8 engine.
 TEST(TfliteOracle, MobilenetV2QuantReferenceKernelsAgree) {
   const fs::path file = model_file("mobilenet-v2-quant-coral", "mobilenet_v2_1.0_224_quant.tflite");
-  SKIP_IF_KERNELS_MISSING(nn::import_tflite(file));
+  ASSERT_EVERY_OP_HAS_A_KERNEL(nn::import_tflite(file));
   ModelOptions ref;
   ref.reference_kernels = true;
   Model fast = Model::load(file.string()), slow = Model::load(file.string(), ref);
@@ -242,7 +252,8 @@ TEST(TfliteOracle, MobilenetV2QuantReferenceKernelsAgree) {
   EXPECT_EQ(argmax(a), 89);
   EXPECT_EQ(argmax(b), 89);
   int max_diff = 0;
-  for (std::int64_t i = 0; i < a.size(); ++i) max_diff = std::max(max_diff, std::abs(static_cast<int>(a.at(i)) - static_cast<int>(b.at(i))));
+  for (std::int64_t i = 0; i < a.size(); ++i)
+    max_diff = std::max(max_diff, std::abs(static_cast<int>(a.at(i)) - static_cast<int>(b.at(i))));
   EXPECT_LE(max_diff, 1) << "uint8 scores of the two backends differ by more than one step";
 }
 
@@ -276,8 +287,8 @@ std::vector<double> kws_reference_scores(const std::string& word) {
 TEST(TfliteOracle, KwsFloatAndInt8MatchReferenceScores) {
   const fs::path f32 = model_file("kws-dscnn-mlperf-tiny", "kws_ref_model_float32.tflite");
   const fs::path i8 = model_file("kws-dscnn-mlperf-tiny", "kws_ref_model.tflite");
-  SKIP_IF_KERNELS_MISSING(nn::import_tflite(f32));
-  SKIP_IF_KERNELS_MISSING(nn::import_tflite(i8));
+  ASSERT_EVERY_OP_HAS_A_KERNEL(nn::import_tflite(f32));
+  ASSERT_EVERY_OP_HAS_A_KERNEL(nn::import_tflite(i8));
   Model float_model = Model::load(f32.string()), int8_model = Model::load(i8.string());
   for (const std::string word : {"yes", "down"}) {
     SCOPED_TRACE(word);
@@ -306,7 +317,7 @@ TEST(TfliteOracle, KwsFloatAndInt8MatchReferenceScores) {
 // half of the 17 keypoints are checked. Coral ran int8 kernels; this is the float path.
 TEST(TfliteOracle, MovenetMatchesCoralReference) {
   const fs::path file = model_file("movenet-lightning-tflite-coral", "movenet_single_pose_lightning_ptq.tflite");
-  SKIP_IF_KERNELS_MISSING(nn::import_tflite(file));
+  ASSERT_EVERY_OP_HAS_A_KERNEL(nn::import_tflite(file));
   Model model = Model::load(file.string());
   const Tensor y = model.run({test::rgb_tensor(find_sample("squat.bmp"), 192, 192)})[0];
   ASSERT_EQ(y.shape(), (Shape{1, 1, 17, 3}));
@@ -336,7 +347,8 @@ TEST(TfliteOracle, MediapipePoseAgreesWithMovenetReference) {
   const auto rows = read_csv(model_file("movenet-lightning-tflite-coral", "movenet_single_pose_lightning_ptq_reference.csv"), true);
   ASSERT_EQ(rows.size(), 17u);
   // MoveNet keypoint -> BlazePose landmark.
-  const std::pair<int, int> joints[] = {{0, 0}, {5, 11}, {6, 12}, {7, 13}, {8, 14}, {9, 15}, {10, 16}, {13, 25}, {14, 26}, {15, 27}, {16, 28}};
+  const std::pair<int, int> joints[] = {{0, 0},   {5, 11},  {6, 12},  {7, 13},  {8, 14}, {9, 15},
+                                        {10, 16}, {13, 25}, {14, 26}, {15, 27}, {16, 28}};
   for (const char* name : {"pose_landmark_lite.tflite", "pose_landmark_full.tflite"}) {
     SCOPED_TRACE(name);
     const fs::path file = test::mediapipe_model("pose", "0.5.1675469404", name);
@@ -377,7 +389,8 @@ TEST(TfliteOracle, MediapipeHandsOnCropsFromThePoseModel) {
     for (int side = 0; side < 2; ++side) {  // BlazePose: 15/16 wrists, 17/18 pinkies, 19/20 index fingers
       const cv::Point2f wrist = point(15 + side), centre = (wrist + point(17 + side) + point(19 + side)) / 3;
       const float size = 5 * static_cast<float>(cv::norm(centre - wrist));
-      const cv::Rect box = cv::Rect(static_cast<int>(centre.x - size / 2), static_cast<int>(centre.y - size / 2), static_cast<int>(size), static_cast<int>(size)) &
+      const cv::Rect box = cv::Rect(static_cast<int>(centre.x - size / 2), static_cast<int>(centre.y - size / 2), static_cast<int>(size),
+                                    static_cast<int>(size)) &
                            cv::Rect(0, 0, bgr.cols, bgr.rows);
       ASSERT_GT(box.area(), 100);
       const fs::path crop = tmp.path() / ("hand" + std::to_string(side) + ".png");
@@ -398,7 +411,7 @@ TEST(TfliteOracle, MediapipeHandsOnCropsFromThePoseModel) {
 // 114-filled 416x416 canvas, BGR, raw 0..255, NCHW (the TFLite file transposes inside).
 TEST(TfliteOracle, YoloxNanoFloat16FindsTheTwoDogs) {
   const fs::path file = model_file("yolox-nano-coco", "yolox_nano_float16_quantize.tflite");
-  SKIP_IF_KERNELS_MISSING(nn::import_tflite(file));
+  ASSERT_EVERY_OP_HAS_A_KERNEL(nn::import_tflite(file));
   Model model = Model::load(file.string());
   const cv::Mat bgr = cv::imread(find_sample("pets.jpg").string(), cv::IMREAD_COLOR);
   ASSERT_FALSE(bgr.empty());
@@ -432,7 +445,8 @@ TEST(TfliteOracle, YoloxNanoFloat16FindsTheTwoDogs) {
       }
   std::sort(boxes.begin(), boxes.end(), [](const Box& a, const Box& b) { return a.score > b.score; });
   auto iou = [](const Box& a, const Box& b) {
-    const float iw = std::max(0.f, std::min(a.x1, b.x1) - std::max(a.x0, b.x0)), ih = std::max(0.f, std::min(a.y1, b.y1) - std::max(a.y0, b.y0));
+    const float iw = std::max(0.f, std::min(a.x1, b.x1) - std::max(a.x0, b.x0)),
+                ih = std::max(0.f, std::min(a.y1, b.y1) - std::max(a.y0, b.y0));
     const float inter = iw * ih;
     return inter / ((a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter);
   };
@@ -463,7 +477,8 @@ std::optional<ErrorCode> import_error(const fs::path& file) {
 TEST(TfliteCorrupt, TruncatedFilesAreBadModel) {
   test::ScratchDir dir;
   const std::string bytes = test::slurp(model_file("kws-dscnn-mlperf-tiny", "kws_ref_model.tflite"));
-  for (std::size_t len : {std::size_t{0}, std::size_t{3}, std::size_t{8}, std::size_t{100}, bytes.size() / 3, bytes.size() / 2, bytes.size() - 1}) {
+  for (std::size_t len :
+       {std::size_t{0}, std::size_t{3}, std::size_t{8}, std::size_t{100}, bytes.size() / 3, bytes.size() / 2, bytes.size() - 1}) {
     SCOPED_TRACE(len);
     const fs::path f = dir / ("cut" + std::to_string(len) + ".tflite");
     test::write(f, bytes.substr(0, len));
@@ -567,8 +582,8 @@ class TfliteWriter {
     return static_cast<int>(tensors_.size()) - 1;
   }
   template <class T>
-  int constant(const std::string& name, int type, const Shape& shape, const std::vector<T>& values,
-               const std::vector<float>& scale = {}, const std::vector<std::int64_t>& zero_point = {}, int axis = 0) {
+  int constant(const std::string& name, int type, const Shape& shape, const std::vector<T>& values, const std::vector<float>& scale = {},
+               const std::vector<std::int64_t>& zero_point = {}, int axis = 0) {
     std::vector<std::uint8_t> bytes(values.size() * sizeof(T));
     std::memcpy(bytes.data(), values.data(), bytes.size());
     return tensor(name, type, shape, bytes, scale, zero_point, axis);
@@ -585,7 +600,10 @@ class TfliteWriter {
     auto slot = [](int id) { return static_cast<flatbuffers::voffset_t>(4 + 2 * id); };
     // Buffers: 0 is the empty sentinel, then one per tensor.
     std::vector<Off> buffers;
-    auto empty_buffer = [&] { auto t = b.StartTable(); return Off(b.EndTable(t)); };
+    auto empty_buffer = [&] {
+      auto t = b.StartTable();
+      return Off(b.EndTable(t));
+    };
     buffers.push_back(empty_buffer());
     std::vector<Off> tensors;
     for (const auto& t : tensors_) {
@@ -856,10 +874,17 @@ TEST(TfliteQuantOps, VectorizedQuantizeEqualsTheElementLoop) {
   std::vector<float> values(1002);
   for (std::size_t i = 0; i < values.size(); ++i) {
     switch (i % 7) {
-      case 0: values[i] = (static_cast<float>(static_cast<int>(i % 300)) - 150.f + 0.5f) * scale; break;  // near ties
-      case 1: values[i] = i % 2 ? 1e-40f : -3e-39f; break;  // denormals
-      case 2: values[i] = i % 3 == 0 ? NAN : (i % 3 == 1 ? INFINITY : -INFINITY); break;
-      default: values[i] = u(rng) * scale;
+      case 0:
+        values[i] = (static_cast<float>(static_cast<int>(i % 300)) - 150.f + 0.5f) * scale;
+        break;  // near ties
+      case 1:
+        values[i] = i % 2 ? 1e-40f : -3e-39f;
+        break;  // denormals
+      case 2:
+        values[i] = i % 3 == 0 ? NAN : (i % 3 == 1 ? INFINITY : -INFINITY);
+        break;
+      default:
+        values[i] = u(rng) * scale;
     }
   }
   for (const char* to : {"uint8", "int8"}) {

@@ -7,8 +7,8 @@
 #include <random>
 
 #include "easel/model.h"
-#include "nn/thread_chooser.h"
 #include "golden_util.h"
+#include "nn/thread_chooser.h"
 
 using easel::nn::ThreadChooser;
 

@@ -36,25 +36,26 @@ void draw_classes(Image& picture, const std::vector<Classification>& results) {
 
 void classify(const ClassifyArgs& args) {
   ImageClassifier classifier = ImageClassifier::create({.model = args.model, .top_k = args.top, .threads = args.threads});
-  run_on_media(args.media,
-               {.analyse =
-                    [&](Image& image, bool draw, bool) {
-                      const auto results = classifier.classify(image);
-                      if (draw) draw_classes(image, results);
-                      auto list = nlohmann::ordered_json::array();
-                      for (const auto& c : results) list.push_back({{"label", c.label}, {"confidence", c.confidence}, {"index", c.index}});
-                      return nlohmann::ordered_json{{"model", args.model}, {"classes", list}};
-                    },
-                .describe =
-                    [](const nlohmann::ordered_json& result) {
-                      std::vector<std::string> lines;
-                      for (const auto& c : result["classes"]) {
-                        char text[200];
-                        std::snprintf(text, sizeof text, "%s %.2f", c["label"].get<std::string>().c_str(), c["confidence"].get<double>());
-                        lines.emplace_back(text);
-                      }
-                      return lines;
-                    }});
+  run_on_media(args.media, {.analyse =
+                                [&](Image& image, bool draw, bool) {
+                                  const auto results = classifier.classify(image);
+                                  if (draw) draw_classes(image, results);
+                                  auto list = nlohmann::ordered_json::array();
+                                  for (const auto& c : results)
+                                    list.push_back({{"label", c.label}, {"confidence", c.confidence}, {"index", c.index}});
+                                  return nlohmann::ordered_json{{"model", args.model}, {"classes", list}};
+                                },
+                            .describe =
+                                [](const nlohmann::ordered_json& result) {
+                                  std::vector<std::string> lines;
+                                  for (const auto& c : result["classes"]) {
+                                    char text[200];
+                                    std::snprintf(text, sizeof text, "%s %.2f", c["label"].get<std::string>().c_str(),
+                                                  c["confidence"].get<double>());
+                                    lines.emplace_back(text);
+                                  }
+                                  return lines;
+                                }});
 }
 
 }  // namespace

@@ -54,8 +54,7 @@ std::string list_inputs(const std::vector<TensorInfo>& infos) {
 InputSpec parse_spec(const std::string& text) {
   const auto eq = text.find('=');
   if (eq == std::string::npos) return {{}, text};
-  if (eq == 0 || eq + 1 == text.size())
-    throw UsageError("--input '" + text + "' is not NAME=FILE.npy.", "Write --input image=photo.npy.");
+  if (eq == 0 || eq + 1 == text.size()) throw UsageError("--input '" + text + "' is not NAME=FILE.npy.", "Write --input image=photo.npy.");
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
@@ -97,8 +96,8 @@ Tensor read_input(const TensorInfo& info, const fs::path& file) {
   const bool dtype_ok = info.dtype == t.dtype();
   if (!shape_ok || !dtype_ok)
     throw Error(ErrorCode::bad_input,
-                "Input '" + info.name + "' takes " + std::string(to_string(info.dtype)) + " " + shape_text(info.shape) + ", but '" + file.string() +
-                    "' holds " + to_string(t.dtype()) + " " + to_string(t.shape()) + ".",
+                "Input '" + info.name + "' takes " + std::string(to_string(info.dtype)) + " " + shape_text(info.shape) + ", but '" +
+                    file.string() + "' holds " + to_string(t.dtype()) + " " + to_string(t.shape()) + ".",
                 "Save the array with that dtype and shape ('?' is any size).");
   return t;
 }
@@ -142,8 +141,8 @@ void infer(const InferArgs& args) {
   std::vector<Tensor> results = model.run(inputs);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (results.size() != outs.size())
-    throw Error(ErrorCode::internal, "The model returned " + std::to_string(results.size()) + " tensors for " +
-                                         std::to_string(outs.size()) + " outputs.");
+    throw Error(ErrorCode::internal,
+                "The model returned " + std::to_string(results.size()) + " tensors for " + std::to_string(outs.size()) + " outputs.");
 
   const fs::path dir = args.output_dir;
   std::error_code ec;
@@ -153,8 +152,8 @@ void infer(const InferArgs& args) {
   for (std::size_t k = 0; k < outs.size(); ++k) {
     const fs::path file = dir / output_file_name(outs[k].name);
     write_npy(file, results[k]);
-    std::printf("  output %s %s %s -> %s\n", outs[k].name.c_str(), to_string(results[k].dtype()),
-                to_string(results[k].shape()).c_str(), file.string().c_str());
+    std::printf("  output %s %s %s -> %s\n", outs[k].name.c_str(), to_string(results[k].dtype()), to_string(results[k].shape()).c_str(),
+                file.string().c_str());
   }
   std::printf("inference: %.1f ms (%s kernels%s)\n", ms, args.reference ? "reference" : "optimized",
               args.threads > 0 ? (", " + std::to_string(args.threads) + " thread(s)").c_str() : "");

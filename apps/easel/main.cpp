@@ -27,13 +27,20 @@ namespace {
 
 int exit_code(ErrorCode code) {
   switch (code) {
-    case ErrorCode::bad_input: return 2;
-    case ErrorCode::model_not_found: return 3;
-    case ErrorCode::bad_model: return 4;
-    case ErrorCode::unsupported_op: return 5;
-    case ErrorCode::io_error: return 6;
-    case ErrorCode::network_error: return 7;
-    case ErrorCode::internal: return 70;
+    case ErrorCode::bad_input:
+      return 2;
+    case ErrorCode::model_not_found:
+      return 3;
+    case ErrorCode::bad_model:
+      return 4;
+    case ErrorCode::unsupported_op:
+      return 5;
+    case ErrorCode::io_error:
+      return 6;
+    case ErrorCode::network_error:
+      return 7;
+    case ErrorCode::internal:
+      return 70;
   }
   return 1;
 }
@@ -51,7 +58,8 @@ int main(int argc, char** argv) {
   CLI::App app{"easel: friendly machine learning for C++ (image, pose, sound) from the terminal."};
   app.set_version_flag("--version", std::string("easel ") + easel::version());
   bool verbose_flag = verbose;  // read above; declared here so that --help lists it
-  app.add_flag("--verbose", verbose_flag, "Also show the warnings of the libraries easel uses (OpenCV, GStreamer, libpng); EASEL_VERBOSE=1 too");
+  app.add_flag("--verbose", verbose_flag,
+               "Also show the warnings of the libraries easel uses (OpenCV, GStreamer, libpng); EASEL_VERBOSE=1 too");
   app.require_subcommand(1);
   app.fallthrough();
   easel::cli::add_models_commands(app);

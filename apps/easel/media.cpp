@@ -9,9 +9,9 @@
 #include <memory>
 #include <set>
 
+#include "commands.h"
 #include "easel/error.h"
 #include "easel/video.h"
-#include "commands.h"
 #include "terminal.h"
 
 namespace fs = std::filesystem;
@@ -121,8 +121,8 @@ bool is_video(const std::string& file) {
 
 bool is_image(const std::string& file) {
   const std::string ext = lower_extension(file);
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".webp" || ext == ".tif" ||
-         ext == ".tiff" || ext == ".pnm" || ext == ".pgm" || ext == ".ppm" || ext == ".pbm";
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".webp" || ext == ".tif" || ext == ".tiff" ||
+         ext == ".pnm" || ext == ".pgm" || ext == ".ppm" || ext == ".pbm";
 }
 
 std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
@@ -186,7 +186,8 @@ void run_on_media(const MediaArgs& args, const MediaTask& task) {
   }
   progress.update(done, "");
   if (failed > 0)
-    throw Error(ErrorCode::bad_input, std::to_string(failed) + " of " + std::to_string(files.size()) + " inputs could not be read (named above).");
+    throw Error(ErrorCode::bad_input,
+                std::to_string(failed) + " of " + std::to_string(files.size()) + " inputs could not be read (named above).");
 }
 
 }  // namespace easel::cli

@@ -19,7 +19,7 @@ struct MediaArgs {
   int camera = -1;                  // or a camera index
   std::string out;                  // one input: the annotated image or video; several: a folder
   bool json = false;
-  int max_frames = 0;               // videos: stop after this many (0: all)
+  int max_frames = 0;  // videos: stop after this many (0: all)
 };
 
 // Adds INPUT..., --camera, --out, --json and --max-frames to a command.

@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "commands.h"
-#include "terminal.h"
 #include "easel/error.h"
 #include "easel/model.h"
 #include "easel/model_store.h"
+#include "terminal.h"
 
 namespace easel::cli {
 namespace {
@@ -54,8 +54,8 @@ void list_models(const ModelStore& store, bool json) {
     LocatedModel at = store.find(m.name);
     available += at.location != ModelLocation::none;
     std::string license = m.license.size() > 22 ? m.license.substr(0, 19) + "..." : m.license;
-    std::printf("%-26s %-21s %-15s %9s  %-22s %s\n", m.name.c_str(), m.task.c_str(), m.format.c_str(),
-                human_size(m.total_size()).c_str(), license.c_str(), where(at).c_str());
+    std::printf("%-26s %-21s %-15s %9s  %-22s %s\n", m.name.c_str(), m.task.c_str(), m.format.c_str(), human_size(m.total_size()).c_str(),
+                license.c_str(), where(at).c_str());
   }
   std::printf("\n%zu models, %d available offline. `easel models pull NAME` fetches one; `easel info NAME` describes it.\n",
               store.models().size(), available);
@@ -78,13 +78,16 @@ void print_runtime_of(const std::filesystem::path& entry) {
     ModelStats st = model.stats(shapes);
     const std::string int8 = st.int8_ops > 0 ? std::to_string(st.int8_ops) + " on int8, " : "";
     std::printf("  runtime:  %lld parameters, %.3f GFLOPs per inference, %.1f MB working memory, %d ops (%s%d folded at load), input %s\n",
-                static_cast<long long>(st.parameters), st.flops / 1e9, st.working_bytes / 1e6, st.ops, int8.c_str(), st.folded, shown.c_str());
+                static_cast<long long>(st.parameters), st.flops / 1e9, st.working_bytes / 1e6, st.ops, int8.c_str(), st.folded,
+                shown.c_str());
   } catch (const Error& e) {
     std::printf("  runtime:  cannot run yet: %s\n", e.what());
   }
 }
 
-bool easel_runs(const std::string& format) { return format == "tfjs-graph" || format == "tfjs-layers" || format == "tflite" || format == "onnx"; }
+bool easel_runs(const std::string& format) {
+  return format == "tfjs-graph" || format == "tfjs-layers" || format == "tflite" || format == "onnx";
+}
 
 void print_runtime(const ModelSpec& m, const LocatedModel& at) {
   if (!easel_runs(m.format)) return;
@@ -115,8 +118,8 @@ void print_info(ModelStore& store, const std::string& name) {
   const ModelSpec& m = store.spec(name);
   LocatedModel at = store.find(name);
   std::printf("%s: %s\n", m.name.c_str(), m.title.c_str());
-  std::printf("  task:     %s\n  format:   %s\n  license:  %s\n  size:     %s in %zu file(s)\n", m.task.c_str(),
-              m.format.c_str(), m.license.c_str(), human_size(m.total_size()).c_str(), m.files.size());
+  std::printf("  task:     %s\n  format:   %s\n  license:  %s\n  size:     %s in %zu file(s)\n", m.task.c_str(), m.format.c_str(),
+              m.license.c_str(), human_size(m.total_size()).c_str(), m.files.size());
   std::printf("  entry:    %s\n", m.entry.c_str());
   if (!m.labels.empty()) std::printf("  labels:   %s\n", m.labels.c_str());
   std::printf("  offline:  %s%s%s\n", where(at).c_str(), at.dir.empty() ? "" : " at ", at.dir.string().c_str());
@@ -145,7 +148,8 @@ void print_info(ModelStore& store, const std::string& name) {
   std::printf("  sources (in order of preference):\n");
   for (const auto& s : m.sources) std::printf("    %-4s %s\n", s.type.c_str(), s.where.c_str());
   std::printf("  files:\n");
-  for (const auto& f : m.files) std::printf("    %-44s %10llu  %s\n", f.path.c_str(), static_cast<unsigned long long>(f.size), f.sha256.c_str());
+  for (const auto& f : m.files)
+    std::printf("    %-44s %10llu  %s\n", f.path.c_str(), static_cast<unsigned long long>(f.size), f.sha256.c_str());
   print_runtime(m, at);
 }
 
@@ -209,7 +213,8 @@ void add_models_commands(CLI::App& app) {
   verify_cmd->add_option("NAME", *verify_names, "Model names (default: every available model)");
   verify_cmd->callback([verify_names] {
     if (verify(ModelStore(), *verify_names) > 0)
-      throw Error(ErrorCode::bad_model, "Some models failed verification (listed above).", "Pull them again with `easel models pull NAME`.");
+      throw Error(ErrorCode::bad_model, "Some models failed verification (listed above).",
+                  "Pull them again with `easel models pull NAME`.");
   });
 
   auto path_name = std::make_shared<std::string>();

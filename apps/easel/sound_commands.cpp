@@ -39,9 +39,12 @@ struct ListenArgs {
 
 void print_word(const WordDetection& w, bool json) {
   if (json)
-    std::printf("%s\n", nlohmann::ordered_json({{"time_s", w.time_s}, {"label", w.label}, {"confidence", w.confidence}, {"start_s", w.start_s}, {"end_s", w.end_s}}).dump().c_str());
-  else
-    std::printf("%7.2f s  %-6s %.2f\n", w.time_s, w.label.c_str(), w.confidence);
+    std::printf("%s\n",
+                nlohmann::ordered_json(
+                    {{"time_s", w.time_s}, {"label", w.label}, {"confidence", w.confidence}, {"start_s", w.start_s}, {"end_s", w.end_s}})
+                    .dump()
+                    .c_str());
+  else std::printf("%7.2f s  %-6s %.2f\n", w.time_s, w.label.c_str(), w.confidence);
   std::fflush(stdout);
 }
 
@@ -81,8 +84,12 @@ void pitch(const PitchArgs& args) {
   for (const PitchFrame& f : crepe.track(load_audio(args.file, 16000))) {
     const bool voiced = f.confidence >= args.min_confidence;
     if (args.json) {
-      std::printf("%s\n", nlohmann::ordered_json({{"time_s", f.time_s}, {"frequency_hz", voiced ? nlohmann::ordered_json(f.frequency_hz) : nlohmann::ordered_json()},
-                                                  {"confidence", f.confidence}}).dump().c_str());
+      std::printf("%s\n",
+                  nlohmann::ordered_json({{"time_s", f.time_s},
+                                          {"frequency_hz", voiced ? nlohmann::ordered_json(f.frequency_hz) : nlohmann::ordered_json()},
+                                          {"confidence", f.confidence}})
+                      .dump()
+                      .c_str());
     } else if (voiced) {
       std::printf("%7.3f s  %8.2f Hz  %.2f\n", f.time_s, f.frequency_hz, f.confidence);
     }
@@ -125,7 +132,8 @@ void spectrogram(const SpectrogramArgs& args) {
 
 void add_sound_commands(CLI::App& app) {
   auto la = std::make_shared<ListenArgs>();
-  auto listen_cmd = app.add_subcommand("listen", "Hear spoken command words (yes, no, up, down, left, right, on, off, stop, go) in a file or from a microphone");
+  auto listen_cmd = app.add_subcommand(
+      "listen", "Hear spoken command words (yes, no, up, down, left, right, on, off, stop, go) in a file or from a microphone");
   listen_cmd->add_option("FILE", la->file, "Sound file (wav, flac, ogg; .raw is 16 kHz 16-bit mono)");
   listen_cmd->add_flag("--mic", la->mic, "Listen to a microphone (Ctrl-C stops)");
   listen_cmd->add_option("--device", la->device, "Microphone (ALSA name; see --list-devices)");

@@ -16,5 +16,5 @@
 #include "easel/sound_classifier.h"
 #include "easel/spectrogram.h"
 #include "easel/tensor.h"
-#include "easel/video.h"
 #include "easel/version.h"
+#include "easel/video.h"

@@ -14,13 +14,13 @@
 namespace easel {
 
 enum class ErrorCode {
-  model_not_found,    // no model by that name, or not available offline
-  bad_model,          // a model file is malformed or fails its checksum
-  unsupported_op,     // the model uses an op easel does not implement
-  bad_input,          // the caller passed something unusable
-  io_error,           // reading or writing a file failed
-  network_error,      // a download failed
-  internal,           // a bug in easel
+  model_not_found,  // no model by that name, or not available offline
+  bad_model,        // a model file is malformed or fails its checksum
+  unsupported_op,   // the model uses an op easel does not implement
+  bad_input,        // the caller passed something unusable
+  io_error,         // reading or writing a file failed
+  network_error,    // a download failed
+  internal,         // a bug in easel
 };
 
 const char* to_string(ErrorCode code);

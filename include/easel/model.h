@@ -55,9 +55,9 @@ class Model {
   Model(Model&&) noexcept;
   Model& operator=(Model&&) noexcept;
 
-  const std::string& format() const;            // "tfjs-graph", "tfjs-layers", ...
-  const std::filesystem::path& path() const;    // the file loaded
-  std::vector<TensorInfo> inputs() const;       // -1 for a size given at run time
+  const std::string& format() const;          // "tfjs-graph", "tfjs-layers", ...
+  const std::filesystem::path& path() const;  // the file loaded
+  std::vector<TensorInfo> inputs() const;     // -1 for a size given at run time
   std::vector<TensorInfo> outputs() const;
 
   // One tensor per input, in inputs() order; returns one per output, in outputs() order.

@@ -28,8 +28,8 @@ struct ModelFile {
 };
 
 struct ModelSource {
-  std::string type;   // "dir", "npm", "deb" or "url"
-  std::string where;  // dir: folder name; npm: package@version; deb: package; url: host
+  std::string type;                          // "dir", "npm", "deb" or "url"
+  std::string where;                         // dir: folder name; npm: package@version; deb: package; url: host
   std::map<std::string, std::string> files;  // model file -> path in the package, or URL
 };
 

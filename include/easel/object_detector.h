@@ -33,7 +33,7 @@ struct ObjectDetectorOptions {
   float min_confidence = 0.4f;
   float iou_threshold = 0.45f;  // non-maximum suppression: overlap above which the weaker box of a class goes
   int max_detections = 100;
-  int threads = 0;              // 0: all cores
+  int threads = 0;  // 0: all cores
 };
 
 class ObjectDetector {

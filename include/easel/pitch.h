@@ -14,9 +14,9 @@
 namespace easel {
 
 struct PitchFrame {
-  double time_s = 0;        // centre of the 64 ms frame
-  float frequency_hz = 0;   // 0 when the frame is silent
-  float confidence = 0;     // CREPE's peak activation, 0..1 (ml5 trusts it above 0.5)
+  double time_s = 0;       // centre of the 64 ms frame
+  float frequency_hz = 0;  // 0 when the frame is silent
+  float confidence = 0;    // CREPE's peak activation, 0..1 (ml5 trusts it above 0.5)
 };
 
 struct PitchDetectorOptions {

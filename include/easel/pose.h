@@ -24,8 +24,8 @@ namespace easel {
 
 // The 17 COCO keypoints, in the order every model here returns them.
 inline constexpr std::array<const char*, 17> kPoseKeypointNames = {
-    "nose",       "left_eye",   "right_eye", "left_ear",   "right_ear",   "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
-    "left_wrist", "right_wrist", "left_hip", "right_hip",  "left_knee",   "right_knee",    "left_ankle",     "right_ankle"};
+    "nose",       "left_eye",    "right_eye", "left_ear",  "right_ear", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
+    "left_wrist", "right_wrist", "left_hip",  "right_hip", "left_knee", "right_knee",    "left_ankle",     "right_ankle"};
 
 // Pairs of keypoint indices to join when drawing a skeleton.
 const std::vector<std::pair<int, int>>& pose_skeleton();
@@ -52,16 +52,16 @@ struct Pose {
 
 struct PoseEstimatorOptions {
   std::string model = "movenet-lightning";
-  bool multi = false;               // posenet: multi-pose decoding (movenet-multipose is always multi)
+  bool multi = false;  // posenet: multi-pose decoding (movenet-multipose is always multi)
   int max_poses = 5;
   float min_pose_confidence = 0.25f;     // poses below are dropped
   float min_keypoint_confidence = 0.3f;  // keypoints below do not count towards the box
-  float nms_radius = 20.f;          // posenet multi-pose: in model input pixels
-  bool flip_horizontal = false;     // mirror the results (for a selfie camera)
+  float nms_radius = 20.f;               // posenet multi-pose: in model input pixels
+  bool flip_horizontal = false;          // mirror the results (for a selfie camera)
   // movenet-multipose reads any size: the image's longer side is scaled to this (a multiple
   // of 32; larger finds smaller people, slower). 0: 256, as TF.js's pose-detection.
   int input_size = 0;
-  int threads = 0;                  // 0: all cores
+  int threads = 0;  // 0: all cores
 };
 
 class PoseEstimator {

@@ -22,7 +22,7 @@ namespace easel {
 struct WordDetection {
   std::string label;  // the word
   float confidence = 0;
-  double time_s = 0;             // where the word's window was most confident (its centre)
+  double time_s = 0;              // where the word's window was most confident (its centre)
   double start_s = 0, end_s = 0;  // the one-second window
 };
 
@@ -31,9 +31,9 @@ struct SoundClassifierOptions {
   int top_k = 3;
   // Streaming (listen, Stream):
   float min_confidence = 0.75f;  // a word counts when its probability reaches this
-  double hop_s = 0.1;           // the one-second window moves this far each step
-  double suppress_s = 0.75;     // after a word, the same word is not reported again for this long
-  int threads = 1;              // a small model: one thread leaves the other cores free
+  double hop_s = 0.1;            // the one-second window moves this far each step
+  double suppress_s = 0.75;      // after a word, the same word is not reported again for this long
+  int threads = 1;               // a small model: one thread leaves the other cores free
 };
 
 class SoundClassifier {

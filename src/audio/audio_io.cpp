@@ -45,8 +45,7 @@ AudioBuffer resample(const AudioBuffer& audio, int target_rate) {
 }
 
 AudioBuffer load_audio(const fs::path& file, int target_rate) {
-  if (!fs::is_regular_file(file))
-    throw Error(ErrorCode::bad_input, "There is no audio file '" + file.string() + "'.", "Check the path.");
+  if (!fs::is_regular_file(file)) throw Error(ErrorCode::bad_input, "There is no audio file '" + file.string() + "'.", "Check the path.");
   if (file.extension() == ".raw") return load_raw_pcm(file, 16000, 1, target_rate);
   SF_INFO info{};
   SNDFILE* sf = sf_open(file.c_str(), SFM_READ, &info);

@@ -8,8 +8,8 @@
 #include <thread>
 #include <vector>
 
-#include "easel/error.h"
 #include "audio/ring_buffer.h"
+#include "easel/error.h"
 
 namespace easel {
 
@@ -77,7 +77,8 @@ struct Microphone::Impl {
         error = std::string("Reading the microphone failed: ") + snd_strerror(static_cast<int>(n)) + ".";
         break;
       }
-      for (snd_pcm_sframes_t i = 0; i < n; ++i) samples[static_cast<std::size_t>(i)] = static_cast<float>(chunk[static_cast<std::size_t>(i)]) / 32768.f;
+      for (snd_pcm_sframes_t i = 0; i < n; ++i)
+        samples[static_cast<std::size_t>(i)] = static_cast<float>(chunk[static_cast<std::size_t>(i)]) / 32768.f;
       ring->write(samples.data(), static_cast<std::size_t>(n));
     }
     ring->close();
@@ -109,7 +110,8 @@ Microphone Microphone::open(const std::string& device, int sample_rate) {
                 "See `easel listen --list-devices`; on a machine without a sound card there is none.");
   }
   // Mono, 16-bit, resampled by ALSA's plug layer to the rate asked for, 100 ms of latency.
-  rc = snd_pcm_set_params(impl->pcm, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED, 1, static_cast<unsigned>(sample_rate), 1, 100000);
+  rc =
+      snd_pcm_set_params(impl->pcm, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED, 1, static_cast<unsigned>(sample_rate), 1, 100000);
   if (rc < 0)
     throw Error(ErrorCode::io_error, "The microphone '" + device + "' cannot record mono 16-bit sound at " + std::to_string(sample_rate) +
                                          " Hz: " + snd_strerror(rc) + ".");

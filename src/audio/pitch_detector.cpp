@@ -36,7 +36,8 @@ PitchDetector PitchDetector::create(const PitchDetectorOptions& options) {
                 "Pitch models: " + store.names_for_task("pitch") + ".");
   const detail::Recipe recipe = detail::load_recipe(store, spec, store.get(options.model));
   if (recipe.decoder != "crepe")
-    throw Error(ErrorCode::bad_model, "The recipe of model '" + options.model + "' reads its output with '" + recipe.decoder + "'; pitch detection knows 'crepe'.");
+    throw Error(ErrorCode::bad_model, "The recipe of model '" + options.model + "' reads its output with '" + recipe.decoder +
+                                          "'; pitch detection knows 'crepe'.");
   if (options.hop_s <= 0) throw Error(ErrorCode::bad_input, "hop_s must be positive.");
   auto impl = std::make_unique<Impl>();
   impl->options = options;

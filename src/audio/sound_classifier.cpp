@@ -9,8 +9,8 @@
 #include "easel/error.h"
 #include "easel/model.h"
 #include "easel/model_store.h"
-#include "models/recipe.h"
 #include "easel/spectrogram.h"
+#include "models/recipe.h"
 
 namespace easel {
 
@@ -35,7 +35,8 @@ const std::vector<std::string>& SoundClassifier::labels() const { return impl_->
 int SoundClassifier::sample_rate() const { return kRate; }
 
 SoundClassifier SoundClassifier::create(const SoundClassifierOptions& options) {
-  if (options.hop_s <= 0 || options.hop_s > 1) throw Error(ErrorCode::bad_input, "hop_s must be in (0, 1] seconds, got " + std::to_string(options.hop_s) + ".");
+  if (options.hop_s <= 0 || options.hop_s > 1)
+    throw Error(ErrorCode::bad_input, "hop_s must be in (0, 1] seconds, got " + std::to_string(options.hop_s) + ".");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   ModelStore store;
@@ -47,7 +48,8 @@ SoundClassifier SoundClassifier::create(const SoundClassifierOptions& options) {
   // One front end so far: MFCC [49, 10] over one second at 16 kHz (MLPerf Tiny's keyword spotting).
   const std::string front_end = recipe.data.value("front_end", std::string());
   if (front_end != "mfcc")
-    throw Error(ErrorCode::bad_model, "The recipe of model '" + options.model + "' asks for the front end '" + front_end + "'; easel has 'mfcc'.");
+    throw Error(ErrorCode::bad_model,
+                "The recipe of model '" + options.model + "' asks for the front end '" + front_end + "'; easel has 'mfcc'.");
   impl->model.emplace(Model::load(recipe.file.string(), {.threads = options.threads}));
   impl->labels = recipe.labels;
   const auto silence = std::find(impl->labels.begin(), impl->labels.end(), "_silence_");
@@ -62,7 +64,8 @@ std::vector<float> SoundClassifier::probabilities(const AudioBuffer& input) {
   const AudioBuffer clip = input.sample_rate == kRate ? input : resample(input, kRate);
   AudioBuffer second;
   second.sample_rate = kRate;
-  second.samples.assign(clip.samples.begin(), clip.samples.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(clip.samples.size(), kWindow)));
+  second.samples.assign(clip.samples.begin(),
+                        clip.samples.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(clip.samples.size(), kWindow)));
   second.samples.resize(kWindow, 0.f);
   std::vector<float> p(m.labels.size(), 0.f);
   // The front end divides by the clip's maximum: digital silence has none to divide by.
@@ -95,7 +98,8 @@ std::vector<Classification> SoundClassifier::classify(const AudioBuffer& clip) {
   const std::vector<float> p = probabilities(clip);
   std::vector<int> order(p.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return p[static_cast<std::size_t>(a)] > p[static_cast<std::size_t>(b)]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return p[static_cast<std::size_t>(a)] > p[static_cast<std::size_t>(b)]; });
   std::vector<Classification> out;
   for (int i = 0; i < std::min<int>(impl_->options.top_k, static_cast<int>(order.size())); ++i) {
     const int c = order[static_cast<std::size_t>(i)];

@@ -51,14 +51,16 @@ std::vector<std::vector<double>> stft(const std::vector<double>& x, int frame_le
   const int frames = 1 + (static_cast<int>(x.size()) - frame_length) / frame_step;
   const int bins = fft_length / 2 + 1;
   std::unique_ptr<double, FftwFree> in(static_cast<double*>(fftw_malloc(sizeof(double) * static_cast<std::size_t>(fft_length))));
-  std::unique_ptr<fftw_complex, FftwFree> out(static_cast<fftw_complex*>(fftw_malloc(sizeof(fftw_complex) * static_cast<std::size_t>(bins))));
+  std::unique_ptr<fftw_complex, FftwFree> out(
+      static_cast<fftw_complex*>(fftw_malloc(sizeof(fftw_complex) * static_cast<std::size_t>(bins))));
   fftw_plan plan;
   {
     std::lock_guard<std::mutex> lock(plan_mutex());
     plan = fftw_plan_dft_r2c_1d(fft_length, in.get(), out.get(), FFTW_ESTIMATE);
   }
   std::vector<double> window(static_cast<std::size_t>(frame_length));
-  for (int n = 0; n < frame_length; ++n) window[static_cast<std::size_t>(n)] = 0.5 - 0.5 * std::cos(2 * kPi * n / frame_length);  // periodic
+  for (int n = 0; n < frame_length; ++n)
+    window[static_cast<std::size_t>(n)] = 0.5 - 0.5 * std::cos(2 * kPi * n / frame_length);  // periodic
   std::vector<std::vector<double>> result(static_cast<std::size_t>(frames), std::vector<double>(static_cast<std::size_t>(bins)));
   for (int f = 0; f < frames; ++f) {
     std::fill(in.get(), in.get() + fft_length, 0.0);
@@ -81,8 +83,8 @@ std::vector<std::vector<double>> stft(const std::vector<double>& x, int frame_le
 
 Tensor mfcc(const AudioBuffer& clip, const MfccOptions& o) {
   if (clip.sample_rate != o.sample_rate)
-    throw Error(ErrorCode::bad_input, "The MFCC front end needs " + std::to_string(o.sample_rate) + " Hz audio, got " +
-                                          std::to_string(clip.sample_rate) + " Hz.",
+    throw Error(ErrorCode::bad_input,
+                "The MFCC front end needs " + std::to_string(o.sample_rate) + " Hz audio, got " + std::to_string(clip.sample_rate) + " Hz.",
                 "Load it with load_audio(file, " + std::to_string(o.sample_rate) + "), which resamples.");
   std::vector<double> x(static_cast<std::size_t>(o.clip_samples), 0.0);
   const std::size_t n = std::min(x.size(), clip.samples.size());
@@ -104,12 +106,14 @@ Tensor mfcc(const AudioBuffer& clip, const MfccOptions& o) {
     for (int m = 0; m < o.mel_bins; ++m) {
       double sum = 0;
       for (int b = 0; b < bins; ++b)
-        sum += spec[static_cast<std::size_t>(f)][static_cast<std::size_t>(b)] * w[static_cast<std::size_t>(b) * static_cast<std::size_t>(o.mel_bins) + static_cast<std::size_t>(m)];
+        sum += spec[static_cast<std::size_t>(f)][static_cast<std::size_t>(b)] *
+               w[static_cast<std::size_t>(b) * static_cast<std::size_t>(o.mel_bins) + static_cast<std::size_t>(m)];
       log_mel[static_cast<std::size_t>(m)] = std::log(sum + 1e-6);
     }
     for (int k = 0; k < o.coefficients; ++k) {
       double sum = 0;  // unnormalised DCT-II: 2 * sum x_n cos(pi k (2n+1) / 2N)
-      for (int m = 0; m < o.mel_bins; ++m) sum += log_mel[static_cast<std::size_t>(m)] * std::cos(kPi * k * (2 * m + 1) / (2.0 * o.mel_bins));
+      for (int m = 0; m < o.mel_bins; ++m)
+        sum += log_mel[static_cast<std::size_t>(m)] * std::cos(kPi * k * (2 * m + 1) / (2.0 * o.mel_bins));
       out.data<float>()[f * o.coefficients + k] = static_cast<float>(2.0 * sum * scale);
     }
   }
@@ -128,7 +132,8 @@ Tensor log_mel_spectrogram(const AudioBuffer& audio, const LogMelOptions& o) {
     for (int m = 0; m < o.mel_bins; ++m) {
       double sum = 0;
       for (int b = 0; b < bins; ++b)
-        sum += spec[static_cast<std::size_t>(f)][static_cast<std::size_t>(b)] * w[static_cast<std::size_t>(b) * static_cast<std::size_t>(o.mel_bins) + static_cast<std::size_t>(m)];
+        sum += spec[static_cast<std::size_t>(f)][static_cast<std::size_t>(b)] *
+               w[static_cast<std::size_t>(b) * static_cast<std::size_t>(o.mel_bins) + static_cast<std::size_t>(m)];
       out.data<float>()[f * o.mel_bins + m] = static_cast<float>(std::log(sum + o.floor));
     }
   return out;

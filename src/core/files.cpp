@@ -55,8 +55,7 @@ void write_file_atomic(const fs::path& file, std::string_view bytes) {
   name.append(".tmp-XXXXXX");
   std::string tmpl = (dir / name).string();
   int fd = mkstemp(tmpl.data());
-  if (fd < 0)
-    throw Error(ErrorCode::io_error, "Cannot create a temporary file in '" + dir.string() + "': " + std::strerror(errno) + ".");
+  if (fd < 0) throw Error(ErrorCode::io_error, "Cannot create a temporary file in '" + dir.string() + "': " + std::strerror(errno) + ".");
   ::fchmod(fd, saved_file_mode(file));  // best effort: the bytes matter more than the mode
   const char* p = bytes.data();
   size_t left = bytes.size();

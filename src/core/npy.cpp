@@ -15,7 +15,7 @@ struct DescrEntry {
   const char* descr;
   DType dtype;
 };
-const DescrEntry kDescrs[] = {{"<f4", DType::f32}, {"<i4", DType::i32}, {"<i8", DType::i64}, {"|u1", DType::u8},
+const DescrEntry kDescrs[] = {{"<f4", DType::f32}, {"<i4", DType::i32},     {"<i8", DType::i64}, {"|u1", DType::u8},
                               {"|i1", DType::i8},  {"|b1", DType::boolean}, {"<f2", DType::f16}};
 
 }  // namespace
@@ -67,7 +67,8 @@ void write_npy(const std::filesystem::path& file, const Tensor& tensor) {
   for (const auto& e : kDescrs)
     if (e.dtype == tensor.dtype()) descr = e.descr;
   std::string shape = "(";
-  for (std::size_t i = 0; i < tensor.shape().size(); ++i) shape += std::to_string(tensor.shape()[i]) + (tensor.rank() == 1 ? "," : i + 1 < tensor.shape().size() ? ", " : "");
+  for (std::size_t i = 0; i < tensor.shape().size(); ++i)
+    shape += std::to_string(tensor.shape()[i]) + (tensor.rank() == 1 ? "," : i + 1 < tensor.shape().size() ? ", " : "");
   shape += ")";
   std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
   std::size_t total = 10 + header.size() + 1;

@@ -48,8 +48,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::files
   }
   ::close(pipe_fds[0]);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   // posix_spawnp reports a missing program as exit code 127 from the child.
   if (result.exit_code == 127 && result.output.empty())

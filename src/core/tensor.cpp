@@ -10,23 +10,37 @@ namespace easel {
 
 std::size_t dtype_size(DType dtype) {
   switch (dtype) {
-    case DType::f32: case DType::i32: return 4;
-    case DType::i64: return 8;
-    case DType::u8: case DType::i8: case DType::boolean: return 1;
-    case DType::f16: return 2;
+    case DType::f32:
+    case DType::i32:
+      return 4;
+    case DType::i64:
+      return 8;
+    case DType::u8:
+    case DType::i8:
+    case DType::boolean:
+      return 1;
+    case DType::f16:
+      return 2;
   }
   return 1;
 }
 
 const char* to_string(DType dtype) {
   switch (dtype) {
-    case DType::f32: return "float32";
-    case DType::i32: return "int32";
-    case DType::i64: return "int64";
-    case DType::u8: return "uint8";
-    case DType::i8: return "int8";
-    case DType::boolean: return "bool";
-    case DType::f16: return "float16";
+    case DType::f32:
+      return "float32";
+    case DType::i32:
+      return "int32";
+    case DType::i64:
+      return "int64";
+    case DType::u8:
+      return "uint8";
+    case DType::i8:
+      return "int8";
+    case DType::boolean:
+      return "bool";
+    case DType::f16:
+      return "float16";
   }
   return "?";
 }
@@ -35,7 +49,8 @@ DType dtype_from_string(std::string_view name) {
   for (DType d : {DType::f32, DType::i32, DType::i64, DType::u8, DType::i8, DType::boolean, DType::f16})
     if (name == to_string(d)) return d;
   if (name == "float" || name.empty()) return DType::f32;  // TF.js's spelling, and its default
-  throw Error(ErrorCode::bad_input, "'" + std::string(name) + "' is not a dtype easel knows (float32, int32, int64, uint8, int8, bool, float16).");
+  throw Error(ErrorCode::bad_input,
+              "'" + std::string(name) + "' is not a dtype easel knows (float32, int32, int64, uint8, int8, bool, float16).");
 }
 
 std::int64_t num_elements(const Shape& shape) {
@@ -85,13 +100,20 @@ Tensor Tensor::wrap(DType dtype, Shape shape, void* data) {
 
 double Tensor::at(std::int64_t i) const {
   switch (dtype_) {
-    case DType::f32: return data<float>()[i];
-    case DType::i32: return data<std::int32_t>()[i];
-    case DType::i64: return static_cast<double>(data<std::int64_t>()[i]);
-    case DType::u8: return data<std::uint8_t>()[i];
-    case DType::i8: return data<std::int8_t>()[i];
-    case DType::boolean: return data<bool>()[i];
-    case DType::f16: return detail::half_to_float(data<std::uint16_t>()[i]);
+    case DType::f32:
+      return data<float>()[i];
+    case DType::i32:
+      return data<std::int32_t>()[i];
+    case DType::i64:
+      return static_cast<double>(data<std::int64_t>()[i]);
+    case DType::u8:
+      return data<std::uint8_t>()[i];
+    case DType::i8:
+      return data<std::int8_t>()[i];
+    case DType::boolean:
+      return data<bool>()[i];
+    case DType::f16:
+      return detail::half_to_float(data<std::uint16_t>()[i]);
   }
   return 0;
 }
@@ -115,13 +137,27 @@ template <typename To>
 void convert(const Tensor& from, To* out) {
   const std::int64_t n = from.size();
   switch (from.dtype()) {
-    case DType::f32: for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(from.data<float>()[i]); break;
-    case DType::i32: for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(from.data<std::int32_t>()[i]); break;
-    case DType::i64: for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(from.data<std::int64_t>()[i]); break;
-    case DType::u8: for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(from.data<std::uint8_t>()[i]); break;
-    case DType::i8: for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(from.data<std::int8_t>()[i]); break;
-    case DType::boolean: for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(from.data<bool>()[i]); break;
-    case DType::f16: for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(detail::half_to_float(from.data<std::uint16_t>()[i])); break;
+    case DType::f32:
+      for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(from.data<float>()[i]);
+      break;
+    case DType::i32:
+      for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(from.data<std::int32_t>()[i]);
+      break;
+    case DType::i64:
+      for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(from.data<std::int64_t>()[i]);
+      break;
+    case DType::u8:
+      for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(from.data<std::uint8_t>()[i]);
+      break;
+    case DType::i8:
+      for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(from.data<std::int8_t>()[i]);
+      break;
+    case DType::boolean:
+      for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(from.data<bool>()[i]);
+      break;
+    case DType::f16:
+      for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<To>(detail::half_to_float(from.data<std::uint16_t>()[i]));
+      break;
   }
 }
 }  // namespace
@@ -130,11 +166,21 @@ Tensor Tensor::cast(DType to) const {
   if (to == dtype_) return clone();
   Tensor t(to, shape_);
   switch (to) {
-    case DType::f32: convert(*this, t.data<float>()); break;
-    case DType::i32: convert(*this, t.data<std::int32_t>()); break;
-    case DType::i64: convert(*this, t.data<std::int64_t>()); break;
-    case DType::u8: convert(*this, t.data<std::uint8_t>()); break;
-    case DType::i8: convert(*this, t.data<std::int8_t>()); break;
+    case DType::f32:
+      convert(*this, t.data<float>());
+      break;
+    case DType::i32:
+      convert(*this, t.data<std::int32_t>());
+      break;
+    case DType::i64:
+      convert(*this, t.data<std::int64_t>());
+      break;
+    case DType::u8:
+      convert(*this, t.data<std::uint8_t>());
+      break;
+    case DType::i8:
+      convert(*this, t.data<std::int8_t>());
+      break;
     case DType::boolean: {
       Tensor f = cast(DType::f32);
       for (std::int64_t i = 0; i < size(); ++i) t.data<bool>()[i] = f.data<float>()[i] != 0.0f;

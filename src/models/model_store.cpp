@@ -46,9 +46,12 @@ std::uint64_t ModelSpec::total_size() const {
 
 const char* to_string(ModelLocation location) {
   switch (location) {
-    case ModelLocation::none: return "not available";
-    case ModelLocation::search_path: return "EASEL_MODEL_PATH";
-    case ModelLocation::cache: return "cache";
+    case ModelLocation::none:
+      return "not available";
+    case ModelLocation::search_path:
+      return "EASEL_MODEL_PATH";
+    case ModelLocation::cache:
+      return "cache";
   }
   return "?";
 }
@@ -171,9 +174,8 @@ LocatedModel ModelStore::get(std::string_view name, const ProgressFn& progress) 
   VerifyResult v = verify(name);
   if (v.location == ModelLocation::none) return pull(name, progress);
   if (!v.problems.empty()) {
-    std::string hint = v.location == ModelLocation::cache
-                           ? "Run `easel models pull " + v.spec->name + "` to fetch it again."
-                           : "Restore the folder " + v.dir.string() + " or remove it from EASEL_MODEL_PATH.";
+    std::string hint = v.location == ModelLocation::cache ? "Run `easel models pull " + v.spec->name + "` to fetch it again."
+                                                          : "Restore the folder " + v.dir.string() + " or remove it from EASEL_MODEL_PATH.";
     throw Error(ErrorCode::bad_model, "Model '" + v.spec->name + "': " + describe(v.problems.front()) + ".", hint);
   }
   return {v.spec, v.location, v.dir};
@@ -218,9 +220,8 @@ LocatedModel ModelStore::pull(std::string_view name, const ProgressFn& progress)
     }
     if (!bad.empty()) {
       checksum_failure = true;
-      failures.push_back(source.type + " (" + source.where + "): file '" + bad.front().file + "' from '" +
-                         bad.front().path.string() + "' has sha256 " + bad.front().actual_sha256 + ", expected " +
-                         bad.front().expected_sha256);
+      failures.push_back(source.type + " (" + source.where + "): file '" + bad.front().file + "' from '" + bad.front().path.string() +
+                         "' has sha256 " + bad.front().actual_sha256 + ", expected " + bad.front().expected_sha256);
       continue;
     }
     // Only verified files reach the cache, each by an atomic rename.
@@ -234,8 +235,9 @@ LocatedModel ModelStore::pull(std::string_view name, const ProgressFn& progress)
   std::string message = "Could not pull model '" + s.name + "'; nothing was written to the cache. ";
   for (size_t i = 0; i < failures.size(); ++i) message += (i ? "; " : "") + failures[i];
   throw Error(checksum_failure ? ErrorCode::bad_model : ErrorCode::network_error, message + ".",
-              checksum_failure ? "The source served different bytes than the manifest records; report it, or set EASEL_MODEL_PATH to a good copy."
-                               : "Check the connection and try `easel models pull " + s.name + "` again.");
+              checksum_failure
+                  ? "The source served different bytes than the manifest records; report it, or set EASEL_MODEL_PATH to a good copy."
+                  : "Check the connection and try `easel models pull " + s.name + "` again.");
 }
 
 }  // namespace easel

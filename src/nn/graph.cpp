@@ -92,8 +92,7 @@ Node& Graph::add_node(std::string op, std::string name, std::vector<int> node_in
   n.op = std::move(op);
   n.name = std::move(name);
   n.inputs = std::move(node_inputs);
-  for (int i = 0; i < num_outputs; ++i)
-    n.outputs.push_back(add_value(i == 0 ? n.name : n.name + ":" + std::to_string(i), DType::f32, {}));
+  for (int i = 0; i < num_outputs; ++i) n.outputs.push_back(add_value(i == 0 ? n.name : n.name + ":" + std::to_string(i), DType::f32, {}));
   nodes.push_back(std::move(n));
   return nodes.back();
 }
@@ -114,7 +113,8 @@ void Graph::sort() {
   std::function<void(int)> visit = [&](int n) {
     if (state[static_cast<std::size_t>(n)] == 2) return;
     if (state[static_cast<std::size_t>(n)] == 1)
-      throw Error(ErrorCode::bad_model, "The graph in " + source + " has a cycle through node '" + nodes[static_cast<std::size_t>(n)].name + "'.");
+      throw Error(ErrorCode::bad_model,
+                  "The graph in " + source + " has a cycle through node '" + nodes[static_cast<std::size_t>(n)].name + "'.");
     state[static_cast<std::size_t>(n)] = 1;
     for (int v : nodes[static_cast<std::size_t>(n)].inputs)
       if (v >= 0 && producer[static_cast<std::size_t>(v)] >= 0) visit(producer[static_cast<std::size_t>(v)]);
@@ -158,7 +158,8 @@ void Graph::compact() {
 }
 
 ValueUses find_uses(const Graph& g) {
-  ValueUses u{std::vector<std::vector<int>>(g.values.size()), std::vector<int>(g.values.size(), -1), std::vector<bool>(g.values.size(), false)};
+  ValueUses u{std::vector<std::vector<int>>(g.values.size()), std::vector<int>(g.values.size(), -1),
+              std::vector<bool>(g.values.size(), false)};
   for (std::size_t n = 0; n < g.nodes.size(); ++n) {
     for (int v : g.nodes[n].inputs)
       if (v >= 0) u.readers[static_cast<std::size_t>(v)].push_back(static_cast<int>(n));

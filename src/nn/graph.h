@@ -62,8 +62,8 @@ struct Value {
 };
 
 struct Node {
-  std::string name;  // the name in the source file, for error messages
-  std::string op;    // an easel op name ("conv2d", "add", ...)
+  std::string name;          // the name in the source file, for error messages
+  std::string op;            // an easel op name ("conv2d", "add", ...)
   std::vector<int> inputs;   // value ids; -1 for an absent optional input
   std::vector<int> outputs;  // value ids
   Attrs attrs;

@@ -33,8 +33,8 @@ bool has_int8_form(const Graph& g, const Node& n) {
     return is_int8_quant(value(n.inputs[0])) && x.dtype == y.dtype && x.scale == y.scale && x.zero_point == y.zero_point;
   }
   if (n.op == "add")
-    return n.inputs.size() == 2 && n.inputs[0] >= 0 && n.inputs[1] >= 0 && is_int8_quant(value(n.inputs[0])) && is_int8_quant(value(n.inputs[1])) &&
-           !value(n.inputs[0]).is_constant() && !value(n.inputs[1]).is_constant();
+    return n.inputs.size() == 2 && n.inputs[0] >= 0 && n.inputs[1] >= 0 && is_int8_quant(value(n.inputs[0])) &&
+           is_int8_quant(value(n.inputs[1])) && !value(n.inputs[0]).is_constant() && !value(n.inputs[1]).is_constant();
   return false;
 }
 
@@ -112,7 +112,8 @@ int lower_to_int8(Graph& g) {
     Node& n = g.nodes[i];
     const QuantParams y = g.values[static_cast<std::size_t>(n.outputs[0])].quant;
     if (n.op == "add") {
-      const QuantParams a = g.values[static_cast<std::size_t>(n.inputs[0])].quant, b = g.values[static_cast<std::size_t>(n.inputs[1])].quant;
+      const QuantParams a = g.values[static_cast<std::size_t>(n.inputs[0])].quant,
+                        b = g.values[static_cast<std::size_t>(n.inputs[1])].quant;
       set_quant_attrs(n, "a", a);
       set_quant_attrs(n, "b", b);
       n.op = "quantized_add";

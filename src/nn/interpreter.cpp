@@ -28,8 +28,7 @@ Interpreter::Interpreter(Graph graph, InterpreterOptions options) : graph_(std::
   // Unknown ops fail at load, naming the op, the node and the file.
   for (const Node& n : graph_.nodes)
     if (!find_op(n.op))
-      throw Error(ErrorCode::unsupported_op,
-                  "Op '" + n.op + "' (node '" + n.name + "' in " + graph_.source + ") is not supported.",
+      throw Error(ErrorCode::unsupported_op, "Op '" + n.op + "' (node '" + n.name + "' in " + graph_.source + ") is not supported.",
                   "`easel ops` lists the supported ops per format.");
   for (const Value& v : graph_.values)
     if (v.is_constant()) stats_.parameters += v.constant.size();
@@ -150,7 +149,10 @@ void Interpreter::plan(const std::vector<Shape>& input_shapes) {
     if (!exclusive)
       for (std::size_t b = 0; b < buffer_bytes.size(); ++b) {
         if (buffer_free_after[b] >= step) continue;
-        if (best < 0) { best = static_cast<int>(b); continue; }
+        if (best < 0) {
+          best = static_cast<int>(b);
+          continue;
+        }
         auto cur = static_cast<std::size_t>(best);
         bool better = fits(b) ? (!fits(cur) || buffer_bytes[b] < buffer_bytes[cur]) : (!fits(cur) && buffer_bytes[b] > buffer_bytes[cur]);
         if (better) best = static_cast<int>(b);
@@ -221,10 +223,11 @@ std::vector<Tensor> Interpreter::run(const std::vector<Tensor>& inputs) {
     bool ok = got.rank() == static_cast<int>(want.shape.size());
     for (std::size_t d = 0; ok && d < want.shape.size(); ++d) ok = want.shape[d] < 0 || want.shape[d] == got.shape()[d];
     if (!ok)
-      throw Error(ErrorCode::bad_input, "Input '" + want.name + "' must have shape " + to_string(want.shape) + " (-1: any), got " +
-                                            to_string(got.shape()) + ".");
+      throw Error(ErrorCode::bad_input,
+                  "Input '" + want.name + "' must have shape " + to_string(want.shape) + " (-1: any), got " + to_string(got.shape()) + ".");
     if (got.dtype() != want.dtype)
-      throw Error(ErrorCode::bad_input, "Input '" + want.name + "' must be " + to_string(want.dtype) + ", got " + to_string(got.dtype()) + ".");
+      throw Error(ErrorCode::bad_input,
+                  "Input '" + want.name + "' must be " + to_string(want.dtype) + ", got " + to_string(got.dtype()) + ".");
     shapes.push_back(got.shape());
   }
   if (shapes != planned_shapes_ || (steps_.empty() && arena_.empty())) plan(shapes);

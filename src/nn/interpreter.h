@@ -14,7 +14,7 @@ namespace easel::nn {
 
 struct InterpreterOptions {
   Backend backend = Backend::optimized;
-  int threads = 0;  // 0: all cores
+  int threads = 0;       // 0: all cores
   bool profile = false;  // time every op (a clock read per op; off by default)
 };
 
@@ -27,11 +27,11 @@ struct OpProfile {
 };
 
 struct PlanStats {
-  std::int64_t parameters = 0;      // elements of the graph's constants
-  double flops = 0;                 // per run, counted by the ops
-  std::int64_t working_bytes = 0;   // the activation arena
-  int steps = 0;                    // ops left after folding
-  int folded = 0;                   // nodes computed at plan time
+  std::int64_t parameters = 0;     // elements of the graph's constants
+  double flops = 0;                // per run, counted by the ops
+  std::int64_t working_bytes = 0;  // the activation arena
+  int steps = 0;                   // ops left after folding
+  int folded = 0;                  // nodes computed at plan time
 };
 
 class Interpreter {
@@ -59,9 +59,9 @@ class Interpreter {
   InterpreterOptions options_;
   std::vector<Shape> planned_shapes_;
   std::vector<Step> steps_;
-  std::vector<Tensor> values_;        // per value: constant, or a view into the arena
-  std::vector<Tensor> arena_;         // shared buffers
-  std::vector<int> value_buffer_;     // per value: arena index, or -1
+  std::vector<Tensor> values_;     // per value: constant, or a view into the arena
+  std::vector<Tensor> arena_;      // shared buffers
+  std::vector<int> value_buffer_;  // per value: arena index, or -1
   PlanStats stats_;
 };
 

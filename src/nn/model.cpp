@@ -40,7 +40,8 @@ std::vector<Tensor> Model::Impl::run(const std::vector<Tensor>& inputs) {
   const int threads = chooser->next();
   nn::Interpreter* chosen = interpreter.get();
   if (threads == 1) {
-    if (!single) single = std::make_unique<nn::Interpreter>(*graph, nn::InterpreterOptions{.threads = 1, .profile = interpreter->options().profile});
+    if (!single)
+      single = std::make_unique<nn::Interpreter>(*graph, nn::InterpreterOptions{.threads = 1, .profile = interpreter->options().profile});
     chosen = single.get();
   }
   const auto t0 = std::chrono::steady_clock::now();
@@ -60,8 +61,8 @@ Model Model::load(const std::string& name_or_path, const ModelOptions& options) 
     // A catalog name may hold a '.' ("mobilenet-v1-0.25"): the catalog is asked first, and
     // only a name it does not know and that looks like a path is reported as a missing file.
     ModelStore store;
-    const bool known = std::any_of(store.models().begin(), store.models().end(),
-                                   [&](const ModelSpec& m) { return m.name == name_or_path; });
+    const bool known =
+        std::any_of(store.models().begin(), store.models().end(), [&](const ModelSpec& m) { return m.name == name_or_path; });
     if (!known && (name_or_path.find('/') != std::string::npos || name_or_path.find('.') != std::string::npos))
       throw Error(ErrorCode::model_not_found, "There is no model file '" + name_or_path + "'.",
                   "Check the path, or give a model name from `easel models list`.");

@@ -16,8 +16,8 @@ void PrepareContext::fail(const std::string& message) const {
 
 void PrepareContext::expect_inputs(int min, int max) const {
   if (num_inputs() < min || num_inputs() > max)
-    fail("expected " + (min == max ? std::to_string(min) : std::to_string(min) + " to " + std::to_string(max)) +
-         " inputs, got " + std::to_string(num_inputs()));
+    fail("expected " + (min == max ? std::to_string(min) : std::to_string(min) + " to " + std::to_string(max)) + " inputs, got " +
+         std::to_string(num_inputs()));
 }
 
 }  // namespace easel::nn

@@ -19,11 +19,11 @@ enum class Backend { optimized, reference };
 struct PrepareContext {
   const Node& node;
   const Graph& graph;
-  std::vector<DType> input_dtypes;              // one per node input
-  std::vector<Shape> input_shapes;              // fully known (no -1) at prepare time
-  std::vector<const Tensor*> input_constants;   // non-null where the input's value is known now
-  std::vector<DType> output_dtypes;             // the op fills these...
-  std::vector<Shape> output_shapes;             // ...one per node output
+  std::vector<DType> input_dtypes;             // one per node input
+  std::vector<Shape> input_shapes;             // fully known (no -1) at prepare time
+  std::vector<const Tensor*> input_constants;  // non-null where the input's value is known now
+  std::vector<DType> output_dtypes;            // the op fills these...
+  std::vector<Shape> output_shapes;            // ...one per node output
   int threads = 1;
 
   int num_inputs() const { return static_cast<int>(node.inputs.size()); }

@@ -32,9 +32,9 @@ class ThreadChooser {
 
   int current() const { return candidates_[static_cast<std::size_t>(best_)].threads; }
 
-  static constexpr int kProbeEvery = 32;     // runs between tries of another candidate
+  static constexpr int kProbeEvery = 32;  // runs between tries of another candidate
   static constexpr int kMaxProbeEvery = 1024;
-  static constexpr int kProbeRuns = 4;       // a try: the switch, then three counted runs
+  static constexpr int kProbeRuns = 4;  // a try: the switch, then three counted runs
 
  private:
   struct Candidate {

@@ -12,7 +12,8 @@ namespace {
 std::vector<int> strides_of(const DetectionContext& c) {
   const auto strides = c.recipe.data.value("strides", std::vector<int>{8, 16, 32});
   for (int s : strides)
-    if (s <= 0) throw Error(ErrorCode::bad_model, "The recipe of model '" + c.recipe.model + "' has a stride of " + std::to_string(s) + ".");
+    if (s <= 0)
+      throw Error(ErrorCode::bad_model, "The recipe of model '" + c.recipe.model + "' has a stride of " + std::to_string(s) + ".");
   return strides;
 }
 
@@ -22,7 +23,8 @@ std::vector<int> strides_of(const DetectionContext& c) {
 std::vector<RawDetection> yolox(const std::vector<Tensor>& outputs, const DetectionContext& c) {
   const Tensor& out = outputs.at(0);
   if (out.rank() != 3 || out.dim(2) < 5 + c.classes)
-    throw Error(ErrorCode::bad_model, "The yolox model '" + c.recipe.model + "' gives " + to_string(out.shape()) + ", not [1, cells, 5 + classes].");
+    throw Error(ErrorCode::bad_model,
+                "The yolox model '" + c.recipe.model + "' gives " + to_string(out.shape()) + ", not [1, cells, 5 + classes].");
   const float* v = out.data<float>();
   const std::int64_t rows = out.dim(1), cols = out.dim(2);
   std::vector<RawDetection> found;
@@ -59,7 +61,8 @@ std::vector<RawDetection> nanodet(const std::vector<Tensor>& outputs, const Dete
     for (const Tensor& t : outputs)
       if (t.rank() == 3 && t.dim(1) == cells) (t.dim(2) == c.classes ? scores : boxes) = &t;
     if (!scores || !boxes || boxes->dim(2) % 4)
-      throw Error(ErrorCode::bad_model, "The nanodet model '" + c.recipe.model + "' lacks the outputs for stride " + std::to_string(stride) + ".");
+      throw Error(ErrorCode::bad_model,
+                  "The nanodet model '" + c.recipe.model + "' lacks the outputs for stride " + std::to_string(stride) + ".");
     const std::int64_t bins = boxes->dim(2) / 4;
     for (std::int64_t cell = 0; cell < cells; ++cell) {
       const float* cs = scores->data<float>() + cell * c.classes;

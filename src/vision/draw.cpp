@@ -15,7 +15,7 @@ int thickness(const Image& image) { return std::max(1, static_cast<int>(std::lro
 
 Color palette(int index) {
   // Tableau-like colours: distinct, readable on photos.
-  static const Color colors[] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44}, {214, 39, 40}, {148, 103, 189},
+  static const Color colors[] = {{31, 119, 180}, {255, 127, 14},  {44, 160, 44},  {214, 39, 40},  {148, 103, 189},
                                  {140, 86, 75},  {227, 119, 194}, {188, 189, 34}, {23, 190, 207}, {255, 187, 120}};
   const int n = static_cast<int>(std::size(colors));
   return colors[((index % n) + n) % n];

@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 namespace easel {
 
 Image::Image(int width, int height) : width_(width), height_(height) {
-  if (width < 0 || height < 0) throw Error(ErrorCode::bad_input, "An image cannot be " + std::to_string(width) + "x" + std::to_string(height) + ".");
+  if (width < 0 || height < 0)
+    throw Error(ErrorCode::bad_input, "An image cannot be " + std::to_string(width) + "x" + std::to_string(height) + ".");
   pixels_.assign(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3, 0);
 }
 
@@ -36,7 +37,8 @@ Image Image::load(const fs::path& file) {
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
   Image image(rgb.cols, rgb.rows);
-  for (int y = 0; y < rgb.rows; ++y) std::memcpy(image.data() + static_cast<std::size_t>(y) * rgb.cols * 3, rgb.ptr(y), static_cast<std::size_t>(rgb.cols) * 3);
+  for (int y = 0; y < rgb.rows; ++y)
+    std::memcpy(image.data() + static_cast<std::size_t>(y) * rgb.cols * 3, rgb.ptr(y), static_cast<std::size_t>(rgb.cols) * 3);
   return image;
 }
 

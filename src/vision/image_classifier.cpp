@@ -109,7 +109,8 @@ std::vector<Classification> ImageClassifier::classify(const Image& image) {
   std::iota(order.begin(), order.end(), 0);
   const auto k = std::min<std::size_t>(static_cast<std::size_t>(impl_->top_k), order.size());
   std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(), [&](int a, int b) {
-    return p[static_cast<std::size_t>(a)] > p[static_cast<std::size_t>(b)] || (p[static_cast<std::size_t>(a)] == p[static_cast<std::size_t>(b)] && a < b);
+    return p[static_cast<std::size_t>(a)] > p[static_cast<std::size_t>(b)] ||
+           (p[static_cast<std::size_t>(a)] == p[static_cast<std::size_t>(b)] && a < b);
   });
   std::vector<Classification> result;
   for (std::size_t i = 0; i < k; ++i) {

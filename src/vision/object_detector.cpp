@@ -22,7 +22,8 @@ float intersection_over_union(const BoundingBox& a, const BoundingBox& b) {
 }
 
 std::vector<Detection> non_max_suppression(std::vector<Detection> detections, float iou_threshold, int max_detections) {
-  std::stable_sort(detections.begin(), detections.end(), [](const Detection& a, const Detection& b) { return a.confidence > b.confidence; });
+  std::stable_sort(detections.begin(), detections.end(),
+                   [](const Detection& a, const Detection& b) { return a.confidence > b.confidence; });
   std::vector<Detection> kept;
   for (Detection& d : detections) {
     if (static_cast<int>(kept.size()) >= max_detections) break;

@@ -56,7 +56,8 @@ void check_nothing(const Model&, const std::string&) {}
 // keypoints' mean.
 std::vector<PosenetPose> movenet_single(const std::vector<Tensor>& out, const PoseContext& c) {
   const Tensor& y = out.at(0);
-  if (y.size() < 17 * 3) throw Error(ErrorCode::bad_model, "The MoveNet model '" + c.recipe.model + "' gives " + to_string(y.shape()) + ", not [1,1,17,3].");
+  if (y.size() < 17 * 3)
+    throw Error(ErrorCode::bad_model, "The MoveNet model '" + c.recipe.model + "' gives " + to_string(y.shape()) + ", not [1,1,17,3].");
   const float* v = y.data<float>();
   const float sx = static_cast<float>(c.input.width), sy = static_cast<float>(c.input.height);
   PosenetPose pose;
@@ -73,7 +74,8 @@ std::vector<PosenetPose> movenet_single(const std::vector<Tensor>& out, const Po
 // and the pose's score.
 std::vector<PosenetPose> movenet_multi(const std::vector<Tensor>& out, const PoseContext& c) {
   const Tensor& y = out.at(0);
-  if (y.rank() != 3 || y.dim(2) < 56) throw Error(ErrorCode::bad_model, "The MoveNet model '" + c.recipe.model + "' gives " + to_string(y.shape()) + ", not [1,6,56].");
+  if (y.rank() != 3 || y.dim(2) < 56)
+    throw Error(ErrorCode::bad_model, "The MoveNet model '" + c.recipe.model + "' gives " + to_string(y.shape()) + ", not [1,6,56].");
   const float* v = y.data<float>();
   const float sx = static_cast<float>(c.input.width), sy = static_cast<float>(c.input.height);
   std::vector<PosenetPose> poses;

@@ -15,7 +15,7 @@
 namespace easel {
 
 const std::vector<std::pair<int, int>>& pose_skeleton() {
-  static const std::vector<std::pair<int, int>> edges = {{0, 1}, {0, 2}, {1, 3}, {2, 4}, {5, 6}, {5, 7}, {5, 11}, {6, 8},
+  static const std::vector<std::pair<int, int>> edges = {{0, 1},  {0, 2}, {1, 3},  {2, 4},   {5, 6},   {5, 7},   {5, 11},  {6, 8},
                                                          {6, 12}, {7, 9}, {8, 10}, {11, 12}, {11, 13}, {12, 14}, {13, 15}, {14, 16}};
   return edges;
 }
@@ -81,7 +81,11 @@ namespace {
 
 Keypoint make_keypoint(int index, float x, float y, float confidence, const Image& image, bool flip) {
   if (flip) x = static_cast<float>(image.width()) - x;
-  return {kPoseKeypointNames[static_cast<std::size_t>(index)], x, y, x / static_cast<float>(image.width()), y / static_cast<float>(image.height()),
+  return {kPoseKeypointNames[static_cast<std::size_t>(index)],
+          x,
+          y,
+          x / static_cast<float>(image.width()),
+          y / static_cast<float>(image.height()),
           confidence};
 }
 
@@ -117,7 +121,8 @@ std::vector<Pose> PoseEstimator::estimate(const Image& image) {
     Pose pose;
     pose.confidence = d.score;
     for (std::size_t k = 0; k < d.keypoints.size() && k < kPoseKeypointNames.size(); ++k)
-      pose.keypoints.push_back(make_keypoint(static_cast<int>(k), at.image_x(d.keypoints[k].x), at.image_y(d.keypoints[k].y), d.keypoints[k].score, image, flip));
+      pose.keypoints.push_back(make_keypoint(static_cast<int>(k), at.image_x(d.keypoints[k].x), at.image_y(d.keypoints[k].y),
+                                             d.keypoints[k].score, image, flip));
     poses.push_back(std::move(pose));
   }
   std::erase_if(poses, [&](const Pose& p) { return p.confidence < m.options.min_pose_confidence; });

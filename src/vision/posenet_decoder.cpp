@@ -8,15 +8,32 @@ namespace easel::vision {
 namespace {
 
 constexpr int kKeypoints = 17;
-enum Part { nose, left_eye, right_eye, left_ear, right_ear, left_shoulder, right_shoulder, left_elbow, right_elbow,
-            left_wrist, right_wrist, left_hip, right_hip, left_knee, right_knee, left_ankle, right_ankle };
+enum Part {
+  nose,
+  left_eye,
+  right_eye,
+  left_ear,
+  right_ear,
+  left_shoulder,
+  right_shoulder,
+  left_elbow,
+  right_elbow,
+  left_wrist,
+  right_wrist,
+  left_hip,
+  right_hip,
+  left_knee,
+  right_knee,
+  left_ankle,
+  right_ankle
+};
 // (parent, child) edges of the PoseNet keypoint tree, in the TF.js order: edge i of the
 // displacement outputs is this pair.
 constexpr int kEdges[16][2] = {
-    {nose, left_eye}, {left_eye, left_ear}, {nose, right_eye}, {right_eye, right_ear},
-    {nose, left_shoulder}, {left_shoulder, left_elbow}, {left_elbow, left_wrist}, {left_shoulder, left_hip},
-    {left_hip, left_knee}, {left_knee, left_ankle}, {nose, right_shoulder}, {right_shoulder, right_elbow},
-    {right_elbow, right_wrist}, {right_shoulder, right_hip}, {right_hip, right_knee}, {right_knee, right_ankle}};
+    {nose, left_eye},           {left_eye, left_ear},        {nose, right_eye},        {right_eye, right_ear},
+    {nose, left_shoulder},      {left_shoulder, left_elbow}, {left_elbow, left_wrist}, {left_shoulder, left_hip},
+    {left_hip, left_knee},      {left_knee, left_ankle},     {nose, right_shoulder},   {right_shoulder, right_elbow},
+    {right_elbow, right_wrist}, {right_shoulder, right_hip}, {right_hip, right_knee},  {right_knee, right_ankle}};
 
 float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
 
@@ -31,9 +48,12 @@ struct Grid {
   float offset_x(int y, int x, int k) const { return o.offsets[(y * o.width + x) * 2 * kKeypoints + kKeypoints + k]; }
   // Keypoint position from its heatmap cell plus the short-range offset.
   PosenetKeypoint at(int y, int x, int k) const {
-    return {static_cast<float>(x * o.output_stride) + offset_x(y, x, k), static_cast<float>(y * o.output_stride) + offset_y(y, x, k), score(y, x, k)};
+    return {static_cast<float>(x * o.output_stride) + offset_x(y, x, k), static_cast<float>(y * o.output_stride) + offset_y(y, x, k),
+            score(y, x, k)};
   }
-  int clamp_y(float py) const { return std::clamp(static_cast<int>(std::round(py / static_cast<float>(o.output_stride))), 0, o.height - 1); }
+  int clamp_y(float py) const {
+    return std::clamp(static_cast<int>(std::round(py / static_cast<float>(o.output_stride))), 0, o.height - 1);
+  }
   int clamp_x(float px) const { return std::clamp(static_cast<int>(std::round(px / static_cast<float>(o.output_stride))), 0, o.width - 1); }
 };
 

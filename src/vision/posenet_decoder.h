@@ -18,7 +18,7 @@ struct PosenetPose {
 };
 
 struct PosenetOutputs {
-  const float* heatmap = nullptr;       // logits (sigmoid applied by the decoder)
+  const float* heatmap = nullptr;  // logits (sigmoid applied by the decoder)
   const float* offsets = nullptr;
   const float* displacement_fwd = nullptr;
   const float* displacement_bwd = nullptr;

@@ -48,7 +48,8 @@ cv::Mat fit_image(const Image& image, const InputSpec& spec, Placement& where) {
     if (h > image.height()) h = image.height(), w = static_cast<int>(h * aspect);
     w = std::max(w, 1), h = std::max(h, 1);
     region = rgb(cv::Rect((image.width() - w) / 2, (image.height() - h) / 2, w, h));
-    where = {static_cast<float>(spec.width) / w, static_cast<float>(spec.height) / h, -static_cast<float>((image.width() - w) / 2) * spec.width / w,
+    where = {static_cast<float>(spec.width) / w, static_cast<float>(spec.height) / h,
+             -static_cast<float>((image.width() - w) / 2) * spec.width / w,
              -static_cast<float>((image.height() - h) / 2) * spec.height / h};
   }
   cv::resize(region, resized, cv::Size(spec.width, spec.height), 0, 0,
@@ -102,7 +103,8 @@ Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement
     cv::cvtColor(pixels, grey, cv::COLOR_RGB2GRAY);
     pixels = grey;
   } else if (spec.channels != 3) {
-    throw Error(ErrorCode::bad_model, "The model wants " + std::to_string(spec.channels) + " channels per pixel; images have 1 (grey) or 3 (RGB).");
+    throw Error(ErrorCode::bad_model,
+                "The model wants " + std::to_string(spec.channels) + " channels per pixel; images have 1 (grey) or 3 (RGB).");
   } else if (spec.bgr) {
     cv::Mat bgr;
     cv::cvtColor(pixels, bgr, cv::COLOR_RGB2BGR);
@@ -112,11 +114,15 @@ Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement
     case Range::bytes:
       if (spec.int32) return write<std::int32_t>(pixels, spec, DType::i32, [](std::uint8_t p) { return static_cast<std::int32_t>(p); });
       return write<std::uint8_t>(pixels, spec, DType::u8, [](std::uint8_t p) { return p; });
-    case Range::pixels: return write<float>(pixels, spec, DType::f32, [](std::uint8_t p) { return static_cast<float>(p); });
-    case Range::unit: return write<float>(pixels, spec, DType::f32, [](std::uint8_t p) { return p / 255.f; });
-    case Range::signed_unit: return write<float>(pixels, spec, DType::f32, [](std::uint8_t p) { return p / 127.5f - 1.f; });
+    case Range::pixels:
+      return write<float>(pixels, spec, DType::f32, [](std::uint8_t p) { return static_cast<float>(p); });
+    case Range::unit:
+      return write<float>(pixels, spec, DType::f32, [](std::uint8_t p) { return p / 255.f; });
+    case Range::signed_unit:
+      return write<float>(pixels, spec, DType::f32, [](std::uint8_t p) { return p / 127.5f - 1.f; });
     case Range::inverted_unit:
-    case Range::inverted_binary: return write<float>(pixels, spec, DType::f32, [](std::uint8_t p) { return 1.f - p / 255.f; });
+    case Range::inverted_binary:
+      return write<float>(pixels, spec, DType::f32, [](std::uint8_t p) { return 1.f - p / 255.f; });
   }
   throw Error(ErrorCode::internal, "Unknown input range.");
 }

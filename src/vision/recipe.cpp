@@ -15,7 +15,8 @@ E choose(const detail::Recipe& r, const nlohmann::json& input, const char* key, 
   if (it != names.end()) return it->second;
   std::string known;
   for (const auto& [name, e] : names) known += (known.empty() ? "" : ", ") + name;
-  throw Error(ErrorCode::bad_model, "The recipe of model '" + r.model + "': input " + key + " '" + value + "' is not one of " + known + ".");
+  throw Error(ErrorCode::bad_model,
+              "The recipe of model '" + r.model + "': input " + key + " '" + value + "' is not one of " + known + ".");
 }
 
 }  // namespace
@@ -24,8 +25,10 @@ InputSpec input_spec(const detail::Recipe& r, const TensorInfo& model_input) {
   const nlohmann::json input = r.data.value("input", nlohmann::json::object());
   InputSpec spec;
   try {
-    spec.fit = choose(r, input, "fit", std::map<std::string, Fit>{{"stretch", Fit::stretch}, {"center_crop", Fit::center_crop}, {"letterbox", Fit::letterbox}},
-                      Fit::stretch);
+    spec.fit =
+        choose(r, input, "fit",
+               std::map<std::string, Fit>{{"stretch", Fit::stretch}, {"center_crop", Fit::center_crop}, {"letterbox", Fit::letterbox}},
+               Fit::stretch);
     spec.range = choose(r, input, "range",
                         std::map<std::string, Range>{{"bytes", Range::bytes},
                                                      {"pixels", Range::pixels},
@@ -36,13 +39,15 @@ InputSpec input_spec(const detail::Recipe& r, const TensorInfo& model_input) {
                         Range::unit);
     spec.layout = choose(r, input, "layout", std::map<std::string, Layout>{{"nhwc", Layout::nhwc}, {"nchw", Layout::nchw}}, Layout::nhwc);
     spec.bgr = choose(r, input, "colors", std::map<std::string, bool>{{"rgb", false}, {"bgr", true}}, false);
-    spec.anchor = choose(r, input, "anchor", std::map<std::string, Anchor>{{"center", Anchor::center}, {"top_left", Anchor::top_left}}, Anchor::center);
+    spec.anchor = choose(r, input, "anchor", std::map<std::string, Anchor>{{"center", Anchor::center}, {"top_left", Anchor::top_left}},
+                         Anchor::center);
     spec.round_down = choose(r, input, "round", std::map<std::string, bool>{{"nearest", false}, {"down", true}}, false);
     spec.pad = static_cast<std::uint8_t>(input.value("pad", 0));
     spec.area_downscale = input.value("area_downscale", false);
     if (input.contains("size")) {
       const auto size = input["size"].get<std::vector<int>>();
-      if (size.size() != 2 || size[0] <= 0 || size[1] <= 0) throw Error(ErrorCode::bad_model, "The recipe of model '" + r.model + "': input size must be [height, width].");
+      if (size.size() != 2 || size[0] <= 0 || size[1] <= 0)
+        throw Error(ErrorCode::bad_model, "The recipe of model '" + r.model + "': input size must be [height, width].");
       spec.height = size[0], spec.width = size[1];
     }
   } catch (const nlohmann::json::exception& e) {
@@ -57,7 +62,8 @@ InputSpec input_spec(const detail::Recipe& r, const TensorInfo& model_input) {
   if (c > 0) spec.channels = static_cast<int>(c);
   if (spec.range == Range::bytes) {
     if (model_input.dtype != DType::u8 && model_input.dtype != DType::i32)
-      throw Error(ErrorCode::bad_model, "The recipe of model '" + r.model + "' feeds bytes, but the model's input is " + to_string(model_input.dtype) + ".");
+      throw Error(ErrorCode::bad_model,
+                  "The recipe of model '" + r.model + "' feeds bytes, but the model's input is " + to_string(model_input.dtype) + ".");
     spec.int32 = model_input.dtype == DType::i32;
   }
   return spec;

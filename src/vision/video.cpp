@@ -38,7 +38,8 @@ VideoReader VideoReader::open(const fs::path& file) {
 VideoReader VideoReader::camera(int index) {
   auto impl = std::make_unique<Impl>();
   if (!impl->capture.open(index) || !impl->capture.isOpened())
-    throw Error(ErrorCode::io_error, "Camera " + std::to_string(index) + " cannot be opened.", "Check that a camera is connected (ls /dev/video*).");
+    throw Error(ErrorCode::io_error, "Camera " + std::to_string(index) + " cannot be opened.",
+                "Check that a camera is connected (ls /dev/video*).");
   impl->fps = impl->capture.get(cv::CAP_PROP_FPS);
   return VideoReader(std::move(impl));
 }
@@ -51,7 +52,8 @@ bool VideoReader::read(Image& frame) {
   m.timestamp = position > 0 || m.fps <= 0 ? position : m.index * 1000.0 / m.fps;
   cv::cvtColor(m.bgr, m.rgb, cv::COLOR_BGR2RGB);
   if (frame.width() != m.rgb.cols || frame.height() != m.rgb.rows) frame = Image(m.rgb.cols, m.rgb.rows);
-  for (int y = 0; y < m.rgb.rows; ++y) std::memcpy(frame.data() + static_cast<std::size_t>(y) * m.rgb.cols * 3, m.rgb.ptr(y), static_cast<std::size_t>(m.rgb.cols) * 3);
+  for (int y = 0; y < m.rgb.rows; ++y)
+    std::memcpy(frame.data() + static_cast<std::size_t>(y) * m.rgb.cols * 3, m.rgb.ptr(y), static_cast<std::size_t>(m.rgb.cols) * 3);
   return true;
 }
 
@@ -102,8 +104,9 @@ void VideoWriter::write(const Image& frame) {
   Impl& m = *impl_;
   if (!m.writer.isOpened()) throw Error(ErrorCode::bad_input, "The video '" + m.file.string() + "' is closed.");
   if (frame.width() != m.width || frame.height() != m.height)
-    throw Error(ErrorCode::bad_input, "A " + std::to_string(frame.width()) + "x" + std::to_string(frame.height()) + " frame cannot go into the " +
-                                          std::to_string(m.width) + "x" + std::to_string(m.height) + " video '" + m.file.string() + "'.");
+    throw Error(ErrorCode::bad_input, "A " + std::to_string(frame.width()) + "x" + std::to_string(frame.height()) +
+                                          " frame cannot go into the " + std::to_string(m.width) + "x" + std::to_string(m.height) +
+                                          " video '" + m.file.string() + "'.");
   cv::Mat rgb(frame.height(), frame.width(), CV_8UC3, const_cast<std::uint8_t*>(frame.data()));
   cv::cvtColor(rgb, m.bgr, cv::COLOR_RGB2BGR);
   m.writer.write(m.bgr);

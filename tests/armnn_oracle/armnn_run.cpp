@@ -20,11 +20,17 @@ namespace {
 
 easel::DType to_dtype(armnn::DataType t) {
   switch (t) {
-    case armnn::DataType::Float32: return easel::DType::f32;
-    case armnn::DataType::QAsymmU8: return easel::DType::u8;
-    case armnn::DataType::QAsymmS8: case armnn::DataType::QSymmS8: return easel::DType::i8;
-    case armnn::DataType::Signed32: return easel::DType::i32;
-    default: throw std::runtime_error("unsupported Arm NN data type " + std::to_string(static_cast<int>(t)));
+    case armnn::DataType::Float32:
+      return easel::DType::f32;
+    case armnn::DataType::QAsymmU8:
+      return easel::DType::u8;
+    case armnn::DataType::QAsymmS8:
+    case armnn::DataType::QSymmS8:
+      return easel::DType::i8;
+    case armnn::DataType::Signed32:
+      return easel::DType::i32;
+    default:
+      throw std::runtime_error("unsupported Arm NN data type " + std::to_string(static_cast<int>(t)));
   }
 }
 
@@ -81,7 +87,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "Arm NN failed to run %s\n", argv[1]);
       return 1;
     }
-    for (std::size_t k = 0; k < out_tensors.size(); ++k) easel::write_npy(std::string(argv[2]) + "/" + std::to_string(k) + ".npy", out_tensors[k]);
+    for (std::size_t k = 0; k < out_tensors.size(); ++k)
+      easel::write_npy(std::string(argv[2]) + "/" + std::to_string(k) + ".npy", out_tensors[k]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: %s\n", argv[1], e.what());
     return 1;

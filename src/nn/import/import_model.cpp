@@ -8,8 +8,10 @@ namespace fs = std::filesystem;
 
 namespace easel::nn {
 
-void throw_unsupported_op(const std::string& kind, const std::string& op, const std::string& where, const std::string& file, const std::string& why) {
-  throw Error(ErrorCode::unsupported_op, kind + " '" + op + "' (" + where + " in " + file + ") is not supported" + (why.empty() ? "" : ": " + why) + ".",
+void throw_unsupported_op(const std::string& kind, const std::string& op, const std::string& where, const std::string& file,
+                          const std::string& why) {
+  throw Error(ErrorCode::unsupported_op,
+              kind + " '" + op + "' (" + where + " in " + file + ") is not supported" + (why.empty() ? "" : ": " + why) + ".",
               "`easel ops` lists the supported ops per format.");
 }
 

@@ -68,8 +68,7 @@ Graph Importer::run() {
   // (ConvTranspose's output size); where it cannot infer, those ops say so.
   try {
     onnx::shape_inference::InferShapes(model);
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   const onnx::GraphProto& g = model.graph();
   auto remember = [this](const onnx::ValueInfoProto& v) {
     Ints dims;
@@ -96,7 +95,8 @@ Graph Importer::run() {
     // The declared output shape, where the value has none yet (the runtime infers the rest).
     Value& v = graph_.values[static_cast<std::size_t>(id)];
     if (v.shape.empty() && out.type().tensor_type().has_shape())
-      for (const auto& d : out.type().tensor_type().shape().dim()) v.shape.push_back(d.has_dim_value() && d.dim_value() > 0 ? d.dim_value() : -1);
+      for (const auto& d : out.type().tensor_type().shape().dim())
+        v.shape.push_back(d.has_dim_value() && d.dim_value() > 0 ? d.dim_value() : -1);
     graph_.outputs.push_back(id);
   }
   graph_.sort();
@@ -110,14 +110,17 @@ Tensor Importer::tensor_of(const onnx::TensorProto& t) const {
   const std::string& raw = t.raw_data();
   auto from_raw = [&](std::size_t elem) {
     if (raw.size() != static_cast<std::size_t>(n) * elem)
-      fail_model("the tensor '" + t.name() + "' has " + std::to_string(raw.size()) + " bytes of data, " + std::to_string(n * static_cast<std::int64_t>(elem)) + " expected");
+      fail_model("the tensor '" + t.name() + "' has " + std::to_string(raw.size()) + " bytes of data, " +
+                 std::to_string(n * static_cast<std::int64_t>(elem)) + " expected");
   };
   switch (t.data_type()) {
     case onnx::TensorProto::FLOAT: {
       Tensor out(DType::f32, shape);
       if (!raw.empty()) from_raw(4), std::memcpy(out.raw(), raw.data(), raw.size());
       else if (t.float_data_size() == n) std::copy(t.float_data().begin(), t.float_data().end(), out.data<float>());
-      else if (n > 0) fail_model("the tensor '" + t.name() + "' has " + std::to_string(t.float_data_size()) + " values, " + std::to_string(n) + " expected");
+      else if (n > 0)
+        fail_model("the tensor '" + t.name() + "' has " + std::to_string(t.float_data_size()) + " values, " + std::to_string(n) +
+                   " expected");
       return out;
     }
     case onnx::TensorProto::FLOAT16: {
@@ -130,7 +133,8 @@ Tensor Importer::tensor_of(const onnx::TensorProto& t) const {
           out.data<float>()[i] = detail::half_to_float(h);
         }
       } else {
-        for (std::int64_t i = 0; i < n && i < t.int32_data_size(); ++i) out.data<float>()[i] = detail::half_to_float(static_cast<std::uint16_t>(t.int32_data(static_cast<int>(i))));
+        for (std::int64_t i = 0; i < n && i < t.int32_data_size(); ++i)
+          out.data<float>()[i] = detail::half_to_float(static_cast<std::uint16_t>(t.int32_data(static_cast<int>(i))));
       }
       return out;
     }
@@ -162,12 +166,14 @@ Tensor Importer::tensor_of(const onnx::TensorProto& t) const {
         } else {
           v = wide ? t.int64_data(static_cast<int>(i)) : t.int32_data(static_cast<int>(i));
         }
-        out.data<std::int32_t>()[i] = static_cast<std::int32_t>(std::clamp<std::int64_t>(v, std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()));
+        out.data<std::int32_t>()[i] = static_cast<std::int32_t>(
+            std::clamp<std::int64_t>(v, std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()));
       }
       return out;
     }
     default:
-      throw Error(ErrorCode::unsupported_op, "The tensor '" + t.name() + "' in " + file_.string() + " has ONNX data type " + std::to_string(t.data_type()) +
+      throw Error(ErrorCode::unsupported_op, "The tensor '" + t.name() + "' in " + file_.string() + " has ONNX data type " +
+                                                 std::to_string(t.data_type()) +
                                                  ", which easel does not read (float, float16, double, int32 and int64 it does).");
   }
 }
@@ -183,7 +189,8 @@ void Importer::input(const onnx::ValueInfoProto& in) {
   DType dtype = DType::f32;
   if (type.elem_type() == onnx::TensorProto::INT64 || type.elem_type() == onnx::TensorProto::INT32) dtype = DType::i32;
   else if (type.elem_type() != onnx::TensorProto::FLOAT)
-    throw Error(ErrorCode::unsupported_op, "The input '" + in.name() + "' of " + file_.string() + " has ONNX type " + std::to_string(type.elem_type()) + "; easel feeds float and integer inputs.");
+    throw Error(ErrorCode::unsupported_op, "The input '" + in.name() + "' of " + file_.string() + " has ONNX type " +
+                                               std::to_string(type.elem_type()) + "; easel feeds float and integer inputs.");
   Shape shape;
   for (const auto& d : type.shape().dim()) shape.push_back(d.has_dim_value() && d.dim_value() > 0 ? d.dim_value() : -1);
   const int id = graph_.add_input(in.name(), dtype, shape);
@@ -231,7 +238,8 @@ int Importer::constant_for_nhwc(int id, const std::string& name) {
       for (std::int64_t y = 0; y < s[2]; ++y)
         for (std::int64_t x = 0; x < s[3]; ++x)
           std::memcpy(static_cast<char*>(out.raw()) + (((n * s[2] + y) * s[3] + x) * s[1] + ch) * static_cast<std::int64_t>(elem),
-                      static_cast<const char*>(c->raw()) + (((n * s[1] + ch) * s[2] + y) * s[3] + x) * static_cast<std::int64_t>(elem), elem);
+                      static_cast<const char*>(c->raw()) + (((n * s[1] + ch) * s[2] + y) * s[3] + x) * static_cast<std::int64_t>(elem),
+                      elem);
   return graph_.add_constant(name + "/nhwc", std::move(out));
 }
 
@@ -270,7 +278,9 @@ void Importer::unsupported(const onnx::NodeProto& n, const std::string& why) con
   throw_unsupported_op("Op", n.op_type(), "node '" + name_of(n) + "'", file_.string(), why);
 }
 
-void Importer::fail_model(const std::string& why) const { throw Error(ErrorCode::bad_model, "The ONNX model in " + file_.string() + ": " + why + "."); }
+void Importer::fail_model(const std::string& why) const {
+  throw Error(ErrorCode::bad_model, "The ONNX model in " + file_.string() + ": " + why + ".");
+}
 
 void Importer::bind(const std::string& name, Slot s) { slots_[name] = s; }
 

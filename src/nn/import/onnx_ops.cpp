@@ -54,7 +54,8 @@ void leaky_relu(Importer& im, const onnx::NodeProto& n, const std::string& name,
 
 void clip(Importer& im, const onnx::NodeProto& n, const std::string& name, const char*) {
   const Slot x = im.in(n, 0);
-  double lo = attr_float(n, "min", -std::numeric_limits<float>::infinity()), hi = attr_float(n, "max", std::numeric_limits<float>::infinity());
+  double lo = attr_float(n, "min", -std::numeric_limits<float>::infinity()),
+         hi = attr_float(n, "max", std::numeric_limits<float>::infinity());
   if (auto m = im.const_floats(n, 1)) lo = m->at(0);
   if (auto m = im.const_floats(n, 2)) hi = m->at(0);
   Node& node = lo == 0 && hi == 6 ? im.graph().add_node("relu6", name, {x.id}) : im.graph().add_node("clip", name, {x.id});
@@ -208,9 +209,11 @@ void conv_transpose(Importer& im, const onnx::NodeProto& n, const std::string& n
   Ints size(2);
   for (int a = 0; a < 2; ++a) {
     const std::int64_t in_size = (*shape)[static_cast<std::size_t>(2 + a)], k = (a ? KW : KH) - 1;
-    const std::int64_t full = strides[static_cast<std::size_t>(a)] * (in_size - 1) + extra[static_cast<std::size_t>(a)] + k * dilations[static_cast<std::size_t>(a)] + 1;
+    const std::int64_t full = strides[static_cast<std::size_t>(a)] * (in_size - 1) + extra[static_cast<std::size_t>(a)] +
+                              k * dilations[static_cast<std::size_t>(a)] + 1;
     if (!out_shape.empty() || auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-      size[static_cast<std::size_t>(a)] = !out_shape.empty() ? out_shape[out_shape.size() - 2 + static_cast<std::size_t>(a)] : in_size * strides[static_cast<std::size_t>(a)];
+      size[static_cast<std::size_t>(a)] = !out_shape.empty() ? out_shape[out_shape.size() - 2 + static_cast<std::size_t>(a)]
+                                                             : in_size * strides[static_cast<std::size_t>(a)];
       const std::int64_t total = full - size[static_cast<std::size_t>(a)];
       const bool upper = auto_pad == "SAME_UPPER";
       pads[static_cast<std::size_t>(a)] = upper ? total / 2 : total - total / 2;
@@ -340,7 +343,12 @@ void resize(Importer& im, const onnx::NodeProto& n, const std::string& name, con
     hw.attrs.set("strides", Ints{1});
     const int hw_f = im.graph().add_node("cast", name + "/hw_float", {hw.outputs[0]}).outputs[0];
     im.graph().nodes.back().attrs.set("to", std::string("float32"));
-    const int scaled = im.graph().add_node("mul", name + "/scaled", {hw_f, im.graph().add_constant(name + "/scales", Tensor::from<float>({2}, {static_cast<float>((*scales)[2]), static_cast<float>((*scales)[3])}))}).outputs[0];
+    const int scaled =
+        im.graph()
+            .add_node("mul", name + "/scaled",
+                      {hw_f, im.graph().add_constant(name + "/scales", Tensor::from<float>({2}, {static_cast<float>((*scales)[2]),
+                                                                                                 static_cast<float>((*scales)[3])}))})
+            .outputs[0];
     const int floored = im.graph().add_node("floor", name + "/floor", {scaled}).outputs[0];
     Node& size = im.graph().add_node("cast", name + "/size", {floored});
     size.attrs.set("to", std::string("int32"));
@@ -355,7 +363,8 @@ void resize(Importer& im, const onnx::NodeProto& n, const std::string& name, con
   else if (coords != "asymmetric") im.unsupported(n, "coordinate_transformation_mode " + coords);
   if (!linear) {
     const std::string nearest = attr_string(n, "nearest_mode", "round_prefer_floor");
-    if (coords == "asymmetric" && nearest != "floor") im.unsupported(n, "nearest_mode " + nearest + " with asymmetric coordinates (TF floors)");
+    if (coords == "asymmetric" && nearest != "floor")
+      im.unsupported(n, "nearest_mode " + nearest + " with asymmetric coordinates (TF floors)");
   }
   im.out(n, node->outputs[0], 4, true);
 }
@@ -376,7 +385,8 @@ void reshape(Importer& im, const onnx::NodeProto& n, const std::string& name, co
         d.attrs.set("strides", Ints{1});
         parts.push_back(d.outputs[0]);
       } else {
-        parts.push_back(im.graph().add_constant(name + "/d" + std::to_string(i), Tensor::from<std::int32_t>({1}, {static_cast<std::int32_t>(shape[i])})));
+        parts.push_back(im.graph().add_constant(name + "/d" + std::to_string(i),
+                                                Tensor::from<std::int32_t>({1}, {static_cast<std::int32_t>(shape[i])})));
       }
     }
     Node& cat = im.graph().add_node("concat", name + "/shape", parts);
@@ -410,7 +420,8 @@ void flatten(Importer& im, const onnx::NodeProto& n, const std::string& name, co
     prod.attrs.set("keep_dims", true);
     lead = prod.outputs[0];
   }
-  Node& cat = im.graph().add_node("concat", name + "/shape", {lead, im.graph().add_constant(name + "/rest", Tensor::from<std::int32_t>({1}, {-1}))});
+  Node& cat = im.graph().add_node("concat", name + "/shape",
+                                  {lead, im.graph().add_constant(name + "/rest", Tensor::from<std::int32_t>({1}, {-1}))});
   cat.attrs.set("axis", std::int64_t{0});
   const int shape_id = cat.outputs[0];
   im.out(n, im.graph().add_node("reshape", name, {xid, shape_id}).outputs[0], 2, false);
@@ -419,7 +430,8 @@ void flatten(Importer& im, const onnx::NodeProto& n, const std::string& name, co
 void matmul(Importer& im, const onnx::NodeProto& n, const std::string& name, const char*) {
   Slot a = im.in(n, 0), b = im.in(n, 1);
   const int aid = im.to_nchw(a, name), bid = im.to_nchw(b, name);
-  if (n.op_type() == "MatMul") return im.out(n, im.graph().add_node("matmul", name, {aid, bid}).outputs[0], std::max(a.rank, b.rank), false);
+  if (n.op_type() == "MatMul")
+    return im.out(n, im.graph().add_node("matmul", name, {aid, bid}).outputs[0], std::max(a.rank, b.rank), false);
   const double alpha = attr_float(n, "alpha", 1.f), beta = attr_float(n, "beta", 1.f);
   const bool ta = attr_int(n, "transA", 0) != 0, tb = attr_int(n, "transB", 0) != 0;
   int weights = bid;

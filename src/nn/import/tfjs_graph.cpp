@@ -72,10 +72,10 @@ double json_float(const Json& v) {
 std::string type_name(const Json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number_integer()) {
-    static const std::map<std::int64_t, std::string> names = {
-        {0, "DT_INVALID"}, {1, "DT_FLOAT"}, {2, "DT_DOUBLE"}, {3, "DT_INT32"},   {4, "DT_UINT8"},  {5, "DT_INT16"},
-        {6, "DT_INT8"},    {7, "DT_STRING"}, {8, "DT_COMPLEX64"}, {9, "DT_INT64"}, {10, "DT_BOOL"}, {14, "DT_BFLOAT16"},
-        {17, "DT_UINT16"}, {19, "DT_HALF"},  {22, "DT_UINT32"}, {23, "DT_UINT64"}};
+    static const std::map<std::int64_t, std::string> names = {{0, "DT_INVALID"},   {1, "DT_FLOAT"}, {2, "DT_DOUBLE"},  {3, "DT_INT32"},
+                                                              {4, "DT_UINT8"},     {5, "DT_INT16"}, {6, "DT_INT8"},    {7, "DT_STRING"},
+                                                              {8, "DT_COMPLEX64"}, {9, "DT_INT64"}, {10, "DT_BOOL"},   {14, "DT_BFLOAT16"},
+                                                              {17, "DT_UINT16"},   {19, "DT_HALF"}, {22, "DT_UINT32"}, {23, "DT_UINT64"}};
     auto it = names.find(v.get<std::int64_t>());
     if (it != names.end()) return it->second;
   }
@@ -333,7 +333,9 @@ int OpContext::emit_hidden(const std::string& op, const std::string& suffix, std
   return out;
 }
 
-int OpContext::add_constant(const std::string& suffix, Tensor tensor) { return graph_.add_constant(name_ + "#" + suffix, std::move(tensor)); }
+int OpContext::add_constant(const std::string& suffix, Tensor tensor) {
+  return graph_.add_constant(name_ + "#" + suffix, std::move(tensor));
+}
 
 void OpContext::emit_constant(Tensor tensor) { outputs_ = {graph_.add_constant(name_, std::move(tensor))}; }
 
@@ -471,7 +473,7 @@ class Importer {
   std::vector<std::size_t> topological_order() const {
     std::vector<std::size_t> order;
     order.reserve(nodes_.size());
-    std::vector<char> state(nodes_.size(), 0);  // 0 unseen, 1 on the stack, 2 done
+    std::vector<char> state(nodes_.size(), 0);               // 0 unseen, 1 on the stack, 2 done
     std::vector<std::pair<std::size_t, std::size_t>> stack;  // node, next input to visit
     for (std::size_t root = 0; root < nodes_.size(); ++root) {
       if (state[root]) continue;
@@ -530,8 +532,7 @@ class Importer {
         outputs_of_[idx] = {};  // control edges only
       } else {
         tfjs_graph_import::Translation translate = tfjs_graph_import::find_translation(n.op);
-        if (!translate)
-          throw_unsupported_op("Op", n.op, "node '" + n.name + "'", file_);
+        if (!translate) throw_unsupported_op("Op", n.op, "node '" + n.name + "'", file_);
         tfjs_graph_import::OpContext ctx(graph_, file_, n.name, n.op, n.attrs, std::move(inputs));
         try {
           translate(ctx);
@@ -552,7 +553,8 @@ class Importer {
     tfjs_graph_import::OpContext ctx(graph_, file_, n.name, n.op, n.attrs, {});
     const Json* sig = signature_entry("inputs", n.name);
     std::string tf_type = ctx.attr_type("dtype", "DT_FLOAT");
-    if (!ctx.has_attr("dtype") && sig && sig->contains("dtype") && (*sig)["dtype"].is_string()) tf_type = (*sig)["dtype"].get<std::string>();
+    if (!ctx.has_attr("dtype") && sig && sig->contains("dtype") && (*sig)["dtype"].is_string())
+      tf_type = (*sig)["dtype"].get<std::string>();
     std::optional<DType> dtype = tfjs_graph_import::easel_dtype(tf_type);
     if (!dtype) ctx.unsupported("the input has dtype " + tf_type + ", which easel cannot feed");
     std::optional<Shape> shape;

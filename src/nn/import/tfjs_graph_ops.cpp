@@ -23,8 +23,7 @@ bool is_integer_type(const std::string& t) {
 
 void require_nhwc(OpContext& c) {
   std::string format = c.attr_string("data_format", "NHWC");
-  if (format != "NHWC")
-    c.unsupported("data_format is '" + format + "'; easel runs NHWC only (export the model with channels last)");
+  if (format != "NHWC") c.unsupported("data_format is '" + format + "'; easel runs NHWC only (export the model with channels last)");
 }
 
 // TF's NHWC 4-lists ([1,h,w,1]) of strides, dilations and ksize -> easel's [h,w].
@@ -80,9 +79,9 @@ struct Fused {
 };
 
 std::string fused_activation(OpContext& c, const std::string& tf) {
-  static const std::map<std::string, std::string> names = {{"Relu", "relu"},       {"Relu6", "relu6"}, {"Elu", "elu"},
-                                                           {"LeakyRelu", "leaky_relu"}, {"Prelu", "prelu"}, {"Sigmoid", "sigmoid"},
-                                                           {"Tanh", "tanh"}};
+  static const std::map<std::string, std::string> names = {
+      {"Relu", "relu"},   {"Relu6", "relu6"},     {"Elu", "elu"},  {"LeakyRelu", "leaky_relu"},
+      {"Prelu", "prelu"}, {"Sigmoid", "sigmoid"}, {"Tanh", "tanh"}};
   auto it = names.find(tf);
   if (it == names.end()) c.unsupported("fused op '" + tf + "' is not supported");
   return it->second;
@@ -574,7 +573,8 @@ void pad(OpContext& c) {
 void strided_slice(OpContext& c) {
   c.expect_inputs(4, 4);
   Attrs a;
-  for (const char* mask : {"begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"}) a.set(mask, c.attr_int(mask, 0));
+  for (const char* mask : {"begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"})
+    a.set(mask, c.attr_int(mask, 0));
   std::vector<int> inputs{c.input(0)};
   int_list_arg(c, 1, "begin", a, inputs, 1);
   int_list_arg(c, 2, "end", a, inputs, 2);

@@ -235,7 +235,8 @@ class Walker {
     for (const Ref& r : refs(cfg["input_layers"], "input_layers")) {
       const json* entry = find_layer(layers, r.layer);
       if (!entry) bad("'input_layers' of model '" + model_name(model) + "' names unknown layer '" + r.layer + "'");
-      if (class_of(*entry, r.layer) != "InputLayer") bad("input '" + r.layer + "' of model '" + model_name(model) + "' is not an InputLayer");
+      if (class_of(*entry, r.layer) != "InputLayer")
+        bad("input '" + r.layer + "' of model '" + model_name(model) + "' is not an InputLayer");
       InputSpec spec;
       spec.name = r.layer;
       spec.dtype = dtype_of(config_of(*entry));
@@ -255,8 +256,7 @@ class Walker {
     if (model.is_object() && model.contains("config") && model["config"].is_object() && model["config"].contains("name") &&
         model["config"]["name"].is_string())
       name = model["config"]["name"].get<std::string>();
-    else
-      name = (cls == "Sequential" ? "sequential_" : "model_") + std::to_string(++unnamed_models_[cls == "Sequential"]);
+    else name = (cls == "Sequential" ? "sequential_" : "model_") + std::to_string(++unnamed_models_[cls == "Sequential"]);
     last_model_name_ = name;
     if (cls == "Sequential") return call_sequential(model, inputs, depth);
     if (cls == "Model" || cls == "Functional") return call_functional(model, inputs, depth);
@@ -273,8 +273,7 @@ class Walker {
   }
 
   std::string class_of(const json& entry, const std::string& what) const {
-    if (!entry.is_object() || !entry.contains("class_name") || !entry["class_name"].is_string())
-      bad(what + " has no 'class_name'");
+    if (!entry.is_object() || !entry.contains("class_name") || !entry["class_name"].is_string()) bad(what + " has no 'class_name'");
     return entry["class_name"].get<std::string>();
   }
 
@@ -322,7 +321,8 @@ class Walker {
       const json& v = cfg["dtype"];
       if (v.is_string()) d = v.get<std::string>();
       // Keras 3: {"class_name": "DTypePolicy", "config": {"name": "float32"}}
-      else if (v.is_object() && v.contains("config") && v["config"].is_object() && v["config"].contains("name") && v["config"]["name"].is_string())
+      else if (v.is_object() && v.contains("config") && v["config"].is_object() && v["config"].contains("name") &&
+               v["config"]["name"].is_string())
         d = v["config"]["name"].get<std::string>();
     }
     return d == "int32" || d == "int64" ? DType::i32 : DType::f32;
@@ -411,8 +411,7 @@ class Walker {
     }
     const std::string name = name_of(entry);
     b_.begin_layer(cls, name);
-    if (!is_known_layer(cls))
-      throw_unsupported_op("Layer class", cls, "layer '" + name + "'", b_.file);
+    if (!is_known_layer(cls)) throw_unsupported_op("Layer class", cls, "layer '" + name + "'", b_.file);
     std::vector<int> outs;
     try {
       outs = translate_layer(b_, cls, config_of(entry), inputs);
@@ -466,7 +465,8 @@ class Walker {
       auto calls = inbound_nodes(layers[i], name);
       for (std::size_t k = 0; k < calls.size(); ++k) {
         for (const Ref& r : calls[k])
-          if (!index.count(r.layer)) bad("layer '" + name + "' in model '" + mname + "' takes its input from unknown layer '" + r.layer + "'");
+          if (!index.count(r.layer))
+            bad("layer '" + name + "' in model '" + mname + "' takes its input from unknown layer '" + r.layer + "'");
         pending.push_back({i, static_cast<std::int64_t>(k), std::move(calls[k])});
       }
     }
@@ -523,14 +523,17 @@ class Walker {
 Graph import_tfjs_layers(const fs::path& model_json) {
   using namespace tfjs_layers_import;
   const std::string file = model_json.string();
-  auto bad = [&](const std::string& message) { return Error(ErrorCode::bad_model, "The TF.js layers model " + file + " is malformed: " + message + "."); };
+  auto bad = [&](const std::string& message) {
+    return Error(ErrorCode::bad_model, "The TF.js layers model " + file + " is malformed: " + message + ".");
+  };
   json doc;
   try {
     doc = json::parse(detail::read_file(model_json));
   } catch (const json::parse_error& e) {
     throw Error(ErrorCode::bad_model, "'" + file + "' is not valid JSON: " + e.what() + ".");
   }
-  if (!doc.is_object() || !doc.contains("modelTopology") || !doc["modelTopology"].is_object()) throw bad("it has no 'modelTopology' object");
+  if (!doc.is_object() || !doc.contains("modelTopology") || !doc["modelTopology"].is_object())
+    throw bad("it has no 'modelTopology' object");
   const json& topology = doc["modelTopology"];
   // {"modelTopology": {"model_config": {...}, "training_config": ...}} or the model itself.
   const json& model = topology.contains("model_config") ? topology["model_config"] : topology;
@@ -556,12 +559,14 @@ Graph import_tfjs_layers(const fs::path& model_json) {
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       int& v = outputs[i];
       const bool is_input = std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end();
-      const bool repeated = std::find(outputs.begin(), outputs.begin() + static_cast<std::ptrdiff_t>(i), v) != outputs.begin() + static_cast<std::ptrdiff_t>(i);
+      const bool repeated = std::find(outputs.begin(), outputs.begin() + static_cast<std::ptrdiff_t>(i), v) !=
+                            outputs.begin() + static_cast<std::ptrdiff_t>(i);
       auto alias = b.alias_names.find(v);
       if (is_input || repeated) {  // an output needs a buffer of its own
         const std::string name = alias != b.alias_names.end() ? alias->second : g.values[static_cast<std::size_t>(v)].name;
         b.begin_layer("Identity", name + "_output");
-        int id = b.emit("identity", "identity", {v}, {}, g.values[static_cast<std::size_t>(v)].shape, g.values[static_cast<std::size_t>(v)].dtype);
+        int id = b.emit("identity", "identity", {v}, {}, g.values[static_cast<std::size_t>(v)].shape,
+                        g.values[static_cast<std::size_t>(v)].dtype);
         b.finish_layer({id});
         v = id;
       } else if (alias != b.alias_names.end()) {

@@ -53,8 +53,7 @@ class Builder {
 
   // Adds node `op` named "<layer>/<suffix>" with one output of `shape`; returns the
   // output value. finish_layer() renames the layer's final values.
-  int emit(const std::string& op, const std::string& suffix, std::vector<int> inputs, Attrs attrs, Shape shape,
-           DType dtype = DType::f32);
+  int emit(const std::string& op, const std::string& suffix, std::vector<int> inputs, Attrs attrs, Shape shape, DType dtype = DType::f32);
   const Shape& shape(int value) const { return graph.values.at(static_cast<std::size_t>(value)).shape; }
   int rank(int value) const { return static_cast<int>(shape(value).size()); }
 

@@ -161,7 +161,8 @@ int bias_value(Builder& b, const json& c, std::int64_t channels) {
   if (!b.flag(c, "use_bias", true)) return -1;
   const Tensor& bias = b.weight("bias", 1);
   if (bias.dim(0) != channels)
-    b.fail("weight '" + b.layer_name() + "/bias' has " + std::to_string(bias.dim(0)) + " values for " + std::to_string(channels) + " channels");
+    b.fail("weight '" + b.layer_name() + "/bias' has " + std::to_string(bias.dim(0)) + " values for " + std::to_string(channels) +
+           " channels");
   return b.weight_value("bias", 1);
 }
 
@@ -243,7 +244,8 @@ Values separable_conv2d(Builder& b, const json& c, const Values& in) {
   check_in_channels(b, x, dw.dim(2), "depthwise_kernel");
   const std::int64_t mid = dw.dim(2) * dw.dim(3), out_ch = pw.dim(3);
   if (pw.dim(0) != 1 || pw.dim(1) != 1 || pw.dim(2) != mid)
-    b.fail("weight '" + b.layer_name() + "/pointwise_kernel' must be [1,1," + std::to_string(mid) + ",filters], got " + to_string(pw.shape()));
+    b.fail("weight '" + b.layer_name() + "/pointwise_kernel' must be [1,1," + std::to_string(mid) + ",filters], got " +
+           to_string(pw.shape()));
   const Shape& xs = b.shape(x);
   Shape mid_shape{xs[0], window_out(b, xs[1], k[0], s[0], d[0], pad), window_out(b, xs[2], k[1], s[1], d[1], pad), mid};
   Attrs dat = conv_attrs(s, d, pad);
@@ -373,7 +375,8 @@ Values batch_norm(Builder& b, const json& c, const Values& in) {
   const Tensor* gamma = scale ? &b.weight("gamma", 1) : nullptr;
   const Tensor* beta = center ? &b.weight("beta", 1) : nullptr;
   for (const Tensor* t : {&var, gamma, beta})
-    if (t && t->dim(0) != ch) b.fail("its weights have different lengths (" + std::to_string(ch) + " vs " + std::to_string(t->dim(0)) + ")");
+    if (t && t->dim(0) != ch)
+      b.fail("its weights have different lengths (" + std::to_string(ch) + " vs " + std::to_string(t->dim(0)) + ")");
   if (b.shape(x)[static_cast<std::size_t>(axis)] >= 0 && b.shape(x)[static_cast<std::size_t>(axis)] != ch)
     b.fail("its weights have " + std::to_string(ch) + " channels, the input " + to_string(b.shape(x)));
   // Inference BN is y = x * s + t with s = gamma / sqrt(var + eps), t = beta - mean * s.
@@ -428,7 +431,9 @@ Values prelu_layer(Builder& b, const json&, const Values& in) {
   Shape want(b.shape(x).begin() + 1, b.shape(x).end());
   bool ok = alpha.rank() == static_cast<int>(want.size());
   for (std::size_t i = 0; ok && i < want.size(); ++i) ok = alpha.shape()[i] == 1 || want[i] < 0 || alpha.shape()[i] == want[i];
-  if (!ok) b.fail("weight '" + b.layer_name() + "/alpha' of shape " + to_string(alpha.shape()) + " does not fit the input " + to_string(b.shape(x)));
+  if (!ok)
+    b.fail("weight '" + b.layer_name() + "/alpha' of shape " + to_string(alpha.shape()) + " does not fit the input " +
+           to_string(b.shape(x)));
   return {b.emit("prelu", "prelu", {x, b.weight_value("alpha")}, {}, b.shape(x))};
 }
 
@@ -569,7 +574,7 @@ Values permute(Builder& b, const json& c, const Values& in) {
 
 // ZeroPadding / Cropping amounts: n, [a, b] per axis, or [[before, after], ...].
 std::vector<std::pair<std::int64_t, std::int64_t>> amounts(Builder& b, const json& c, const char* key, std::size_t axes,
-                                                            std::int64_t fallback) {
+                                                           std::int64_t fallback) {
   std::vector<std::pair<std::int64_t, std::int64_t>> out(axes, {fallback, fallback});
   if (!c.contains(key) || c[key].is_null()) return out;
   const json& p = c[key];
@@ -828,8 +833,7 @@ const std::map<std::string, Translate>& table() {
 
 std::vector<int> translate_layer(Builder& b, const std::string& class_name, const json& config, const std::vector<int>& inputs) {
   auto it = table().find(class_name);
-  if (it == table().end())
-    throw_unsupported_op("Layer class", class_name, "layer '" + b.layer_name() + "'", b.file);
+  if (it == table().end()) throw_unsupported_op("Layer class", class_name, "layer '" + b.layer_name() + "'", b.file);
   return it->second(b, config, inputs);
 }
 

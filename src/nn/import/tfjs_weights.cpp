@@ -114,8 +114,8 @@ std::map<std::string, Tensor> load_weights(const nlohmann::json& manifest, const
       weights[name] = std::move(t);
     }
     if (offset != bytes.size())
-      throw fail("the shards of group " + std::to_string(g) + " (" + shards + ") hold " + std::to_string(bytes.size()) + " bytes but the weights use " +
-                 std::to_string(offset) + " (wrong shard size?)");
+      throw fail("the shards of group " + std::to_string(g) + " (" + shards + ") hold " + std::to_string(bytes.size()) +
+                 " bytes but the weights use " + std::to_string(offset) + " (wrong shard size?)");
   }
   return weights;
 }

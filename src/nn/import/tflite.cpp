@@ -32,17 +32,32 @@ std::string tensor_type_name(fb::TensorType t) {
 
 std::size_t file_type_size(fb::TensorType t) {
   switch (t) {
-    case fb::TensorType_FLOAT64: case fb::TensorType_INT64: case fb::TensorType_UINT64: case fb::TensorType_COMPLEX64: return 8;
-    case fb::TensorType_FLOAT32: case fb::TensorType_INT32: case fb::TensorType_UINT32: return 4;
-    case fb::TensorType_FLOAT16: case fb::TensorType_INT16: case fb::TensorType_UINT16: case fb::TensorType_BFLOAT16: return 2;
-    case fb::TensorType_UINT8: case fb::TensorType_INT8: case fb::TensorType_BOOL: return 1;
-    default: return 0;  // not a fixed-size type easel reads
+    case fb::TensorType_FLOAT64:
+    case fb::TensorType_INT64:
+    case fb::TensorType_UINT64:
+    case fb::TensorType_COMPLEX64:
+      return 8;
+    case fb::TensorType_FLOAT32:
+    case fb::TensorType_INT32:
+    case fb::TensorType_UINT32:
+      return 4;
+    case fb::TensorType_FLOAT16:
+    case fb::TensorType_INT16:
+    case fb::TensorType_UINT16:
+    case fb::TensorType_BFLOAT16:
+      return 2;
+    case fb::TensorType_UINT8:
+    case fb::TensorType_INT8:
+    case fb::TensorType_BOOL:
+      return 1;
+    default:
+      return 0;  // not a fixed-size type easel reads
   }
 }
 
 bool is_integer_type(fb::TensorType t) {
-  return t == fb::TensorType_UINT8 || t == fb::TensorType_INT8 || t == fb::TensorType_INT16 ||
-         t == fb::TensorType_INT32 || t == fb::TensorType_INT64;
+  return t == fb::TensorType_UINT8 || t == fb::TensorType_INT8 || t == fb::TensorType_INT16 || t == fb::TensorType_INT32 ||
+         t == fb::TensorType_INT64;
 }
 
 template <class T>
@@ -56,15 +71,20 @@ T load(const std::uint8_t* p) {  // buffer data has no alignment guarantee in ou
 std::int64_t load_int(fb::TensorType t, const std::uint8_t* data, std::int64_t i) {
   const auto k = static_cast<std::size_t>(i);
   switch (t) {
-    case fb::TensorType_UINT8: return data[k];
-    case fb::TensorType_INT8: return static_cast<std::int8_t>(data[k]);
-    case fb::TensorType_INT16: return load<std::int16_t>(data + 2 * k);
-    case fb::TensorType_INT32: return load<std::int32_t>(data + 4 * k);
-    case fb::TensorType_INT64: return load<std::int64_t>(data + 8 * k);
-    default: return 0;
+    case fb::TensorType_UINT8:
+      return data[k];
+    case fb::TensorType_INT8:
+      return static_cast<std::int8_t>(data[k]);
+    case fb::TensorType_INT16:
+      return load<std::int16_t>(data + 2 * k);
+    case fb::TensorType_INT32:
+      return load<std::int32_t>(data + 4 * k);
+    case fb::TensorType_INT64:
+      return load<std::int64_t>(data + 8 * k);
+    default:
+      return 0;
   }
 }
-
 
 }  // namespace
 
@@ -89,8 +109,7 @@ void Importer::read_model() {
   flatbuffers::Verifier verifier(bytes_.data(), fb_size);
   if (!fb::VerifyModelBuffer(verifier)) throw Error(ErrorCode::bad_model, bad + "its flatbuffer fails verification.", hint);
   model_ = fb::GetModel(bytes_.data());
-  if (!model_->subgraphs() || model_->subgraphs()->size() == 0)
-    throw Error(ErrorCode::bad_model, bad + "it has no subgraph.", hint);
+  if (!model_->subgraphs() || model_->subgraphs()->size() == 0) throw Error(ErrorCode::bad_model, bad + "it has no subgraph.", hint);
   // Subgraph 0 is the model; others are only reached through control-flow ops (WHILE,
   // IF, CALL_ONCE), which easel refuses as unsupported ops.
   subgraph_ = model_->subgraphs()->Get(0);
@@ -114,13 +133,12 @@ void Importer::check_tensors() const {
         if (d >= 0) n *= d;
       }
     if (t.buffer() != 0 && t.buffer() >= num_buffers)
-      throw Error(ErrorCode::bad_model, what + " refers to buffer " + std::to_string(t.buffer()) + " of " + std::to_string(num_buffers) + ".");
+      throw Error(ErrorCode::bad_model,
+                  what + " refers to buffer " + std::to_string(t.buffer()) + " of " + std::to_string(num_buffers) + ".");
   }
 }
 
-const fb::Tensor& Importer::tensor(int index) const {
-  return *subgraph_->tensors()->Get(static_cast<flatbuffers::uoffset_t>(index));
-}
+const fb::Tensor& Importer::tensor(int index) const { return *subgraph_->tensors()->Get(static_cast<flatbuffers::uoffset_t>(index)); }
 
 // Parses and checks the quantization parameters of a tensor.
 static Quantization parse_quantization(const fb::Tensor& t, const std::string& what) {
@@ -142,7 +160,8 @@ static Quantization parse_quantization(const fb::Tensor& t, const std::string& w
   q.axis = p->quantized_dimension();
   if (q.scale.size() > 1) {
     const auto rank = t.shape() ? static_cast<int>(t.shape()->size()) : 0;
-    if (q.axis < 0 || q.axis >= rank || t.shape()->Get(static_cast<flatbuffers::uoffset_t>(q.axis)) != static_cast<std::int32_t>(q.scale.size()))
+    if (q.axis < 0 || q.axis >= rank ||
+        t.shape()->Get(static_cast<flatbuffers::uoffset_t>(q.axis)) != static_cast<std::int32_t>(q.scale.size()))
       throw Error(ErrorCode::bad_model, what + " has " + std::to_string(q.scale.size()) + " quantization scales along dimension " +
                                             std::to_string(q.axis) + ", which does not match its shape.");
   }
@@ -184,7 +203,8 @@ bool Importer::has_input(int i) const {
 int Importer::tensor_index(const flatbuffers::Vector<std::int32_t>* list, int i, const char* what) const {
   if (!list || i < 0 || i >= static_cast<int>(list->size())) fail(std::string("it has no ") + what + " " + std::to_string(i));
   const std::int32_t t = list->Get(static_cast<flatbuffers::uoffset_t>(i));
-  if (t < 0 || t >= static_cast<std::int32_t>(tensors_.size())) fail(std::string(what) + " " + std::to_string(i) + " is absent or out of range");
+  if (t < 0 || t >= static_cast<std::int32_t>(tensors_.size()))
+    fail(std::string(what) + " " + std::to_string(i) + " is absent or out of range");
   return t;
 }
 
@@ -222,13 +242,15 @@ std::vector<std::int64_t> Importer::ints(int i, const char* what) {
   if (t->dtype() != DType::i32 && t->dtype() != DType::i64)
     fail(std::string("its ") + what + " (input " + std::to_string(i) + ") must be int32 or int64, not " + to_string(t->dtype()));
   std::vector<std::int64_t> out;
-  for (std::int64_t k = 0; k < t->size(); ++k) out.push_back(t->dtype() == DType::i32 ? t->data<std::int32_t>()[k] : t->data<std::int64_t>()[k]);
+  for (std::int64_t k = 0; k < t->size(); ++k)
+    out.push_back(t->dtype() == DType::i32 ? t->data<std::int32_t>()[k] : t->data<std::int64_t>()[k]);
   return out;
 }
 
 std::int64_t Importer::int_scalar(int i, const char* what) {
   const std::vector<std::int64_t> v = ints(i, what);
-  if (v.size() != 1) fail(std::string("its ") + what + " (input " + std::to_string(i) + ") must hold one value, not " + std::to_string(v.size()));
+  if (v.size() != 1)
+    fail(std::string("its ") + what + " (input " + std::to_string(i) + ") must hold one value, not " + std::to_string(v.size()));
   return v[0];
 }
 
@@ -267,37 +289,49 @@ QuantParams Importer::per_tensor_quant(int index) const {
   const Quantization& q = tensors_[static_cast<std::size_t>(index)].quant;
   const fb::TensorType type = tensor(index).type();
   if (q.scale.size() != 1 || !(q.scale[0] > 0) || (type != fb::TensorType_UINT8 && type != fb::TensorType_INT8)) return {};
-  return {q.scale[0], static_cast<std::int32_t>(q.zero_point.empty() ? 0 : q.zero_point[0]), type == fb::TensorType_UINT8 ? DType::u8 : DType::i8};
+  return {q.scale[0], static_cast<std::int32_t>(q.zero_point.empty() ? 0 : q.zero_point[0]),
+          type == fb::TensorType_UINT8 ? DType::u8 : DType::i8};
 }
 
 const char* Importer::activation_attr(fb::ActivationFunctionType act) {
   switch (act) {
-    case fb::ActivationFunctionType_NONE: return "none";
-    case fb::ActivationFunctionType_RELU: return "relu";
-    case fb::ActivationFunctionType_RELU6: return "relu6";
-    case fb::ActivationFunctionType_TANH: return "tanh";
-    default: return "";
+    case fb::ActivationFunctionType_NONE:
+      return "none";
+    case fb::ActivationFunctionType_RELU:
+      return "relu";
+    case fb::ActivationFunctionType_RELU6:
+      return "relu6";
+    case fb::ActivationFunctionType_TANH:
+      return "tanh";
+    default:
+      return "";
   }
 }
 
 int Importer::apply_activation(int value, fb::ActivationFunctionType act) {
   switch (act) {
-    case fb::ActivationFunctionType_NONE: return value;
-    case fb::ActivationFunctionType_RELU: return add_node("relu", "relu", {value}).outputs[0];
-    case fb::ActivationFunctionType_RELU6: return add_node("relu6", "relu6", {value}).outputs[0];
-    case fb::ActivationFunctionType_TANH: return add_node("tanh", "tanh", {value}).outputs[0];
+    case fb::ActivationFunctionType_NONE:
+      return value;
+    case fb::ActivationFunctionType_RELU:
+      return add_node("relu", "relu", {value}).outputs[0];
+    case fb::ActivationFunctionType_RELU6:
+      return add_node("relu6", "relu6", {value}).outputs[0];
+    case fb::ActivationFunctionType_TANH:
+      return add_node("tanh", "tanh", {value}).outputs[0];
     case fb::ActivationFunctionType_RELU_N1_TO_1: {
       Node& n = add_node("clip", "relu_n1_to_1", {value});
       n.attrs.set("min", -1.0);
       n.attrs.set("max", 1.0);
       return n.outputs[0];
     }
-    default: unsupported("its fused activation function " + std::to_string(static_cast<int>(act)) + " is not supported");
+    default:
+      unsupported("its fused activation function " + std::to_string(static_cast<int>(act)) + " is not supported");
   }
 }
 
 void Importer::fail(const std::string& message) const {
-  throw Error(ErrorCode::bad_model, "Operator #" + std::to_string(op_number_) + " (" + op_name_ + ") in " + file_.string() + ": " + message + ".");
+  throw Error(ErrorCode::bad_model,
+              "Operator #" + std::to_string(op_number_) + " (" + op_name_ + ") in " + file_.string() + ": " + message + ".");
 }
 
 void Importer::unsupported(const std::string& message) const {
@@ -376,12 +410,16 @@ Tensor Importer::decode_constant(int index) const {
       for (std::int64_t i = 0; i < n; ++i) out.data<float>()[i] = static_cast<float>(load<double>(data + 8 * i));
       return out;
     }
-    case fb::TensorType_INT32: case fb::TensorType_INT64: case fb::TensorType_UINT8: case fb::TensorType_INT8: case fb::TensorType_BOOL: {
-      const DType dt = type == fb::TensorType_INT32 ? DType::i32
+    case fb::TensorType_INT32:
+    case fb::TensorType_INT64:
+    case fb::TensorType_UINT8:
+    case fb::TensorType_INT8:
+    case fb::TensorType_BOOL: {
+      const DType dt = type == fb::TensorType_INT32   ? DType::i32
                        : type == fb::TensorType_INT64 ? DType::i64
                        : type == fb::TensorType_UINT8 ? DType::u8
-                       : type == fb::TensorType_INT8 ? DType::i8
-                                                     : DType::boolean;
+                       : type == fb::TensorType_INT8  ? DType::i8
+                                                      : DType::boolean;
       Tensor out(dt, shape);
       if (dt == DType::boolean) {
         for (std::int64_t i = 0; i < n; ++i) out.data<bool>()[i] = data[i] != 0;  // any non-zero byte is true
@@ -391,7 +429,8 @@ Tensor Importer::decode_constant(int index) const {
       return out;
     }
     default:
-      throw Error(ErrorCode::unsupported_op, what + " has type " + tensor_type_name(type) + " without quantization, which easel does not support.");
+      throw Error(ErrorCode::unsupported_op,
+                  what + " has type " + tensor_type_name(type) + " without quantization, which easel does not support.");
   }
 }
 
@@ -411,7 +450,9 @@ int Importer::value_of_tensor(int index) {
   if (s.value >= 0) return s.value;
   const fb::Tensor& t = tensor(index);
   if (!has_constant_data(index)) fail("it reads tensor '" + (t.name() ? t.name()->str() : "") + "' before any operator writes it");
-  if (t.is_variable()) throw Error(ErrorCode::unsupported_op, "Tensor '" + (t.name() ? t.name()->str() : "") + "' in " + file_.string() + " is a variable (stateful) tensor, which easel does not support.");
+  if (t.is_variable())
+    throw Error(ErrorCode::unsupported_op, "Tensor '" + (t.name() ? t.name()->str() : "") + "' in " + file_.string() +
+                                               " is a variable (stateful) tensor, which easel does not support.");
   s.value = graph_.add_constant(t.name() ? t.name()->str() : "const_" + std::to_string(index), decode_constant(index));
   // The grid of uint8/int8 weights, so that the int8 engine can use the file's integers.
   graph_.values[static_cast<std::size_t>(s.value)].quant = per_tensor_quant(index);
@@ -423,7 +464,8 @@ void Importer::add_inputs() {
   std::set<int> seen;
   for (std::int32_t index : *subgraph_->inputs()) {
     if (index < 0 || index >= static_cast<std::int32_t>(tensors_.size()) || !seen.insert(index).second)
-      throw Error(ErrorCode::bad_model, "The inputs of " + file_.string() + " list tensor " + std::to_string(index) + " twice or out of range.");
+      throw Error(ErrorCode::bad_model,
+                  "The inputs of " + file_.string() + " list tensor " + std::to_string(index) + " twice or out of range.");
     const fb::Tensor& t = tensor(index);
     const std::string name = t.name() && t.name()->size() ? t.name()->str() : "input_" + std::to_string(index);
     const Quantization& q = tensors_[static_cast<std::size_t>(index)].quant;
@@ -450,7 +492,9 @@ void Importer::add_inputs() {
       refuse();  // int16 / int32 / int64 quantized inputs: easel tensors have no int16
     } else {
       switch (type) {
-        case fb::TensorType_FLOAT32: value = graph_.add_input(name, DType::f32, shape); break;
+        case fb::TensorType_FLOAT32:
+          value = graph_.add_input(name, DType::f32, shape);
+          break;
         case fb::TensorType_FLOAT16: {
           const int in = graph_.add_input(name, DType::f16, shape);
           Node& n = graph_.add_node("cast", name + "/to_float32", {in});
@@ -458,12 +502,23 @@ void Importer::add_inputs() {
           value = n.outputs[0];
           break;
         }
-        case fb::TensorType_INT32: value = graph_.add_input(name, DType::i32, shape); break;
-        case fb::TensorType_INT64: value = graph_.add_input(name, DType::i64, shape); break;
-        case fb::TensorType_UINT8: value = graph_.add_input(name, DType::u8, shape); break;
-        case fb::TensorType_INT8: value = graph_.add_input(name, DType::i8, shape); break;
-        case fb::TensorType_BOOL: value = graph_.add_input(name, DType::boolean, shape); break;
-        default: refuse();
+        case fb::TensorType_INT32:
+          value = graph_.add_input(name, DType::i32, shape);
+          break;
+        case fb::TensorType_INT64:
+          value = graph_.add_input(name, DType::i64, shape);
+          break;
+        case fb::TensorType_UINT8:
+          value = graph_.add_input(name, DType::u8, shape);
+          break;
+        case fb::TensorType_INT8:
+          value = graph_.add_input(name, DType::i8, shape);
+          break;
+        case fb::TensorType_BOOL:
+          value = graph_.add_input(name, DType::boolean, shape);
+          break;
+        default:
+          refuse();
       }
     }
     tensors_[static_cast<std::size_t>(index)].value = value;
@@ -476,7 +531,8 @@ void Importer::add_outputs() {
   std::set<int> used;  // values already given to an output
   for (std::int32_t index : *subgraph_->outputs()) {
     if (index < 0 || index >= static_cast<std::int32_t>(tensors_.size()))
-      throw Error(ErrorCode::bad_model, "The outputs of " + file_.string() + " list tensor " + std::to_string(index) + ", which is out of range.");
+      throw Error(ErrorCode::bad_model,
+                  "The outputs of " + file_.string() + " list tensor " + std::to_string(index) + ", which is out of range.");
     const fb::Tensor& t = tensor(index);
     const std::string name = t.name() && t.name()->size() ? t.name()->str() : "output_" + std::to_string(index);
     int value = tensors_[static_cast<std::size_t>(index)].value;
@@ -492,8 +548,8 @@ void Importer::add_outputs() {
       for (std::int32_t d : *t.shape()) shape.push_back(d);
     // Copies, not a reference: adding nodes below may reallocate graph_.values.
     const bool is_constant = graph_.values[static_cast<std::size_t>(value)].is_constant();
-    const bool shared = is_constant || used.count(value) ||
-                        std::find(graph_.inputs.begin(), graph_.inputs.end(), value) != graph_.inputs.end();
+    const bool shared =
+        is_constant || used.count(value) || std::find(graph_.inputs.begin(), graph_.inputs.end(), value) != graph_.inputs.end();
     DType dtype = graph_.values[static_cast<std::size_t>(value)].dtype;
     if (q.quantized() && (type == fb::TensorType_UINT8 || type == fb::TensorType_INT8)) {
       // TFLite returns the integers; so does easel, quantized as TFLite's Quantize does.
@@ -519,13 +575,26 @@ void Importer::add_outputs() {
     }
     if (!is_constant && !shared) {
       switch (type) {  // what the graph's nodes produce, for Model::outputs() before a run
-        case fb::TensorType_INT32: dtype = DType::i32; break;
-        case fb::TensorType_INT64: dtype = DType::i64; break;
-        case fb::TensorType_BOOL: dtype = DType::boolean; break;
-        case fb::TensorType_UINT8: if (!q.quantized()) dtype = DType::u8; break;
-        case fb::TensorType_INT8: if (!q.quantized()) dtype = DType::i8; break;
-        case fb::TensorType_FLOAT32: dtype = DType::f32; break;
-        default: break;
+        case fb::TensorType_INT32:
+          dtype = DType::i32;
+          break;
+        case fb::TensorType_INT64:
+          dtype = DType::i64;
+          break;
+        case fb::TensorType_BOOL:
+          dtype = DType::boolean;
+          break;
+        case fb::TensorType_UINT8:
+          if (!q.quantized()) dtype = DType::u8;
+          break;
+        case fb::TensorType_INT8:
+          if (!q.quantized()) dtype = DType::i8;
+          break;
+        case fb::TensorType_FLOAT32:
+          dtype = DType::f32;
+          break;
+        default:
+          break;
       }
     }
     Value& out = graph_.values[static_cast<std::size_t>(value)];
@@ -542,7 +611,8 @@ Graph Importer::import() {
   read_model();
   for (std::size_t i = 0; i < tensors_.size(); ++i) {
     const fb::Tensor& t = tensor(static_cast<int>(i));
-    tensors_[i].quant = parse_quantization(t, "Tensor #" + std::to_string(i) + " ('" + (t.name() ? t.name()->str() : "") + "') in " + file_.string());
+    tensors_[i].quant =
+        parse_quantization(t, "Tensor #" + std::to_string(i) + " ('" + (t.name() ? t.name()->str() : "") + "') in " + file_.string());
   }
   add_inputs();
   const auto* ops = subgraph_->operators();
@@ -557,8 +627,7 @@ Graph Importer::import() {
     const int code = std::max<int>(oc.deprecated_builtin_code(), oc.builtin_code());
     op_name_ = builtin_name(static_cast<int>(op_->opcode_index()));
     const Translation* translation = code == fb::BuiltinOperator_CUSTOM ? nullptr : find_translation(code);
-    if (!translation)
-      throw_unsupported_op("Op", op_name_, "operator #" + std::to_string(n), file_.string());
+    if (!translation) throw_unsupported_op("Op", op_name_, "operator #" + std::to_string(n), file_.string());
     if (!op_->outputs() || op_->outputs()->size() == 0) fail("it has no outputs");
     for (int k = 0; k < num_outputs(); ++k) tensor_index(op_->outputs(), k, "output");  // range checks
     for (int k = 0; k < num_inputs(); ++k)

@@ -37,7 +37,9 @@ class Importer {
   // ---- for the operator translators: the operator being translated ----
   const fb::Operator& op() const { return *op_; }
   template <class T>
-  const T* options() const { return op_->builtin_options_as<T>(); }
+  const T* options() const {
+    return op_->builtin_options_as<T>();
+  }
   int num_inputs() const;
   int num_outputs() const;
   bool has_input(int i) const;  // present and not -1 (an omitted optional input)

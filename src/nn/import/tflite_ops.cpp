@@ -35,7 +35,8 @@ Tensor permute(const Tensor& t, const std::vector<int>& perm) {
   auto* dst = static_cast<std::uint8_t*>(out.raw());
   for (std::int64_t o = 0; o < out.size(); ++o) {
     std::int64_t offset = 0;
-    for (int d = 0; d < rank; ++d) offset += idx[static_cast<std::size_t>(d)] * in_strides[static_cast<std::size_t>(perm[static_cast<std::size_t>(d)])];
+    for (int d = 0; d < rank; ++d)
+      offset += idx[static_cast<std::size_t>(d)] * in_strides[static_cast<std::size_t>(perm[static_cast<std::size_t>(d)])];
     std::memcpy(dst + static_cast<std::size_t>(o) * elem, src + static_cast<std::size_t>(offset) * elem, elem);
     for (int d = rank - 1; d >= 0; --d) {  // odometer over the output index
       if (++idx[static_cast<std::size_t>(d)] < out_shape[static_cast<std::size_t>(d)]) break;
@@ -370,7 +371,8 @@ void transpose(Importer& im, const char*) {
 void pad(Importer& im, const char* mode) {
   const Ints paddings = im.ints(1, "paddings");
   const Shape xs = im.input_shape(0);
-  if (paddings.size() != 2 * xs.size()) im.fail("its paddings have " + std::to_string(paddings.size()) + " values for an input of rank " + std::to_string(xs.size()));
+  if (paddings.size() != 2 * xs.size())
+    im.fail("its paddings have " + std::to_string(paddings.size()) + " values for an input of rank " + std::to_string(xs.size()));
   double value = 0.0;  // a quantized PAD pads with the zero point, i.e. real 0
   if (std::string(mode) == "constant" && im.has_input(2)) value = im.scalar(2, "constant value");
   std::string m = mode;
@@ -478,13 +480,21 @@ void pass_through(Importer& im, const char*) {
 
 const char* dtype_name(fb::TensorType t) {
   switch (t) {
-    case fb::TensorType_FLOAT32: case fb::TensorType_FLOAT16: return "float32";  // float16 activations run as float32
-    case fb::TensorType_INT32: return "int32";
-    case fb::TensorType_INT64: return "int64";
-    case fb::TensorType_UINT8: return "uint8";
-    case fb::TensorType_INT8: return "int8";
-    case fb::TensorType_BOOL: return "bool";
-    default: return "";
+    case fb::TensorType_FLOAT32:
+    case fb::TensorType_FLOAT16:
+      return "float32";  // float16 activations run as float32
+    case fb::TensorType_INT32:
+      return "int32";
+    case fb::TensorType_INT64:
+      return "int64";
+    case fb::TensorType_UINT8:
+      return "uint8";
+    case fb::TensorType_INT8:
+      return "int8";
+    case fb::TensorType_BOOL:
+      return "bool";
+    default:
+      return "";
   }
 }
 
@@ -526,7 +536,8 @@ void split(Importer& im, const char*) {
   const std::int64_t axis = normalize_axis(im, im.int_scalar(0, "axis"), xs.size());
   const int parts = im.num_outputs();
   const std::int64_t dim = xs[static_cast<std::size_t>(axis)];
-  if (dim < 0 || dim % parts != 0) im.fail("dimension " + std::to_string(dim) + " does not split into " + std::to_string(parts) + " equal parts");
+  if (dim < 0 || dim % parts != 0)
+    im.fail("dimension " + std::to_string(dim) + " does not split into " + std::to_string(parts) + " equal parts");
   Node& n = im.add_node("split", "", {im.input(1)}, parts);
   n.attrs.set("axis", axis);
   n.attrs.set("sizes", Ints(static_cast<std::size_t>(parts), dim / parts));
@@ -536,7 +547,8 @@ void split(Importer& im, const char*) {
 void split_v(Importer& im, const char*) {
   // Inputs: x, size_splits, axis.
   const Ints sizes = im.ints(1, "size splits");
-  if (static_cast<int>(sizes.size()) != im.num_outputs()) im.fail("it has " + std::to_string(sizes.size()) + " sizes for " + std::to_string(im.num_outputs()) + " outputs");
+  if (static_cast<int>(sizes.size()) != im.num_outputs())
+    im.fail("it has " + std::to_string(sizes.size()) + " sizes for " + std::to_string(im.num_outputs()) + " outputs");
   Node& n = im.add_node("split", "", {im.input(0)}, im.num_outputs());
   n.attrs.set("axis", im.int_scalar(2, "axis"));
   n.attrs.set("sizes", sizes);

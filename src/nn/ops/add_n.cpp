@@ -62,9 +62,15 @@ class AddN final : public Op {
     flops_ = static_cast<double>(size_) * std::max(1, ctx.num_inputs() - 1);
     threads_ = ctx.threads;
     switch (dtype) {
-      case DType::i32: range_ = &add_n_range<std::int32_t>; break;
-      case DType::i64: range_ = &add_n_range<std::int64_t>; break;
-      default: range_ = &add_n_range<float>; break;
+      case DType::i32:
+        range_ = &add_n_range<std::int32_t>;
+        break;
+      case DType::i64:
+        range_ = &add_n_range<std::int64_t>;
+        break;
+      default:
+        range_ = &add_n_range<float>;
+        break;
     }
   }
 

@@ -94,7 +94,7 @@ class BroadcastPlan {
   int rank() const { return rank_; }           // after collapsing
   std::int64_t dim(int d) const { return dims_[static_cast<std::size_t>(d)]; }
   std::int64_t stride(int input, int d) const { return strides_[static_cast<std::size_t>(input)][static_cast<std::size_t>(d)]; }
-  std::int64_t inner() const { return dim(rank_ - 1); }                        // row length
+  std::int64_t inner() const { return dim(rank_ - 1); }                            // row length
   std::int64_t inner_stride(int input) const { return stride(input, rank_ - 1); }  // 0 or 1
 
   // Calls fn(out_offset, in_offsets, n) for the output elements [begin, end), cut at row

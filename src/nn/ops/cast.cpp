@@ -42,13 +42,27 @@ void cast_loop(void* out, const void* in, std::int64_t n) {
 template <class Fn>
 void visit_any_dtype(DType dtype, Fn&& fn) {
   switch (dtype) {
-    case DType::f32: fn(float{}); break;
-    case DType::i32: fn(std::int32_t{}); break;
-    case DType::i64: fn(std::int64_t{}); break;
-    case DType::u8: fn(std::uint8_t{}); break;
-    case DType::i8: fn(std::int8_t{}); break;
-    case DType::boolean: fn(bool{}); break;
-    case DType::f16: fn(Half{}); break;
+    case DType::f32:
+      fn(float{});
+      break;
+    case DType::i32:
+      fn(std::int32_t{});
+      break;
+    case DType::i64:
+      fn(std::int64_t{});
+      break;
+    case DType::u8:
+      fn(std::uint8_t{});
+      break;
+    case DType::i8:
+      fn(std::int8_t{});
+      break;
+    case DType::boolean:
+      fn(bool{});
+      break;
+    case DType::f16:
+      fn(Half{});
+      break;
   }
 }
 
@@ -68,9 +82,7 @@ class Cast final : public Op {
     }
     if (!known) ctx.fail("unknown target dtype '" + to + "' (float32, int32, int64, uint8, int8, bool or float16 expected)");
     const DType from = ctx.input_dtypes[0];
-    visit_any_dtype(from, [&](auto f) {
-      visit_any_dtype(to_, [&](auto t) { fn_ = &cast_loop<decltype(f), decltype(t)>; });
-    });
+    visit_any_dtype(from, [&](auto f) { visit_any_dtype(to_, [&](auto t) { fn_ = &cast_loop<decltype(f), decltype(t)>; }); });
     ctx.output_dtypes[0] = to_;
     ctx.output_shapes[0] = ctx.input_shapes[0];
     size_ = num_elements(ctx.input_shapes[0]);
@@ -87,9 +99,8 @@ class Cast final : public Op {
     const auto* in = static_cast<const char*>(ctx.in(0).raw());
     auto* out = static_cast<char*>(ctx.out(0).raw());
     const CastFn fn = fn_;
-    parallel_ranges(size_, threads_, [&](std::int64_t begin, std::int64_t end) {
-      fn(out + begin * out_bytes_, in + begin * in_bytes_, end - begin);
-    });
+    parallel_ranges(size_, threads_,
+                    [&](std::int64_t begin, std::int64_t end) { fn(out + begin * out_bytes_, in + begin * in_bytes_, end - begin); });
   }
 
   double flops() const override { return static_cast<double>(size_); }

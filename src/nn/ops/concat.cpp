@@ -34,7 +34,9 @@ class Concat final : public Op {
                  to_string(ctx.input_dtypes[0]));
       bool ok = s.size() == first.size();
       for (std::size_t d = 0; ok && d < s.size(); ++d) ok = d == axis || s[d] == first[d];
-      if (!ok) ctx.fail("input " + std::to_string(i) + " has shape " + to_string(s) + ", incompatible with " + to_string(first) + " on axis " + std::to_string(axis));
+      if (!ok)
+        ctx.fail("input " + std::to_string(i) + " has shape " + to_string(s) + ", incompatible with " + to_string(first) + " on axis " +
+                 std::to_string(axis));
       out[axis] += s[axis];
     }
     esize_ = dtype_size(ctx.input_dtypes[0]);

@@ -13,11 +13,11 @@ reference::ConvShape describe_conv2d(const PrepareContext& ctx) {
   std::int64_t groups = ctx.node.attrs.get_int("groups", C % filter_in == 0 ? C / filter_in : 1);
   if (groups < 1) ctx.fail("groups must be >= 1");
   if (filter_in * groups != C)
-    ctx.fail("channel mismatch: x " + to_string(x) + " has " + std::to_string(C) + " channels but filter " + to_string(f) +
-             " expects " + std::to_string(filter_in) + " per group x " + std::to_string(groups) + " groups");
+    ctx.fail("channel mismatch: x " + to_string(x) + " has " + std::to_string(C) + " channels but filter " + to_string(f) + " expects " +
+             std::to_string(filter_in) + " per group x " + std::to_string(groups) + " groups");
   if (O % groups != 0)
-    ctx.fail("filter " + to_string(f) + " has " + std::to_string(O) + " output channels, not a multiple of groups = " +
-             std::to_string(groups));
+    ctx.fail("filter " + to_string(f) + " has " + std::to_string(O) +
+             " output channels, not a multiple of groups = " + std::to_string(groups));
   reference::ConvShape s;
   s.batch = x[0];
   s.in_channels = C;

@@ -27,10 +27,11 @@ class Conv2DTranspose final : public Op {
                " expects " + std::to_string(f[3]) + " (filter layout [KH,KW,out,in])");
     // A Keras model leaves the batch open (-1): it follows x.
     if (out[0] == -1) out[0] = x[0];
-    if (out[0] != x[0]) ctx.fail("output_shape " + to_string(out) + " has batch " + std::to_string(out[0]) + ", x has " + std::to_string(x[0]));
+    if (out[0] != x[0])
+      ctx.fail("output_shape " + to_string(out) + " has batch " + std::to_string(out[0]) + ", x has " + std::to_string(x[0]));
     if (out[3] != f[2])
-      ctx.fail("output_shape " + to_string(out) + " has " + std::to_string(out[3]) + " channels but filter " + to_string(f) +
-               " produces " + std::to_string(f[2]));
+      ctx.fail("output_shape " + to_string(out) + " has " + std::to_string(out[3]) + " channels but filter " + to_string(f) + " produces " +
+               std::to_string(f[2]));
     if (out[1] < 1 || out[2] < 1 || out[3] < 1 || x[3] < 1) ctx.fail("output_shape " + to_string(out) + " must be positive");
     shape_.batch = x[0];
     shape_.in_channels = x[3];
@@ -76,9 +77,8 @@ class Conv2DTranspose final : public Op {
 
   double flops() const override {
     const Window2D& w = shape_.window;  // out_* is x's size
-    return 2.0 * static_cast<double>(shape_.batch) * static_cast<double>(w.out_h * w.out_w) *
-           static_cast<double>(shape_.in_channels) * static_cast<double>(shape_.out_channels) *
-           static_cast<double>(w.kernel_h * w.kernel_w);
+    return 2.0 * static_cast<double>(shape_.batch) * static_cast<double>(w.out_h * w.out_w) * static_cast<double>(shape_.in_channels) *
+           static_cast<double>(shape_.out_channels) * static_cast<double>(w.kernel_h * w.kernel_w);
   }
 
  private:
@@ -95,12 +95,11 @@ class Conv2DTranspose final : public Op {
     dnnl::memory::desc user_filter_md(filter_dims, f32, dims{C, 1, w.kernel_w * O * C, O * C});
     dnnl::memory::desc any_filter_md(filter_dims, f32, tag::any);
     dnnl::memory::desc bias_md = epilogue_.has_bias ? dnnl::memory::desc({O}, f32, tag::a) : dnnl::memory::desc();
-    dnnl::deconvolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct, src_md,
-                                           any_filter_md, bias_md, dst_md, {w.stride_h, w.stride_w},
-                                           {w.dilation_h - 1, w.dilation_w - 1}, {w.pad_top, w.pad_left},
-                                           {w.pad_bottom, w.pad_right});
-    args_ = prepare_conv_primitive<dnnl::deconvolution_forward, dnnl::deconvolution_forward::primitive_desc>(primitive_, desc, activation_, epilogue_, O, 4,
-                                                                                                             user_filter_md, bias_md, ctx);
+    dnnl::deconvolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct, src_md, any_filter_md,
+                                           bias_md, dst_md, {w.stride_h, w.stride_w}, {w.dilation_h - 1, w.dilation_w - 1},
+                                           {w.pad_top, w.pad_left}, {w.pad_bottom, w.pad_right});
+    args_ = prepare_conv_primitive<dnnl::deconvolution_forward, dnnl::deconvolution_forward::primitive_desc>(
+        primitive_, desc, activation_, epilogue_, O, 4, user_filter_md, bias_md, ctx);
   }
 
   Backend backend_;

@@ -24,7 +24,8 @@ std::array<std::int64_t, 2> read_pair(const PrepareContext& ctx, const char* nam
   ctx.fail(std::string("attribute '") + name + "' must have 2 values (H,W), got " + std::to_string(v.size()));
 }
 
-constexpr const char* kActivationNames[] = {"none", "relu", "relu6", "leaky_relu", "prelu", "sigmoid", "tanh", "hard_swish", "elu", "swish"};
+constexpr const char* kActivationNames[] = {"none",    "relu", "relu6",      "leaky_relu", "prelu",
+                                            "sigmoid", "tanh", "hard_swish", "elu",        "swish"};
 
 }  // namespace
 
@@ -49,8 +50,8 @@ FusedActivation parse_activation(const PrepareContext& ctx) {
   return act;
 }
 
-void activate_in_place(const FusedActivation& act, const float* slopes, std::int64_t slope_count, std::int64_t channels,
-                       float* y, std::int64_t size) {
+void activate_in_place(const FusedActivation& act, const float* slopes, std::int64_t slope_count, std::int64_t channels, float* y,
+                       std::int64_t size) {
   if (act.kind == Activation::none || size == 0) return;
   // This is the optimized backend's second pass when oneDNN cannot fuse the activation
   // (prelu, on oneDNN 2.6), so it splits rows over the OpenMP threads for large outputs
@@ -74,8 +75,8 @@ void activate_in_place(const FusedActivation& act, const float* slopes, std::int
   }
 }
 
-Window2D parse_window(const PrepareContext& ctx, std::int64_t in_h, std::int64_t in_w, std::int64_t kernel_h,
-                      std::int64_t kernel_w, bool with_dilations) {
+Window2D parse_window(const PrepareContext& ctx, std::int64_t in_h, std::int64_t in_w, std::int64_t kernel_h, std::int64_t kernel_w,
+                      bool with_dilations) {
   Window2D w;
   w.in_h = in_h;
   w.in_w = in_w;
@@ -141,8 +142,7 @@ Window2D parse_pool_window(const PrepareContext& ctx, const Shape& x) {
 void expect_float_input(const PrepareContext& ctx, int i, const char* what, int rank) {
   if (!ctx.has_input(i)) ctx.fail(std::string("input ") + std::to_string(i) + " (" + what + ") is missing");
   auto idx = static_cast<std::size_t>(i);
-  if (ctx.input_dtypes[idx] != DType::f32)
-    ctx.fail(std::string(what) + " must be float32, got " + to_string(ctx.input_dtypes[idx]));
+  if (ctx.input_dtypes[idx] != DType::f32) ctx.fail(std::string(what) + " must be float32, got " + to_string(ctx.input_dtypes[idx]));
   auto r = static_cast<int>(ctx.input_shapes[idx].size());
   if (rank >= 0 && r != rank)
     ctx.fail(std::string(what) + " must have rank " + std::to_string(rank) + ", got shape " + to_string(ctx.input_shapes[idx]));
@@ -167,8 +167,7 @@ EpilogueInputs check_epilogue_inputs(const PrepareContext& ctx, int bias_input, 
     ctx.fail("input " + std::to_string(prelu_input) + " (prelu_alpha) is given but the activation is " + activation_name(act.kind));
   if (has_slopes) {
     auto idx = static_cast<std::size_t>(prelu_input);
-    if (ctx.input_dtypes[idx] != DType::f32)
-      ctx.fail("prelu_alpha must be float32, got " + std::string(to_string(ctx.input_dtypes[idx])));
+    if (ctx.input_dtypes[idx] != DType::f32) ctx.fail("prelu_alpha must be float32, got " + std::string(to_string(ctx.input_dtypes[idx])));
     std::int64_t n = num_elements(ctx.input_shapes[idx]);
     const Shape& s = ctx.input_shapes[idx];
     // Broadcast over the channels only: one slope, or one per channel (the last dimension).

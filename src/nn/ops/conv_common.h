@@ -30,16 +30,26 @@ const char* activation_name(Activation kind);
 
 inline float activate_unscaled(const FusedActivation& act, float x, float slope) {
   switch (act.kind) {
-    case Activation::none: return x;
-    case Activation::relu: return x > 0.f ? x : 0.f;
-    case Activation::relu6: return std::fmin(std::fmax(x, 0.f), 6.f);
-    case Activation::leaky_relu: return x > 0.f ? x : act.alpha * x;
-    case Activation::prelu: return x > 0.f ? x : slope * x;
-    case Activation::sigmoid: return 1.f / (1.f + std::exp(-x));
-    case Activation::tanh: return std::tanh(x);
-    case Activation::hard_swish: return x * std::fmin(std::fmax(x + 3.f, 0.f), 6.f) / 6.f;
-    case Activation::elu: return x > 0.f ? x : std::expm1(x);
-    case Activation::swish: return x / (1.f + std::exp(-x));  // SiLU: x * sigmoid(x)
+    case Activation::none:
+      return x;
+    case Activation::relu:
+      return x > 0.f ? x : 0.f;
+    case Activation::relu6:
+      return std::fmin(std::fmax(x, 0.f), 6.f);
+    case Activation::leaky_relu:
+      return x > 0.f ? x : act.alpha * x;
+    case Activation::prelu:
+      return x > 0.f ? x : slope * x;
+    case Activation::sigmoid:
+      return 1.f / (1.f + std::exp(-x));
+    case Activation::tanh:
+      return std::tanh(x);
+    case Activation::hard_swish:
+      return x * std::fmin(std::fmax(x + 3.f, 0.f), 6.f) / 6.f;
+    case Activation::elu:
+      return x > 0.f ? x : std::expm1(x);
+    case Activation::swish:
+      return x / (1.f + std::exp(-x));  // SiLU: x * sigmoid(x)
   }
   return x;
 }
@@ -52,8 +62,8 @@ inline float activate(const FusedActivation& act, float x, float slope) {
 
 // Applies `act` in place to `size` values whose innermost dimension is `channels`.
 // prelu slopes: `slope_count` is 1 (one slope for all) or `channels` (per channel).
-void activate_in_place(const FusedActivation& act, const float* slopes, std::int64_t slope_count, std::int64_t channels,
-                       float* y, std::int64_t size);
+void activate_in_place(const FusedActivation& act, const float* slopes, std::int64_t slope_count, std::int64_t channels, float* y,
+                       std::int64_t size);
 
 // ---- 2-D sliding windows (conv, pool) in TF's terms ----
 
@@ -78,8 +88,8 @@ struct Window2D {
 // in_h x in_w. SAME follows TF: out = ceil(in/stride), total pad =
 // max((out-1)*stride + extent - in, 0), top/left = total/2 (the odd pixel goes to the
 // bottom/right). Fails on bad values or an empty output.
-Window2D parse_window(const PrepareContext& ctx, std::int64_t in_h, std::int64_t in_w, std::int64_t kernel_h,
-                      std::int64_t kernel_w, bool with_dilations);
+Window2D parse_window(const PrepareContext& ctx, std::int64_t in_h, std::int64_t in_w, std::int64_t kernel_h, std::int64_t kernel_w,
+                      bool with_dilations);
 
 // A pooling window over NHWC x [N,H,W,C]: `ksize` (H,W, or TF's [1,kh,kw,1]) and
 // parse_window()'s attributes. Fails when a window could lie wholly in the padding (no

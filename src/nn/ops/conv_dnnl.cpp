@@ -21,25 +21,42 @@ dnnl::primitive_attr make_attr(const FusedActivation& act, int prelu_mask, bool 
   using A = dnnl::algorithm;
   dnnl::post_ops ops;
   switch (act.kind) {
-    case Activation::none: break;
-    case Activation::relu: ops.append_eltwise(act.scale, A::eltwise_relu, 0.f, 0.f); break;
-    case Activation::relu6: ops.append_eltwise(act.scale, A::eltwise_clip, 0.f, 6.f); break;
-    case Activation::leaky_relu: ops.append_eltwise(act.scale, A::eltwise_relu, act.alpha, 0.f); break;
-    case Activation::prelu: ops.append_prelu(prelu_mask); break;
-    case Activation::sigmoid: ops.append_eltwise(act.scale, A::eltwise_logistic, 0.f, 0.f); break;
-    case Activation::tanh: ops.append_eltwise(act.scale, A::eltwise_tanh, 0.f, 0.f); break;
+    case Activation::none:
+      break;
+    case Activation::relu:
+      ops.append_eltwise(act.scale, A::eltwise_relu, 0.f, 0.f);
+      break;
+    case Activation::relu6:
+      ops.append_eltwise(act.scale, A::eltwise_clip, 0.f, 6.f);
+      break;
+    case Activation::leaky_relu:
+      ops.append_eltwise(act.scale, A::eltwise_relu, act.alpha, 0.f);
+      break;
+    case Activation::prelu:
+      ops.append_prelu(prelu_mask);
+      break;
+    case Activation::sigmoid:
+      ops.append_eltwise(act.scale, A::eltwise_logistic, 0.f, 0.f);
+      break;
+    case Activation::tanh:
+      ops.append_eltwise(act.scale, A::eltwise_tanh, 0.f, 0.f);
+      break;
     // oneDNN 2.x hardswish is x * relu6(x + 3) / 6 (alpha, beta ignored).
-    case Activation::hard_swish: ops.append_eltwise(act.scale, A::eltwise_hardswish, 0.f, 0.f); break;
-    case Activation::elu: ops.append_eltwise(act.scale, A::eltwise_elu, 1.f, 0.f); break;
-    case Activation::swish: ops.append_eltwise(act.scale, A::eltwise_swish, 1.f, 0.f); break;  // x * sigmoid(1 * x)
+    case Activation::hard_swish:
+      ops.append_eltwise(act.scale, A::eltwise_hardswish, 0.f, 0.f);
+      break;
+    case Activation::elu:
+      ops.append_eltwise(act.scale, A::eltwise_elu, 1.f, 0.f);
+      break;
+    case Activation::swish:
+      ops.append_eltwise(act.scale, A::eltwise_swish, 1.f, 0.f);
+      break;  // x * sigmoid(1 * x)
   }
   attr.set_post_ops(ops);
   return attr;
 }
 
-bool is_reference_impl(const dnnl::primitive_desc_base& pd) {
-  return std::string_view(pd.impl_info_str()).starts_with("ref");
-}
+bool is_reference_impl(const dnnl::primitive_desc_base& pd) { return std::string_view(pd.impl_info_str()).starts_with("ref"); }
 
 dnnl::memory::desc dense_desc(const dnnl::memory::dims& dims) {
   dnnl::memory::dims strides(dims.size(), 1);
@@ -74,8 +91,7 @@ int DnnlPrimitive::add_input(int arg, const dnnl::memory::desc& md, const Tensor
   return -1;
 }
 
-int DnnlPrimitive::add_weights(int arg, const dnnl::memory::desc& user, const dnnl::memory::desc& wanted,
-                               const Tensor* constant) {
+int DnnlPrimitive::add_weights(int arg, const dnnl::memory::desc& user, const dnnl::memory::desc& wanted, const Tensor* constant) {
   if (constant) {
     dnnl::memory from(user, dnnl_engine(), const_cast<void*>(constant->raw()));
     dnnl::memory to(wanted, dnnl_engine());  // owned by oneDNN, freed with the op

@@ -13,8 +13,8 @@
 
 #include "nn/dnnl_context.h"
 #include "nn/op.h"
-#include "nn/ops/conv_ops.h"  // set_activation_fusion
 #include "nn/ops/conv_common.h"
+#include "nn/ops/conv_ops.h"  // set_activation_fusion
 
 namespace easel::nn {
 
@@ -86,7 +86,7 @@ class DnnlPrimitive {
   std::unordered_map<int, dnnl::memory> args_;  // built once; execute() passes it as is
   std::vector<dnnl::memory> runtime_;           // by slot; the same objects as in args_
   std::vector<RuntimeReorder> reorders_;
-  std::vector<Tensor> kept_;                    // constants that fixed arguments point into
+  std::vector<Tensor> kept_;  // constants that fixed arguments point into
   std::size_t scratchpad_bytes_ = 0;
   dnnl::memory scratchpad_;
 };
@@ -98,7 +98,8 @@ struct ConvArgs {
   bool activation_fused = true;
 
   // Points the primitive at this run's buffers (constants were bound once in prepare).
-  void bind(const DnnlPrimitive& p, const float* x, float* y, const float* filter_data, const float* bias_data, const float* slopes_data) const {
+  void bind(const DnnlPrimitive& p, const float* x, float* y, const float* filter_data, const float* bias_data,
+            const float* slopes_data) const {
     p.bind(src, x);
     p.bind(dst, y);
     if (filter >= 0) p.bind(filter, filter_data);
@@ -114,8 +115,8 @@ struct ConvArgs {
 // broadcast shape ([1,C,1,1] or [1,C]; the channel is oneDNN's axis 1 either way).
 template <class Primitive, class PrimitiveDesc, class OpDesc>
 ConvArgs prepare_conv_primitive(DnnlPrimitive& primitive, const OpDesc& desc, const FusedActivation& act, const EpilogueInputs& epilogue,
-                                std::int64_t channels, int dst_rank, const dnnl::memory::desc& user_filter, const dnnl::memory::desc& bias_md,
-                                const PrepareContext& ctx) {
+                                std::int64_t channels, int dst_rank, const dnnl::memory::desc& user_filter,
+                                const dnnl::memory::desc& bias_md, const PrepareContext& ctx) {
   const bool per_channel = epilogue.prelu_slopes > 1;
   auto [pd, fused] = make_primitive_desc<PrimitiveDesc>(desc, act, per_channel ? 1 << 1 : 0);
   ConvArgs args;
@@ -127,8 +128,9 @@ ConvArgs prepare_conv_primitive(DnnlPrimitive& primitive, const OpDesc& desc, co
   if (epilogue.has_bias) args.bias = primitive.add_input(DNNL_ARG_BIAS, bias_md, ctx.input_constants[2]);
   if (act.kind == Activation::prelu && fused) {
     const std::int64_t n = per_channel ? channels : 1;
-    const dnnl::memory::desc slopes_md = dst_rank == 4 ? dnnl::memory::desc({1, n, 1, 1}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::abcd)
-                                                       : dnnl::memory::desc({1, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
+    const dnnl::memory::desc slopes_md =
+        dst_rank == 4 ? dnnl::memory::desc({1, n, 1, 1}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::abcd)
+                      : dnnl::memory::desc({1, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
     args.slopes = primitive.add_input(kPreluSlopesArg, slopes_md, ctx.input_constants[3]);
   }
   return args;

@@ -36,8 +36,7 @@ void ConvolutionOp::prepare_dnnl(const PrepareContext& ctx) {
   // described to oneDNN along W instead: the bytes are the same (NHWC with W = 1 is NWHC
   // with H = 1), and oneDNN's kernels run such convolutions about 6x faster along W.
   Window2D w = shape_.window;
-  const bool along_w = w.in_w == 1 && w.kernel_w == 1 && w.out_w == 1 && w.pad_left == 0 && w.pad_right == 0 && w.in_h > 1 &&
-                       group_in >= 4;
+  const bool along_w = w.in_w == 1 && w.kernel_w == 1 && w.out_w == 1 && w.pad_left == 0 && w.pad_right == 0 && w.in_h > 1 && group_in >= 4;
   if (along_w) {
     std::swap(w.in_h, w.in_w);
     std::swap(w.kernel_h, w.kernel_w);
@@ -54,19 +53,18 @@ void ConvolutionOp::prepare_dnnl(const PrepareContext& ctx) {
   dnnl::memory::desc dst_md({N, O, w.out_h, w.out_w}, f32, tag::nhwc);
   // The HWIO filter [KH,KW,C/G,O] described in oneDNN's logical (G,)O,I,KH,KW order.
   dims filter_dims = G == 1 ? dims{O, group_in, KH, KW} : dims{G, group_out, group_in, KH, KW};
-  dims filter_strides = G == 1 ? dims{1, O, KW * group_in * O, group_in * O}
-                               : dims{group_out, 1, O, KW * group_in * O, group_in * O};
+  dims filter_strides = G == 1 ? dims{1, O, KW * group_in * O, group_in * O} : dims{group_out, 1, O, KW * group_in * O, group_in * O};
   // (With one of KH, KW equal to 1 these strides already describe the swapped filter.)
   dnnl::memory::desc user_filter_md(filter_dims, f32, filter_strides);
   dnnl::memory::desc any_filter_md(filter_dims, f32, tag::any);  // let oneDNN block it
   dnnl::memory::desc bias_md = epilogue_.has_bias ? dnnl::memory::desc({O}, f32, tag::a) : dnnl::memory::desc();
 
-  dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md,
-                                       any_filter_md, bias_md, dst_md, {w.stride_h, w.stride_w},
+  dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, any_filter_md,
+                                       bias_md, dst_md, {w.stride_h, w.stride_w},
                                        {w.dilation_h - 1, w.dilation_w - 1},  // oneDNN counts dilation from 0
                                        {w.pad_top, w.pad_left}, {w.pad_bottom, w.pad_right});
-  args_ = prepare_conv_primitive<dnnl::convolution_forward, dnnl::convolution_forward::primitive_desc>(primitive_, desc, activation_, epilogue_, O, 4,
-                                                                                                     user_filter_md, bias_md, ctx);
+  args_ = prepare_conv_primitive<dnnl::convolution_forward, dnnl::convolution_forward::primitive_desc>(
+      primitive_, desc, activation_, epilogue_, O, 4, user_filter_md, bias_md, ctx);
 }
 
 void ConvolutionOp::prepare_im2col(const PrepareContext& ctx) {
@@ -81,7 +79,8 @@ void ConvolutionOp::prepare_im2col(const PrepareContext& ctx) {
   dnnl::memory::desc any_filter_md({K, O}, f32, tag::any);
   dnnl::memory::desc bias_md = epilogue_.has_bias ? dnnl::memory::desc({1, O}, f32, tag::ab) : dnnl::memory::desc();
   dnnl::matmul::desc desc(src_md, any_filter_md, bias_md, dst_md);
-  args_ = prepare_conv_primitive<dnnl::matmul, dnnl::matmul::primitive_desc>(primitive_, desc, activation_, epilogue_, O, 2, user_filter_md, bias_md, ctx);
+  args_ = prepare_conv_primitive<dnnl::matmul, dnnl::matmul::primitive_desc>(primitive_, desc, activation_, epilogue_, O, 2, user_filter_md,
+                                                                             bias_md, ctx);
 }
 
 // Row (n, oy, ox) of `columns` holds the input window under output pixel (oy, ox) in
@@ -97,7 +96,8 @@ void ConvolutionOp::im2col(const float* x, float* columns) const {
     if (w.in_w == 1 && w.kernel_w == 1 && w.dilation_h == 1) {
       // A 1-D window along H: one contiguous run of the input, zeros where it overhangs.
       const std::int64_t top = oy * w.stride_h - w.pad_top;
-      const std::int64_t from = std::clamp<std::int64_t>(-top, 0, w.kernel_h), to = std::clamp<std::int64_t>(w.in_h - top, from, w.kernel_h);
+      const std::int64_t from = std::clamp<std::int64_t>(-top, 0, w.kernel_h),
+                         to = std::clamp<std::int64_t>(w.in_h - top, from, w.kernel_h);
       std::fill(row, row + from * C, 0.f);
       std::copy(x + (n * w.in_h + top + from) * C, x + (n * w.in_h + top + to) * C, row + from * C);
       std::fill(row + to * C, row + K, 0.f);

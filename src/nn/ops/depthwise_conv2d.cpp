@@ -9,8 +9,8 @@ reference::ConvShape describe_depthwise_conv2d(const PrepareContext& ctx) {
   const Shape& x = ctx.input_shapes[0];
   const Shape& f = ctx.input_shapes[1];  // [KH, KW, C, M]
   if (f[2] != x[3])
-    ctx.fail("channel mismatch: x " + to_string(x) + " has " + std::to_string(x[3]) + " channels but the depthwise filter " +
-             to_string(f) + " has " + std::to_string(f[2]));
+    ctx.fail("channel mismatch: x " + to_string(x) + " has " + std::to_string(x[3]) + " channels but the depthwise filter " + to_string(f) +
+             " has " + std::to_string(f[2]));
   if (f[3] < 1) ctx.fail("depthwise filter " + to_string(f) + " has a channel multiplier of 0");
   reference::ConvShape s;
   s.batch = x[0];

@@ -21,7 +21,8 @@ std::int64_t index_at(const Tensor& t, std::int64_t i) {
 }
 
 [[noreturn]] void index_error(const char* op, std::int64_t index, std::int64_t limit) {
-  throw Error(ErrorCode::bad_input, std::string(op) + " index " + std::to_string(index) + " is out of range [0, " + std::to_string(limit) + ").");
+  throw Error(ErrorCode::bad_input,
+              std::string(op) + " index " + std::to_string(index) + " is out of range [0, " + std::to_string(limit) + ").");
 }
 
 void expect_index_dtype(const PrepareContext& ctx, int input) {
@@ -42,11 +43,13 @@ class Gather final : public Op {
     const auto axis = static_cast<std::size_t>(normalize_axis(ctx, int_input_or_attr(ctx, 2, "axis", 0), prank));
     std::int64_t batch_dims = ctx.node.attrs.get_int("batch_dims", 0);
     if (batch_dims < 0) batch_dims += irank;
-    if (batch_dims < 0 || batch_dims > irank) ctx.fail("batch_dims " + std::to_string(batch_dims) + " is out of range for indices " + to_string(indices));
+    if (batch_dims < 0 || batch_dims > irank)
+      ctx.fail("batch_dims " + std::to_string(batch_dims) + " is out of range for indices " + to_string(indices));
     const auto bd = static_cast<std::size_t>(batch_dims);
     if (bd > axis) ctx.fail("batch_dims " + std::to_string(batch_dims) + " must not exceed axis " + std::to_string(axis));
     for (std::size_t d = 0; d < bd; ++d)
-      if (params[d] != indices[d]) ctx.fail("params " + to_string(params) + " and indices " + to_string(indices) + " differ in batch dim " + std::to_string(d));
+      if (params[d] != indices[d])
+        ctx.fail("params " + to_string(params) + " and indices " + to_string(indices) + " differ in batch dim " + std::to_string(d));
     Shape out(params.begin(), params.begin() + static_cast<std::ptrdiff_t>(axis));
     out.insert(out.end(), indices.begin() + static_cast<std::ptrdiff_t>(bd), indices.end());
     out.insert(out.end(), params.begin() + static_cast<std::ptrdiff_t>(axis) + 1, params.end());

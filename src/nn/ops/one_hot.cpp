@@ -24,7 +24,8 @@ class OneHot final : public Op {
   void prepare(PrepareContext& ctx) override {
     ctx.expect_inputs(1, 4);
     const DType idt = ctx.input_dtypes[0];
-    if (idt != DType::i32 && idt != DType::i64 && idt != DType::u8) ctx.fail("indices must be int32, int64 or uint8, got " + std::string(to_string(idt)));
+    if (idt != DType::i32 && idt != DType::i64 && idt != DType::u8)
+      ctx.fail("indices must be int32, int64 or uint8, got " + std::string(to_string(idt)));
     depth_ = int_input_or_attr(ctx, 1, "depth", -1);
     if (depth_ < 0) ctx.fail("depth must be given and not negative");
     on_input_ = ctx.has_input(2);
@@ -32,7 +33,8 @@ class OneHot final : public Op {
     if (on_input_ != off_input_) ctx.fail("on_value and off_value inputs come together");
     if (on_input_) {
       if (ctx.input_dtypes[2] != ctx.input_dtypes[3]) ctx.fail("on_value and off_value must have the same dtype");
-      if (num_elements(ctx.input_shapes[2]) != 1 || num_elements(ctx.input_shapes[3]) != 1) ctx.fail("on_value and off_value must be scalars");
+      if (num_elements(ctx.input_shapes[2]) != 1 || num_elements(ctx.input_shapes[3]) != 1)
+        ctx.fail("on_value and off_value must be scalars");
       dtype_ = ctx.input_dtypes[2];
     } else {
       dtype_ = dtype_named(ctx, ctx.node.attrs.get_string("dtype", "float32"));
@@ -65,9 +67,15 @@ class OneHot final : public Op {
         const std::int64_t k = o * inner_ + i;
         std::int64_t idx = 0;
         switch (ind.dtype()) {
-          case DType::i64: idx = ind.data<std::int64_t>()[k]; break;
-          case DType::u8: idx = ind.data<std::uint8_t>()[k]; break;
-          default: idx = ind.data<std::int32_t>()[k]; break;
+          case DType::i64:
+            idx = ind.data<std::int64_t>()[k];
+            break;
+          case DType::u8:
+            idx = ind.data<std::uint8_t>()[k];
+            break;
+          default:
+            idx = ind.data<std::int32_t>()[k];
+            break;
         }
         if (idx >= 0 && idx < depth_) std::memcpy(dst + ((o * depth_ + idx) * inner_ + i) * es, on, esize_);
       }

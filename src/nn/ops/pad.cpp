@@ -115,8 +115,7 @@ class Pad final : public Op {
     const bool parallel = total_ * static_cast<std::int64_t>(esize_) >= (1 << 18) && top.size > 1;
     // The interior rows of the top dim are independent.
 #pragma omp parallel for num_threads(threads_) if (parallel) schedule(static)
-    for (std::int64_t i = 0; i < top.size; ++i)
-      fill(1, src + i * in_strides_[0] * ub, dst + (i + top.before) * out_strides_[0] * ub);
+    for (std::int64_t i = 0; i < top.size; ++i) fill(1, src + i * in_strides_[0] * ub, dst + (i + top.before) * out_strides_[0] * ub);
     finish_dim(0, dst);
   }
 
@@ -129,9 +128,12 @@ class Pad final : public Op {
   std::int64_t source(std::int64_t s, std::int64_t n) const {
     if (s >= 0 && s < n) return s;
     switch (mode_) {
-      case Mode::constant: return -1;
-      case Mode::reflect: return s < 0 ? -s : 2 * (n - 1) - s;
-      case Mode::symmetric: return s < 0 ? -s - 1 : 2 * n - 1 - s;
+      case Mode::constant:
+        return -1;
+      case Mode::reflect:
+        return s < 0 ? -s : 2 * (n - 1) - s;
+      case Mode::symmetric:
+        return s < 0 ? -s - 1 : 2 * n - 1 - s;
     }
     return -1;
   }
@@ -192,7 +194,7 @@ class Pad final : public Op {
   Mode mode_ = Mode::constant;
   std::size_t esize_ = 4;
   alignas(8) std::byte value_[8] = {};  // one element of the output dtype
-  bool value_input_ = false;             // value_ comes from input 2 at every run
+  bool value_input_ = false;            // value_ comes from input 2 at every run
   std::int64_t total_ = 0;
   std::int64_t unit_ = 1;  // elements copied as one (the trailing unpadded dims)
   std::vector<Dim> dims_;

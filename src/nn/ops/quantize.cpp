@@ -51,7 +51,8 @@ struct AffineParams {
       const auto rank = static_cast<std::int64_t>(shape.size());
       std::int64_t axis = a.get_int("axis", 0);
       if (axis < 0) axis += rank;
-      if (axis < 0 || axis >= rank) ctx.fail("axis " + std::to_string(a.get_int("axis", 0)) + " is out of range for shape " + to_string(shape));
+      if (axis < 0 || axis >= rank)
+        ctx.fail("axis " + std::to_string(a.get_int("axis", 0)) + " is out of range for shape " + to_string(shape));
       if (shape[static_cast<std::size_t>(axis)] != static_cast<std::int64_t>(scale.size()))
         ctx.fail(std::to_string(scale.size()) + " scales for dimension " + std::to_string(axis) + " of shape " + to_string(shape));
       channels = static_cast<std::int64_t>(scale.size());
@@ -65,10 +66,17 @@ struct AffineParams {
 template <class Fn>
 void visit_int(DType dtype, Fn&& fn) {
   switch (dtype) {
-    case DType::u8: fn(std::uint8_t{}); break;
-    case DType::i8: fn(std::int8_t{}); break;
-    case DType::i32: fn(std::int32_t{}); break;
-    default: break;
+    case DType::u8:
+      fn(std::uint8_t{});
+      break;
+    case DType::i8:
+      fn(std::int8_t{});
+      break;
+    case DType::i32:
+      fn(std::int32_t{});
+      break;
+    default:
+      break;
   }
 }
 
@@ -150,7 +158,8 @@ class Quantize final : public Op {
     r = _mm_min_ps(_mm_max_ps(r, _mm_set1_ps(-4194304.f)), _mm_set1_ps(4194304.f));
     __m128 t = _mm_cvtepi32_ps(_mm_cvttps_epi32(r));
     const __m128 f = _mm_sub_ps(r, t), one = _mm_set1_ps(1.f);
-    t = _mm_add_ps(t, _mm_sub_ps(_mm_and_ps(_mm_cmpge_ps(f, _mm_set1_ps(0.5f)), one), _mm_and_ps(_mm_cmple_ps(f, _mm_set1_ps(-0.5f)), one)));
+    t = _mm_add_ps(t,
+                   _mm_sub_ps(_mm_and_ps(_mm_cmpge_ps(f, _mm_set1_ps(0.5f)), one), _mm_and_ps(_mm_cmple_ps(f, _mm_set1_ps(-0.5f)), one)));
     return _mm_cvttps_epi32(_mm_min_ps(_mm_max_ps(_mm_add_ps(t, zp), lo), hi));
   }
 

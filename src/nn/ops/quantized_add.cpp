@@ -12,8 +12,8 @@
 
 #include "nn/ops/broadcast.h"
 #include "nn/ops/conv_dnnl.h"
-#include "nn/ops/quant_ops.h"
 #include "nn/ops/quant_common.h"
+#include "nn/ops/quant_ops.h"
 
 namespace easel::nn {
 namespace {
@@ -75,7 +75,8 @@ class QuantizedAdd final : public Op {
     using dt = dnnl::memory::data_type;
     auto md = [n](DType d) { return dnnl::memory::desc({n}, d == DType::u8 ? dt::u8 : dt::s8, dnnl::memory::format_tag::a); };
     const float sa = a_.scale / y_.scale, sb = b_.scale / y_.scale;
-    const float offset = static_cast<float>(y_.zero_point) - sa * static_cast<float>(a_.zero_point) - sb * static_cast<float>(b_.zero_point);
+    const float offset =
+        static_cast<float>(y_.zero_point) - sa * static_cast<float>(a_.zero_point) - sb * static_cast<float>(b_.zero_point);
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     attr.set_scales(DNNL_ARG_SRC_0, 0, {sa});
@@ -105,7 +106,8 @@ class QuantizedAdd final : public Op {
     const B* b = ctx.in(1).data<B>();
     Y* y = ctx.out(0).data<Y>();
     const float sa = a_.scale / y_.scale, sb = b_.scale / y_.scale;
-    const float offset = static_cast<float>(y_.zero_point) - sa * static_cast<float>(a_.zero_point) - sb * static_cast<float>(b_.zero_point);
+    const float offset =
+        static_cast<float>(y_.zero_point) - sa * static_cast<float>(a_.zero_point) - sb * static_cast<float>(b_.zero_point);
     const float lo = static_cast<float>(std::numeric_limits<Y>::min()), hi = static_cast<float>(std::numeric_limits<Y>::max());
     const std::int64_t da = plan_.inner_stride(0), db = plan_.inner_stride(1);
     if (plan_.rank() <= 1 && da == 1 && db == 1) {  // same shapes (the residual adds): one vectorizable run

@@ -28,8 +28,8 @@
 
 #include "nn/ops/conv_dnnl.h"
 #include "nn/ops/convolution_op.h"
-#include "nn/ops/quant_ops.h"
 #include "nn/ops/quant_common.h"
+#include "nn/ops/quant_ops.h"
 #include "nn/ops/quantized_conv_avx512.h"
 
 namespace easel::nn {
@@ -130,9 +130,11 @@ class QuantizedConvolution final : public Op {
     const std::int64_t O = shape_.out_channels, rows = filter.size() / O;
     const float* w = filter.data<float>();
     const double grid = ctx.node.attrs.get_float("filter_scale", 0.0);
-    std::vector<float> max_abs(static_cast<std::size_t>(O), 0.f), exact_scale(static_cast<std::size_t>(O)), dnnl_scale(static_cast<std::size_t>(O));
+    std::vector<float> max_abs(static_cast<std::size_t>(O), 0.f), exact_scale(static_cast<std::size_t>(O)),
+        dnnl_scale(static_cast<std::size_t>(O));
     for (std::int64_t r = 0; r < rows; ++r)
-      for (std::int64_t o = 0; o < O; ++o) max_abs[static_cast<std::size_t>(o)] = std::max(max_abs[static_cast<std::size_t>(o)], std::fabs(w[r * O + o]));
+      for (std::int64_t o = 0; o < O; ++o)
+        max_abs[static_cast<std::size_t>(o)] = std::max(max_abs[static_cast<std::size_t>(o)], std::fabs(w[r * O + o]));
     wide_channels_.clear();
     for (std::int64_t o = 0; o < O; ++o) {
       const auto c = static_cast<std::size_t>(o);
@@ -152,8 +154,10 @@ class QuantizedConvolution final : public Op {
     for (std::int64_t r = 0; r < rows; ++r)
       for (std::int64_t o = 0; o < O; ++o) {
         const auto c = static_cast<std::size_t>(o);
-        filter_.data<std::int8_t>()[r * O + o] = static_cast<std::int8_t>(std::clamp(std::lround(w[r * O + o] / dnnl_scale[c]), -128L, 127L));
-        weights_[static_cast<std::size_t>(r * O + o)] = static_cast<std::int16_t>(std::clamp(std::lround(w[r * O + o] / exact_scale[c]), -255L, 255L));
+        filter_.data<std::int8_t>()[r * O + o] =
+            static_cast<std::int8_t>(std::clamp(std::lround(w[r * O + o] / dnnl_scale[c]), -128L, 127L));
+        weights_[static_cast<std::size_t>(r * O + o)] =
+            static_cast<std::int16_t>(std::clamp(std::lround(w[r * O + o] / exact_scale[c]), -255L, 255L));
       }
     // oneDNN 2.x adds the bias to the int32 accumulator before the output scale.
     output_scale_.resize(static_cast<std::size_t>(O));
@@ -187,7 +191,8 @@ class QuantizedConvolution final : public Op {
                            (C <= kOwnDepthwiseMaxChannels || w.out_h * w.out_w * C <= kOwnDepthwiseMaxOutputs) &&
                            (w.kernel_h - 1) * w.dilation_h + 1 <= kDepthwiseMaxRing;
     const bool dense = !depthwise_ && shape_.groups == 1 && C <= kOwnDenseMaxChannels;
-    if (!(depthwise || dense) || !conv_int8_available(dense) || w.kernel_h * w.kernel_w * (dense ? C : 1) > kConvInt8MaxReduction) return false;
+    if (!(depthwise || dense) || !conv_int8_available(dense) || w.kernel_h * w.kernel_w * (dense ? C : 1) > kConvInt8MaxReduction)
+      return false;
     ConvInt8& p = own_kernel_;
     p.depthwise = depthwise;
     p.signed_input = in_dtype_ == DType::i8;
@@ -360,7 +365,8 @@ class QuantizedConvolution final : public Op {
     wide_src_slot_ = wide_primitive_.add_runtime(DNNL_ARG_SRC, pd.src_desc());
     wide_dst_slot_ = wide_primitive_.add_runtime(DNNL_ARG_DST, dst_md);
     wide_primitive_.add_weights(DNNL_ARG_WEIGHTS, user_md, pd.weights_desc(), &split);
-    if (x_zero_point_ != 0) wide_primitive_.add_input(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, dnnl::memory::desc({1}, dt::s32, tag::a), &x_zp_);
+    if (x_zero_point_ != 0)
+      wide_primitive_.add_input(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, dnnl::memory::desc({1}, dt::s32, tag::a), &x_zp_);
     use_wide_primitive_ = true;
   }
 
@@ -509,7 +515,7 @@ class QuantizedConvolution final : public Op {
   DnnlPrimitive wide_primitive_;
   int wide_src_slot_ = -1, wide_dst_slot_ = -1;
   std::vector<std::int32_t> wide_acc_;  // [pixels, wide channels, parts]
-  std::vector<float> plane_;  // fix_depthwise's input plane, or the own kernels' scratch
+  std::vector<float> plane_;            // fix_depthwise's input plane, or the own kernels' scratch
   // What oneDNN gets: int8 weights, and the scale and bias that go with them.
   Tensor filter_, dnnl_bias_, matmul_bias_, x_zp_, w_zp_, y_zp_;
   std::vector<float> dnnl_output_scale_;

@@ -11,8 +11,8 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -80,7 +80,8 @@ EASEL_AVX512 inline void units_at(const ConvInt8& p, const float* const* rows, s
       const __m512 k = _mm512_loadu_ps(w + (ky * kw + kx) * L);
       const float* at = rows[ky] + offset + kx * col;
 #pragma GCC unroll 8
-      for (int i = 0; i < NU; ++i) acc[i] = _mm512_fmadd_ps(NU == 1 ? _mm512_maskz_loadu_ps(mask, at) : _mm512_loadu_ps(at + i * src_step), k, acc[i]);
+      for (int i = 0; i < NU; ++i)
+        acc[i] = _mm512_fmadd_ps(NU == 1 ? _mm512_maskz_loadu_ps(mask, at) : _mm512_loadu_ps(at + i * src_step), k, acc[i]);
     }
 #pragma GCC unroll 8
   for (int i = 0; i < NU; ++i) store16(scale, bias, acc[i], out + i * out_step, mask, e);
@@ -96,8 +97,10 @@ EASEL_AVX512 void row_units(const ConvInt8& p, const float* const* rows, std::in
   const float* bias = p.bias_acc.data() + lane0;
   const std::int64_t full = last_mask == mask ? units : units - 1;
   std::int64_t u = 0;
-  for (; u + 8 <= full; u += 8) units_at<Y, KH, KW, 8>(p, rows, u * src_step, src_step, out + u * out_step, out_step, mask, w, scale, bias, e);
-  for (; u + 4 <= full; u += 4) units_at<Y, KH, KW, 4>(p, rows, u * src_step, src_step, out + u * out_step, out_step, mask, w, scale, bias, e);
+  for (; u + 8 <= full; u += 8)
+    units_at<Y, KH, KW, 8>(p, rows, u * src_step, src_step, out + u * out_step, out_step, mask, w, scale, bias, e);
+  for (; u + 4 <= full; u += 4)
+    units_at<Y, KH, KW, 4>(p, rows, u * src_step, src_step, out + u * out_step, out_step, mask, w, scale, bias, e);
   for (; u < units; ++u)
     units_at<Y, KH, KW, 1>(p, rows, u * src_step, src_step, out + u * out_step, out_step, u < full ? mask : last_mask, w, scale, bias, e);
 }
@@ -383,7 +386,8 @@ void run_conv_int8(const ConvInt8& p, const void* x, DType in, void* y, DType ou
   // splits across two lines. Dense layers keep their gathered rows there instead.
   const int threads = omp_get_max_threads();
   const std::int64_t floats = p.depthwise ? p.row_floats * (1 + threads * p.ring)
-                                          : p.direct ? 0 : p.out_h * (p.out_w * p.row_bytes + 16) / 4;
+                              : p.direct  ? 0
+                                          : p.out_h * (p.out_w * p.row_bytes + 16) / 4;
   const auto size = static_cast<std::size_t>(floats + 32 + 16);
   if (scratch.size() < size) scratch.assign(size, 0.f);
   float* aligned = scratch.data() + (64 - reinterpret_cast<std::uintptr_t>(scratch.data()) % 64) % 64 / sizeof(float);

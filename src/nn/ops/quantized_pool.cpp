@@ -49,9 +49,11 @@ class QuantizedAvgPool final : public Op {
 #pragma omp parallel for schedule(static) firstprivate(sums) if (rows * w.out_w * C * w.kernel_h * w.kernel_w > 1000000)
     for (std::int64_t row = 0; row < rows; ++row) {
       const std::int64_t n = row / w.out_h, oy = row % w.out_h;
-      const std::int64_t y0 = std::max<std::int64_t>(0, oy * w.stride_h - w.pad_top), y1 = std::min(w.in_h, oy * w.stride_h - w.pad_top + w.kernel_h);
+      const std::int64_t y0 = std::max<std::int64_t>(0, oy * w.stride_h - w.pad_top),
+                         y1 = std::min(w.in_h, oy * w.stride_h - w.pad_top + w.kernel_h);
       for (std::int64_t ox = 0; ox < w.out_w; ++ox) {
-        const std::int64_t x0 = std::max<std::int64_t>(0, ox * w.stride_w - w.pad_left), x1 = std::min(w.in_w, ox * w.stride_w - w.pad_left + w.kernel_w);
+        const std::int64_t x0 = std::max<std::int64_t>(0, ox * w.stride_w - w.pad_left),
+                           x1 = std::min(w.in_w, ox * w.stride_w - w.pad_left + w.kernel_w);
         std::fill(sums.begin(), sums.end(), 0);
         for (std::int64_t iy = y0; iy < y1; ++iy)
           for (std::int64_t ix = x0; ix < x1; ++ix) {

@@ -160,12 +160,19 @@ class Reduce final : public Op {
       const T* in = ctx.in(0).data<T>();
       T* out = ctx.out(0).data<T>();
       switch (kind_) {
-        case Kind::sum: return dispatch<T, Kind::sum>(in, out);
-        case Kind::mean: return dispatch<T, Kind::mean>(in, out);
-        case Kind::prod: return dispatch<T, Kind::prod>(in, out);
-        case Kind::max: return dispatch<T, Kind::max>(in, out);
-        case Kind::min: return dispatch<T, Kind::min>(in, out);
-        case Kind::any: case Kind::all: break;
+        case Kind::sum:
+          return dispatch<T, Kind::sum>(in, out);
+        case Kind::mean:
+          return dispatch<T, Kind::mean>(in, out);
+        case Kind::prod:
+          return dispatch<T, Kind::prod>(in, out);
+        case Kind::max:
+          return dispatch<T, Kind::max>(in, out);
+        case Kind::min:
+          return dispatch<T, Kind::min>(in, out);
+        case Kind::any:
+        case Kind::all:
+          break;
       }
     };
     if (dtype_ == DType::boolean) {
@@ -218,7 +225,8 @@ class Reduce final : public Op {
         const T v = in[off];
         if constexpr (std::is_same_v<A, T>) acc = combine<T, K>(acc, v);
         else if constexpr (std::is_floating_point_v<A>) acc = K == Kind::prod ? acc * v : acc + v;
-        else acc = K == Kind::prod ? acc * static_cast<A>(static_cast<std::int64_t>(v)) : acc + static_cast<A>(static_cast<std::int64_t>(v));
+        else
+          acc = K == Kind::prod ? acc * static_cast<A>(static_cast<std::int64_t>(v)) : acc + static_cast<A>(static_cast<std::int64_t>(v));
       }
       if constexpr (std::is_same_v<A, T>) {
         out[o] = acc;
@@ -336,7 +344,8 @@ class ArgReduce final : public Op {
     dtype_ = ctx.input_dtypes[0];
     if (!is_numeric(dtype_)) ctx.fail("input must be numeric, got " + std::string(to_string(dtype_)));
     if (in.empty()) ctx.fail("input must have at least one dim");
-    const auto axis = static_cast<std::size_t>(normalize_axis(ctx, int_input_or_attr(ctx, 1, "axis", 0), static_cast<std::int64_t>(in.size())));
+    const auto axis =
+        static_cast<std::size_t>(normalize_axis(ctx, int_input_or_attr(ctx, 1, "axis", 0), static_cast<std::int64_t>(in.size())));
     outer_ = product(in, 0, axis);
     n_ = in[axis];
     inner_ = product(in, axis + 1, in.size());

@@ -21,8 +21,12 @@ class Reshape final : public Op {
     const Shape& in = ctx.input_shapes[0];
     ctx.output_dtypes[0] = ctx.input_dtypes[0];
     switch (kind_) {
-      case Kind::reshape: ctx.output_shapes[0] = reshape_shape(ctx, in); break;
-      case Kind::squeeze: ctx.output_shapes[0] = squeeze_shape(ctx, in); break;
+      case Kind::reshape:
+        ctx.output_shapes[0] = reshape_shape(ctx, in);
+        break;
+      case Kind::squeeze:
+        ctx.output_shapes[0] = squeeze_shape(ctx, in);
+        break;
       case Kind::expand_dims: {
         auto rank = static_cast<std::int64_t>(in.size());
         std::int64_t axis = int_input_or_attr(ctx, 1, "axis", 0);
@@ -58,8 +62,7 @@ class Reshape final : public Op {
     }
     if (unknown >= 0) {
       // TF: the -1 cannot be inferred when the other dims multiply to 0.
-      if (known == 0 || total % known != 0)
-        ctx.fail("cannot reshape " + to_string(in) + " to " + to_string(dims));
+      if (known == 0 || total % known != 0) ctx.fail("cannot reshape " + to_string(in) + " to " + to_string(dims));
       dims[static_cast<std::size_t>(unknown)] = total / known;
     } else if (known != total) {
       ctx.fail("cannot reshape " + to_string(in) + " (" + std::to_string(total) + " elements) to " + to_string(dims));
@@ -77,7 +80,8 @@ class Reshape final : public Op {
     } else {
       for (auto a : axes) {
         auto n = static_cast<std::size_t>(normalize_axis(ctx, a, rank, "squeeze axis"));
-        if (in[n] != 1) ctx.fail("cannot squeeze dimension " + std::to_string(a) + " of size " + std::to_string(in[n]) + " in " + to_string(in));
+        if (in[n] != 1)
+          ctx.fail("cannot squeeze dimension " + std::to_string(a) + " of size " + std::to_string(in[n]) + " in " + to_string(in));
         drop[n] = true;
       }
     }

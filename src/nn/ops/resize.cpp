@@ -64,7 +64,8 @@ class Resize : public Op {
     const Shape& in = ctx.input_shapes[0];
     if (in.size() != 4) ctx.fail("input must be NHWC (rank 4), got " + to_string(in));
     std::vector<std::int64_t> size = ints_input_or_attr(ctx, 1, "size");
-    if (size.size() != 2 || size[0] <= 0 || size[1] <= 0) ctx.fail("size " + to_string(size) + " must be two positive values (height, width)");
+    if (size.size() != 2 || size[0] <= 0 || size[1] <= 0)
+      ctx.fail("size " + to_string(size) + " must be two positive values (height, width)");
     align_corners_ = ctx.node.attrs.get_bool("align_corners", false);
     half_pixel_ = ctx.node.attrs.get_bool("half_pixel_centers", false);
     if (align_corners_ && half_pixel_) ctx.fail("half_pixel_centers requires align_corners to be false");
@@ -135,7 +136,8 @@ class ResizeBilinear final : public Resize {
       const T* __restrict left = r + xl.lower;
       const T* __restrict right = r + xl.upper;
       const float xlerp = xl.lerp;
-      for (std::int64_t k = 0; k < c; ++k) h[k] = static_cast<float>(left[k]) + (static_cast<float>(right[k]) - static_cast<float>(left[k])) * xlerp;
+      for (std::int64_t k = 0; k < c; ++k)
+        h[k] = static_cast<float>(left[k]) + (static_cast<float>(right[k]) - static_cast<float>(left[k])) * xlerp;
     }
   }
 
@@ -239,7 +241,8 @@ class ResizeNearest final : public Resize {
       const std::int64_t b = by / out_h_, y = by % out_h_;
       const std::byte* row = in + (b * in_h_ + ys_[static_cast<std::size_t>(y)]) * in_w_ * pixel;
       std::byte* o = out + by * out_w_ * pixel;
-      for (std::int64_t x = 0; x < out_w_; ++x) std::memcpy(o + x * pixel, row + xs_[static_cast<std::size_t>(x)] * pixel, static_cast<std::size_t>(pixel));
+      for (std::int64_t x = 0; x < out_w_; ++x)
+        std::memcpy(o + x * pixel, row + xs_[static_cast<std::size_t>(x)] * pixel, static_cast<std::size_t>(pixel));
     }
   }
 

@@ -60,8 +60,7 @@ class Select final : public Op {
       ctx.fail(std::string("a and b must have the same dtype, got ") + to_string(dtype) + " and " + to_string(ctx.input_dtypes[2]));
     const std::array<Shape, 3> shapes{ctx.input_shapes[0], ctx.input_shapes[1], ctx.input_shapes[2]};
     std::optional<Shape> out = broadcast_shapes(shapes);
-    if (!out)
-      ctx.fail("cannot broadcast shapes " + to_string(shapes[0]) + ", " + to_string(shapes[1]) + " and " + to_string(shapes[2]));
+    if (!out) ctx.fail("cannot broadcast shapes " + to_string(shapes[0]) + ", " + to_string(shapes[1]) + " and " + to_string(shapes[2]));
     ctx.output_dtypes[0] = dtype;
     ctx.output_shapes[0] = *out;
     elem_bytes_ = static_cast<std::int64_t>(dtype_size(dtype));
@@ -73,10 +72,18 @@ class Select final : public Op {
     const int sc = static_cast<int>(plan_.inner_stride(0)), sa = static_cast<int>(plan_.inner_stride(1)),
               sb = static_cast<int>(plan_.inner_stride(2));
     switch (elem_bytes_) {
-      case 1: row_ = pick_row<std::uint8_t>(sc, sa, sb); break;
-      case 2: row_ = pick_row<std::uint16_t>(sc, sa, sb); break;
-      case 4: row_ = pick_row<std::uint32_t>(sc, sa, sb); break;
-      default: row_ = pick_row<std::uint64_t>(sc, sa, sb); break;
+      case 1:
+        row_ = pick_row<std::uint8_t>(sc, sa, sb);
+        break;
+      case 2:
+        row_ = pick_row<std::uint16_t>(sc, sa, sb);
+        break;
+      case 4:
+        row_ = pick_row<std::uint32_t>(sc, sa, sb);
+        break;
+      default:
+        row_ = pick_row<std::uint64_t>(sc, sa, sb);
+        break;
     }
   }
 

@@ -83,7 +83,8 @@ class Range final : public Op {
       check(ctx, s, l, d);
       n = static_cast<std::int64_t>(std::ceil(std::abs((l - s) / d)));
     } else if (dtype_ == DType::i32 || dtype_ == DType::i64) {
-      const auto s = static_cast<std::int64_t>(start.at(0)), l = static_cast<std::int64_t>(limit.at(0)), d = static_cast<std::int64_t>(delta.at(0));
+      const auto s = static_cast<std::int64_t>(start.at(0)), l = static_cast<std::int64_t>(limit.at(0)),
+                 d = static_cast<std::int64_t>(delta.at(0));
       check(ctx, s, l, d);
       const std::int64_t span = std::abs(l - s), step = std::abs(d);
       n = (span + step - 1) / step;

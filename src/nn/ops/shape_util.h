@@ -21,11 +21,20 @@ inline std::vector<std::int64_t> ints_of(const PrepareContext& ctx, const Tensor
   std::vector<std::int64_t> v(static_cast<std::size_t>(t.size()));
   for (std::size_t i = 0; i < v.size(); ++i) {
     switch (t.dtype()) {
-      case DType::i32: v[i] = t.data<std::int32_t>()[i]; break;
-      case DType::i64: v[i] = t.data<std::int64_t>()[i]; break;
-      case DType::u8: v[i] = t.data<std::uint8_t>()[i]; break;
-      case DType::i8: v[i] = t.data<std::int8_t>()[i]; break;
-      default: ctx.fail(std::string(what) + " must be int32 or int64, got " + to_string(t.dtype()));
+      case DType::i32:
+        v[i] = t.data<std::int32_t>()[i];
+        break;
+      case DType::i64:
+        v[i] = t.data<std::int64_t>()[i];
+        break;
+      case DType::u8:
+        v[i] = t.data<std::uint8_t>()[i];
+        break;
+      case DType::i8:
+        v[i] = t.data<std::int8_t>()[i];
+        break;
+      default:
+        ctx.fail(std::string(what) + " must be int32 or int64, got " + to_string(t.dtype()));
     }
   }
   return v;
@@ -76,28 +85,52 @@ inline std::vector<std::int64_t> strides_of(const Shape& s) {
 inline bool is_integer(DType d) { return d == DType::i32 || d == DType::i64 || d == DType::u8 || d == DType::i8; }
 inline bool is_numeric(DType d) { return d == DType::f32 || is_integer(d); }
 
-template <typename T> struct Tag { using type = T; };
+template <typename T>
+struct Tag {
+  using type = T;
+};
 
 // Calls f(Tag<T>{}) with the C++ type of a numeric dtype; false for other dtypes.
-template <typename F> bool dispatch_numeric(DType d, F&& f) {
+template <typename F>
+bool dispatch_numeric(DType d, F&& f) {
   switch (d) {
-    case DType::f32: f(Tag<float>{}); return true;
-    case DType::i32: f(Tag<std::int32_t>{}); return true;
-    case DType::i64: f(Tag<std::int64_t>{}); return true;
-    case DType::u8: f(Tag<std::uint8_t>{}); return true;
-    case DType::i8: f(Tag<std::int8_t>{}); return true;
-    default: return false;
+    case DType::f32:
+      f(Tag<float>{});
+      return true;
+    case DType::i32:
+      f(Tag<std::int32_t>{});
+      return true;
+    case DType::i64:
+      f(Tag<std::int64_t>{});
+      return true;
+    case DType::u8:
+      f(Tag<std::uint8_t>{});
+      return true;
+    case DType::i8:
+      f(Tag<std::int8_t>{});
+      return true;
+    default:
+      return false;
   }
 }
 
 // Calls f(Tag<U>{}) with an unsigned type of the element size: data movement only
 // needs the bytes, so one instantiation per size serves every dtype.
-template <typename F> void dispatch_size(std::size_t esize, F&& f) {
+template <typename F>
+void dispatch_size(std::size_t esize, F&& f) {
   switch (esize) {
-    case 1: f(Tag<std::uint8_t>{}); break;
-    case 2: f(Tag<std::uint16_t>{}); break;
-    case 4: f(Tag<std::uint32_t>{}); break;
-    default: f(Tag<std::uint64_t>{}); break;
+    case 1:
+      f(Tag<std::uint8_t>{});
+      break;
+    case 2:
+      f(Tag<std::uint16_t>{});
+      break;
+    case 4:
+      f(Tag<std::uint32_t>{});
+      break;
+    default:
+      f(Tag<std::uint64_t>{});
+      break;
   }
 }
 
@@ -105,12 +138,36 @@ template <typename F> void dispatch_size(std::size_t esize, F&& f) {
 // and one_hot's on/off values).
 inline void store_scalar(DType d, double value, void* dst) {
   switch (d) {
-    case DType::f32: { float v = static_cast<float>(value); std::memcpy(dst, &v, 4); break; }
-    case DType::i32: { auto v = static_cast<std::int32_t>(value); std::memcpy(dst, &v, 4); break; }
-    case DType::i64: { auto v = static_cast<std::int64_t>(value); std::memcpy(dst, &v, 8); break; }
-    case DType::u8: { auto v = static_cast<std::uint8_t>(value); std::memcpy(dst, &v, 1); break; }
-    case DType::i8: { auto v = static_cast<std::int8_t>(value); std::memcpy(dst, &v, 1); break; }
-    case DType::boolean: { bool v = value != 0; std::memcpy(dst, &v, 1); break; }
+    case DType::f32: {
+      float v = static_cast<float>(value);
+      std::memcpy(dst, &v, 4);
+      break;
+    }
+    case DType::i32: {
+      auto v = static_cast<std::int32_t>(value);
+      std::memcpy(dst, &v, 4);
+      break;
+    }
+    case DType::i64: {
+      auto v = static_cast<std::int64_t>(value);
+      std::memcpy(dst, &v, 8);
+      break;
+    }
+    case DType::u8: {
+      auto v = static_cast<std::uint8_t>(value);
+      std::memcpy(dst, &v, 1);
+      break;
+    }
+    case DType::i8: {
+      auto v = static_cast<std::int8_t>(value);
+      std::memcpy(dst, &v, 1);
+      break;
+    }
+    case DType::boolean: {
+      bool v = value != 0;
+      std::memcpy(dst, &v, 1);
+      break;
+    }
     case DType::f16: {
       // Only zero is needed in practice for f16 padding; other values go through a cast.
       Tensor t = Tensor::scalar<float>(static_cast<float>(value)).cast(DType::f16);

@@ -94,7 +94,8 @@ class StridedSlice final : public SliceBase {
     std::vector<std::int64_t> send = ints_input_or_attr(ctx, 2, "end");
     std::vector<std::int64_t> sstrides = ints_input_or_attr(ctx, 3, "strides", std::vector<std::int64_t>(sbegin.size(), 1));
     if (send.size() != sbegin.size() || sstrides.size() != sbegin.size())
-      ctx.fail("begin " + to_string(sbegin) + ", end " + to_string(send) + " and strides " + to_string(sstrides) + " must have the same length");
+      ctx.fail("begin " + to_string(sbegin) + ", end " + to_string(send) + " and strides " + to_string(sstrides) +
+               " must have the same length");
     if (sbegin.size() > 31) ctx.fail("more than 31 slice entries are not supported");
     const std::int64_t begin_mask = at.get_int("begin_mask", 0), end_mask = at.get_int("end_mask", 0);
     std::int64_t ellipsis_mask = at.get_int("ellipsis_mask", 0);
@@ -136,7 +137,8 @@ class StridedSlice final : public SliceBase {
       } else if (bit & new_axis_mask) {
         final_gather.push_back(kNewAxis);
       } else {
-        if (full >= dims) ctx.fail("index out of range using input dim " + std::to_string(full) + "; input has only " + std::to_string(dims) + " dims");
+        if (full >= dims)
+          ctx.fail("index out of range using input dim " + std::to_string(full) + "; input has only " + std::to_string(dims) + " dims");
         auto f = static_cast<std::size_t>(full);
         auto s = static_cast<std::size_t>(i);
         begin[f] = sbegin[s];

@@ -56,10 +56,12 @@ class SparseToDense final : public Op {
         const std::int64_t k = i * static_cast<std::int64_t>(r) + static_cast<std::int64_t>(j);
         const std::int64_t idx = ind.dtype() == DType::i64 ? ind.data<std::int64_t>()[k] : ind.data<std::int32_t>()[k];
         if (idx < 0 || idx >= out_[j])
-          throw Error(ErrorCode::bad_input, "sparse_to_dense index " + std::to_string(idx) + " is out of range [0, " + std::to_string(out_[j]) + ").");
+          throw Error(ErrorCode::bad_input,
+                      "sparse_to_dense index " + std::to_string(idx) + " is out of range [0, " + std::to_string(out_[j]) + ").");
         off += idx * strides_[j];
       }
-      std::memcpy(dst + off * static_cast<std::int64_t>(esize_), values + (scalar_values_ ? 0 : i * static_cast<std::int64_t>(esize_)), esize_);
+      std::memcpy(dst + off * static_cast<std::int64_t>(esize_), values + (scalar_values_ ? 0 : i * static_cast<std::int64_t>(esize_)),
+                  esize_);
     }
   }
 

@@ -29,13 +29,16 @@ class Split final : public Op {
     const auto outputs = static_cast<std::int64_t>(ctx.node.outputs.size());
     std::vector<std::int64_t> sizes;
     if (unpack_) {
-      if (outputs != dim) ctx.fail("unpack along a dimension of size " + std::to_string(dim) + " needs " + std::to_string(dim) + " outputs, the node has " + std::to_string(outputs));
+      if (outputs != dim)
+        ctx.fail("unpack along a dimension of size " + std::to_string(dim) + " needs " + std::to_string(dim) + " outputs, the node has " +
+                 std::to_string(outputs));
       sizes.assign(static_cast<std::size_t>(dim), 1);
     } else {
       if (ctx.has_input(1) || ctx.node.attrs.has("sizes")) sizes = ints_input_or_attr(ctx, 1, "sizes");
       if (sizes.empty()) {
         const std::int64_t parts = ctx.node.attrs.get_int("num_split", outputs);
-        if (parts <= 0 || dim % parts != 0) ctx.fail("cannot split a dimension of size " + std::to_string(dim) + " into " + std::to_string(parts) + " equal parts");
+        if (parts <= 0 || dim % parts != 0)
+          ctx.fail("cannot split a dimension of size " + std::to_string(dim) + " into " + std::to_string(parts) + " equal parts");
         sizes.assign(static_cast<std::size_t>(parts), dim / parts);
       }
       std::int64_t known = 0;
@@ -52,7 +55,8 @@ class Split final : public Op {
         ctx.fail("sizes " + to_string(sizes) + " do not add up to the dimension of size " + std::to_string(dim));
       }
       if (static_cast<std::int64_t>(sizes.size()) != outputs)
-        ctx.fail("sizes " + to_string(sizes) + " need " + std::to_string(sizes.size()) + " outputs, the node has " + std::to_string(outputs));
+        ctx.fail("sizes " + to_string(sizes) + " need " + std::to_string(sizes.size()) + " outputs, the node has " +
+                 std::to_string(outputs));
     }
     const std::size_t esize = dtype_size(ctx.input_dtypes[0]);
     const std::int64_t inner = product(in, axis + 1, in.size());

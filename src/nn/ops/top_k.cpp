@@ -22,7 +22,8 @@ class TopK final : public Op {
  public:
   void prepare(PrepareContext& ctx) override {
     ctx.expect_inputs(1, 2);
-    if (ctx.node.outputs.size() != 2) ctx.fail("top_k has 2 outputs (values, indices), the node has " + std::to_string(ctx.node.outputs.size()));
+    if (ctx.node.outputs.size() != 2)
+      ctx.fail("top_k has 2 outputs (values, indices), the node has " + std::to_string(ctx.node.outputs.size()));
     const Shape& in = ctx.input_shapes[0];
     dtype_ = ctx.input_dtypes[0];
     if (!is_numeric(dtype_)) ctx.fail("input must be numeric, got " + std::string(to_string(dtype_)));

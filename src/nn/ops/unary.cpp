@@ -83,15 +83,33 @@ void unary_loop(void* out, const void* in, std::int64_t n, UnaryParams params) {
 bool dnnl_algorithm(UnaryKind kind, dnnl_alg_kind_t& alg, float& alpha) {
   alpha = 0;
   switch (kind) {
-    case UnaryKind::exp: alg = dnnl_eltwise_exp; return true;
-    case UnaryKind::log: alg = dnnl_eltwise_log; return true;
-    case UnaryKind::sigmoid: alg = dnnl_eltwise_logistic; return true;
-    case UnaryKind::tanh: alg = dnnl_eltwise_tanh; return true;
-    case UnaryKind::sqrt: alg = dnnl_eltwise_sqrt; return true;
-    case UnaryKind::softplus: alg = dnnl_eltwise_soft_relu; return true;
-    case UnaryKind::round: alg = dnnl_eltwise_round; return true;  // half to even, like the reference
-    case UnaryKind::elu: alg = dnnl_eltwise_elu; alpha = 1; return true;
-    default: return false;
+    case UnaryKind::exp:
+      alg = dnnl_eltwise_exp;
+      return true;
+    case UnaryKind::log:
+      alg = dnnl_eltwise_log;
+      return true;
+    case UnaryKind::sigmoid:
+      alg = dnnl_eltwise_logistic;
+      return true;
+    case UnaryKind::tanh:
+      alg = dnnl_eltwise_tanh;
+      return true;
+    case UnaryKind::sqrt:
+      alg = dnnl_eltwise_sqrt;
+      return true;
+    case UnaryKind::softplus:
+      alg = dnnl_eltwise_soft_relu;
+      return true;
+    case UnaryKind::round:
+      alg = dnnl_eltwise_round;
+      return true;  // half to even, like the reference
+    case UnaryKind::elu:
+      alg = dnnl_eltwise_elu;
+      alpha = 1;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -119,7 +137,9 @@ class Unary final : public Op {
         if (in == DType::boolean) fn_ = &unary_loop<K, bool, bool>;
       } else {
         switch (in) {
-          case DType::f32: fn_ = &unary_loop<K, float, float>; break;
+          case DType::f32:
+            fn_ = &unary_loop<K, float, float>;
+            break;
           case DType::i32:
             if constexpr (unary_keeps_int(K)) {
               fn_ = &unary_loop<K, std::int32_t, std::int32_t>;
@@ -136,7 +156,8 @@ class Unary final : public Op {
               out = DType::f32;
             }
             break;
-          default: break;
+          default:
+            break;
         }
       }
     });

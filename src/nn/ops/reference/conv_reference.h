@@ -29,7 +29,7 @@ void conv2d(const ConvShape& shape, const float* x, const float* filter, const f
 void conv2d_transpose(const ConvShape& shape, const float* x, const float* filter, const float* bias, float* y);
 
 struct MatMulShape {
-  int rank = 2;                  // of the output; a and b are viewed with this rank
+  int rank = 2;                        // of the output; a and b are viewed with this rank
   std::int64_t batch_dims_a[12] = {};  // rank-2 batch dims each, 1 where broadcast
   std::int64_t batch_dims_b[12] = {};
   std::int64_t batch_dims_out[12] = {};

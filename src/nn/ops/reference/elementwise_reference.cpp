@@ -87,8 +87,7 @@ void reference_unary(UnaryKind kind, const UnaryParams& params, const Tensor& x,
           if constexpr (unary_keeps_int(K)) {
             for (std::int64_t i = 0; i < n; ++i) out.data<T>()[i] = scalar::unary<K, T>(x.data<T>()[i], params);
           } else {
-            for (std::int64_t i = 0; i < n; ++i)
-              out.data<float>()[i] = scalar::unary<K, float>(static_cast<float>(x.data<T>()[i]), params);
+            for (std::int64_t i = 0; i < n; ++i) out.data<float>()[i] = scalar::unary<K, float>(static_cast<float>(x.data<T>()[i]), params);
           }
           done = true;
         }
@@ -129,13 +128,20 @@ namespace {
 template <class To>
 To element_as(const Tensor& x, std::int64_t i) {
   switch (x.dtype()) {
-    case DType::f32: return scalar::convert<To>(x.data<float>()[i]);
-    case DType::i32: return scalar::convert<To>(x.data<std::int32_t>()[i]);
-    case DType::i64: return scalar::convert<To>(x.data<std::int64_t>()[i]);
-    case DType::u8: return scalar::convert<To>(x.data<std::uint8_t>()[i]);
-    case DType::i8: return scalar::convert<To>(x.data<std::int8_t>()[i]);
-    case DType::boolean: return scalar::convert<To>(x.data<bool>()[i]);
-    case DType::f16: return scalar::convert<To>(detail::half_to_float(x.data<std::uint16_t>()[i]));
+    case DType::f32:
+      return scalar::convert<To>(x.data<float>()[i]);
+    case DType::i32:
+      return scalar::convert<To>(x.data<std::int32_t>()[i]);
+    case DType::i64:
+      return scalar::convert<To>(x.data<std::int64_t>()[i]);
+    case DType::u8:
+      return scalar::convert<To>(x.data<std::uint8_t>()[i]);
+    case DType::i8:
+      return scalar::convert<To>(x.data<std::int8_t>()[i]);
+    case DType::boolean:
+      return scalar::convert<To>(x.data<bool>()[i]);
+    case DType::f16:
+      return scalar::convert<To>(detail::half_to_float(x.data<std::uint16_t>()[i]));
   }
   return To{};
 }
@@ -145,14 +151,27 @@ To element_as(const Tensor& x, std::int64_t i) {
 void reference_cast(const Tensor& x, Tensor& out) {
   for (std::int64_t i = 0; i < x.size(); ++i) {
     switch (out.dtype()) {
-      case DType::f32: out.data<float>()[i] = element_as<float>(x, i); break;
-      case DType::i32: out.data<std::int32_t>()[i] = element_as<std::int32_t>(x, i); break;
-      case DType::i64: out.data<std::int64_t>()[i] = element_as<std::int64_t>(x, i); break;
-      case DType::u8: out.data<std::uint8_t>()[i] = element_as<std::uint8_t>(x, i); break;
-      case DType::i8: out.data<std::int8_t>()[i] = element_as<std::int8_t>(x, i); break;
-      case DType::boolean: out.data<bool>()[i] = element_as<bool>(x, i); break;
+      case DType::f32:
+        out.data<float>()[i] = element_as<float>(x, i);
+        break;
+      case DType::i32:
+        out.data<std::int32_t>()[i] = element_as<std::int32_t>(x, i);
+        break;
+      case DType::i64:
+        out.data<std::int64_t>()[i] = element_as<std::int64_t>(x, i);
+        break;
+      case DType::u8:
+        out.data<std::uint8_t>()[i] = element_as<std::uint8_t>(x, i);
+        break;
+      case DType::i8:
+        out.data<std::int8_t>()[i] = element_as<std::int8_t>(x, i);
+        break;
+      case DType::boolean:
+        out.data<bool>()[i] = element_as<bool>(x, i);
+        break;
       case DType::f16:  // half to half keeps the bits (NaN payloads included)
-        out.data<std::uint16_t>()[i] = x.dtype() == DType::f16 ? x.data<std::uint16_t>()[i] : detail::float_to_half(element_as<float>(x, i));
+        out.data<std::uint16_t>()[i] =
+            x.dtype() == DType::f16 ? x.data<std::uint16_t>()[i] : detail::float_to_half(element_as<float>(x, i));
         break;
     }
   }

@@ -16,14 +16,15 @@
 namespace easel::nn {
 
 // X-macro lists so the enums, factories and dispatch switches cannot drift apart.
-#define EASEL_BINARY_KINDS(X)                                                                                 \
-  X(add) X(sub) X(mul) X(div) X(maximum) X(minimum) X(pow) X(squared_difference) X(floor_div) X(floor_mod) \
-  X(prelu) X(equal) X(not_equal) X(less) X(less_equal) X(greater) X(greater_equal) X(logical_and) X(logical_or)
+#define EASEL_BINARY_KINDS(X)                                                                                                              \
+  X(add)                                                                                                                                   \
+  X(sub) X(mul) X(div) X(maximum) X(minimum) X(pow) X(squared_difference) X(floor_div) X(floor_mod) X(prelu) X(equal) X(not_equal) X(less) \
+      X(less_equal) X(greater) X(greater_equal) X(logical_and) X(logical_or)
 
-#define EASEL_UNARY_KINDS(X)                                                                                      \
-  X(relu) X(relu6) X(sigmoid) X(tanh) X(exp) X(log) X(sqrt) X(rsqrt) X(square) X(abs) X(neg) X(reciprocal)       \
-  X(floor) X(ceil) X(round) X(sign) X(sin) X(cos) X(softplus) X(elu) X(selu) X(hard_swish) X(erf) X(logical_not) \
-  X(leaky_relu) X(clip)
+#define EASEL_UNARY_KINDS(X)                                                                                                         \
+  X(relu)                                                                                                                            \
+  X(relu6) X(sigmoid) X(tanh) X(exp) X(log) X(sqrt) X(rsqrt) X(square) X(abs) X(neg) X(reciprocal) X(floor) X(ceil) X(round) X(sign) \
+      X(sin) X(cos) X(softplus) X(elu) X(selu) X(hard_swish) X(erf) X(logical_not) X(leaky_relu) X(clip)
 
 #define EASEL_ENUM_ITEM(name) name,
 enum class BinaryKind : std::uint8_t { EASEL_BINARY_KINDS(EASEL_ENUM_ITEM) };
@@ -35,7 +36,8 @@ template <class Fn>
 decltype(auto) visit_binary_kind(BinaryKind kind, Fn&& fn) {
   switch (kind) {
 #define EASEL_KIND_CASE(name) \
-  case BinaryKind::name: return fn(std::integral_constant<BinaryKind, BinaryKind::name>{});
+  case BinaryKind::name:      \
+    return fn(std::integral_constant<BinaryKind, BinaryKind::name>{});
     EASEL_BINARY_KINDS(EASEL_KIND_CASE)
 #undef EASEL_KIND_CASE
   }
@@ -46,7 +48,8 @@ template <class Fn>
 decltype(auto) visit_unary_kind(UnaryKind kind, Fn&& fn) {
   switch (kind) {
 #define EASEL_KIND_CASE(name) \
-  case UnaryKind::name: return fn(std::integral_constant<UnaryKind, UnaryKind::name>{});
+  case UnaryKind::name:       \
+    return fn(std::integral_constant<UnaryKind, UnaryKind::name>{});
     EASEL_UNARY_KINDS(EASEL_KIND_CASE)
 #undef EASEL_KIND_CASE
   }
@@ -57,11 +60,20 @@ decltype(auto) visit_unary_kind(UnaryKind kind, Fn&& fn) {
 template <class Fn>
 bool visit_dtype(DType dtype, Fn&& fn) {
   switch (dtype) {
-    case DType::f32: fn(float{}); return true;
-    case DType::i32: fn(std::int32_t{}); return true;
-    case DType::i64: fn(std::int64_t{}); return true;
-    case DType::boolean: fn(bool{}); return true;
-    default: return false;
+    case DType::f32:
+      fn(float{});
+      return true;
+    case DType::i32:
+      fn(std::int32_t{});
+      return true;
+    case DType::i64:
+      fn(std::int64_t{});
+      return true;
+    case DType::boolean:
+      fn(bool{});
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -82,17 +94,26 @@ using BinaryResult = std::conditional_t<is_comparison(K), bool, T>;
 // in float32 and output float32, as TF.js does when it converts such inputs to float.
 constexpr bool unary_keeps_int(UnaryKind k) {
   switch (k) {
-    case UnaryKind::relu: case UnaryKind::relu6: case UnaryKind::square: case UnaryKind::abs: case UnaryKind::neg:
-    case UnaryKind::floor: case UnaryKind::ceil: case UnaryKind::round: case UnaryKind::sign: case UnaryKind::clip:
+    case UnaryKind::relu:
+    case UnaryKind::relu6:
+    case UnaryKind::square:
+    case UnaryKind::abs:
+    case UnaryKind::neg:
+    case UnaryKind::floor:
+    case UnaryKind::ceil:
+    case UnaryKind::round:
+    case UnaryKind::sign:
+    case UnaryKind::clip:
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
 // Attributes of the parametrised unary kinds. Integer clip bounds are precomputed
 // (min rounded up, max rounded down) so a clip of ints stays exact and stays integral.
 struct UnaryParams {
-  float alpha = 0.2f;  // leaky_relu
+  float alpha = 0.2f;      // leaky_relu
   float min = 0, max = 0;  // clip
   std::int64_t int_min = 0, int_max = 0;
 };
@@ -102,16 +123,22 @@ namespace scalar {
 
 // Integer arithmetic wraps around (two's complement, like TF and TF.js) instead of
 // being undefined behaviour: it is done in the unsigned type.
-template <class T> inline T wrap_add(T a, T b) {
-  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<std::make_unsigned_t<T>>(a) + static_cast<std::make_unsigned_t<T>>(b));
+template <class T>
+inline T wrap_add(T a, T b) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(static_cast<std::make_unsigned_t<T>>(a) + static_cast<std::make_unsigned_t<T>>(b));
   else return a + b;
 }
-template <class T> inline T wrap_sub(T a, T b) {
-  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<std::make_unsigned_t<T>>(a) - static_cast<std::make_unsigned_t<T>>(b));
+template <class T>
+inline T wrap_sub(T a, T b) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(static_cast<std::make_unsigned_t<T>>(a) - static_cast<std::make_unsigned_t<T>>(b));
   else return a - b;
 }
-template <class T> inline T wrap_mul(T a, T b) {
-  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<std::make_unsigned_t<T>>(a) * static_cast<std::make_unsigned_t<T>>(b));
+template <class T>
+inline T wrap_mul(T a, T b) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(static_cast<std::make_unsigned_t<T>>(a) * static_cast<std::make_unsigned_t<T>>(b));
   else return a * b;
 }
 
@@ -126,7 +153,8 @@ inline float blend(bool cond, float a, float b) {
 
 // Integer floor division (Python / TF FloorDiv). A zero divisor gives 0, as TF.js's
 // int32 result of Infinity/NaN does (TF itself reports an error); x / -1 wraps.
-template <class T> inline T floor_div_int(T a, T b) {
+template <class T>
+inline T floor_div_int(T a, T b) {
   if (b == 0) return 0;
   if (b == -1) return wrap_sub(T(0), a);
   T q = a / b;
@@ -134,7 +162,8 @@ template <class T> inline T floor_div_int(T a, T b) {
   return q;
 }
 // The remainder takes the divisor's sign: floor_mod(-7, 3) = 2, floor_mod(7, -3) = -2.
-template <class T> inline T floor_mod_int(T a, T b) {
+template <class T>
+inline T floor_mod_int(T a, T b) {
   if (b == 0 || b == -1) return 0;
   T r = a % b;
   if (r != 0 && ((r < 0) != (b < 0))) r += b;
@@ -147,7 +176,8 @@ inline float floor_mod_float(float a, float b) {
 }
 // Exponentiation by squaring (TF's integer Pow). A negative exponent gives the
 // truncated real result (TF.js): 1 for base 1, +-1 for base -1, otherwise 0.
-template <class T> inline T pow_int(T base, T exp) {
+template <class T>
+inline T pow_int(T base, T exp) {
   if (exp < 0) {
     if (base == 1) return 1;
     if (base == -1) return (exp & 1) ? T(-1) : T(1);
