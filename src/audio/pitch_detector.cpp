@@ -29,15 +29,8 @@ PitchDetector::PitchDetector(PitchDetector&&) noexcept = default;
 PitchDetector& PitchDetector::operator=(PitchDetector&&) noexcept = default;
 
 PitchDetector PitchDetector::create(const PitchDetectorOptions& options) {
-  ModelStore store;
-  const ModelSpec& spec = store.spec(options.model);
-  if (spec.task != "pitch")
-    throw Error(ErrorCode::bad_input, "'" + options.model + "' is a " + spec.task + " model, not a pitch detector.",
-                "Pitch models: " + store.names_for_task("pitch") + ".");
-  const detail::Recipe recipe = detail::load_recipe(store, spec, store.get(options.model));
-  if (recipe.decoder != "crepe")
-    throw Error(ErrorCode::bad_model, "The recipe of model '" + options.model + "' reads its output with '" + recipe.decoder +
-                                          "'; pitch detection knows 'crepe'.");
+  const detail::Recipe recipe =
+      detail::load_task_recipe(options.model, {"pitch", "a pitch detector", "Pitch models", "pitch detection", {"crepe"}});
   if (options.hop_s <= 0) throw Error(ErrorCode::bad_input, "hop_s must be positive.");
   auto impl = std::make_unique<Impl>();
   impl->options = options;

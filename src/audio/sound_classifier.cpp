@@ -39,12 +39,8 @@ SoundClassifier SoundClassifier::create(const SoundClassifierOptions& options) {
     throw Error(ErrorCode::bad_input, "hop_s must be in (0, 1] seconds, got " + std::to_string(options.hop_s) + ".");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  ModelStore store;
-  const ModelSpec& spec = store.spec(options.model);
-  if (spec.task != "sound-classification")
-    throw Error(ErrorCode::bad_input, "'" + options.model + "' is a " + spec.task + " model, not a sound classifier.",
-                "Sound classifiers: " + store.names_for_task("sound-classification") + ".");
-  const detail::Recipe recipe = detail::load_recipe(store, spec, store.get(options.model));
+  const detail::Recipe recipe = detail::load_task_recipe(
+      options.model, {"sound-classification", "a sound classifier", "Sound classifiers", "sound classification", {"speech-commands"}});
   // One front end so far: MFCC [49, 10] over one second at 16 kHz (MLPerf Tiny's keyword spotting).
   const std::string front_end = recipe.data.value("front_end", std::string());
   if (front_end != "mfcc")

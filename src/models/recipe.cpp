@@ -105,6 +105,25 @@ Recipe load_recipe(ModelStore& store, const ModelSpec& spec, const LocatedModel&
   return r;
 }
 
+void check_decoder(const Recipe& recipe, const TaskKind& task) {
+  if (std::find(task.decoders.begin(), task.decoders.end(), recipe.decoder) != task.decoders.end()) return;
+  std::string known;
+  for (const auto& d : task.decoders) known += (known.empty() ? "" : ", ") + d;
+  throw Error(ErrorCode::bad_model, "The recipe of model '" + recipe.model + "' reads its outputs with '" + recipe.decoder + "', which " +
+                                        task.doing + " does not know (it knows " + known + ").");
+}
+
+Recipe load_task_recipe(const std::string& model, const TaskKind& task) {
+  ModelStore store;
+  const ModelSpec& spec = store.spec(model);
+  if (spec.task != task.id || spec.recipe.empty())
+    throw Error(ErrorCode::bad_input, "'" + model + "' is a " + spec.task + " model, not " + task.one + " easel can run.",
+                task.many + ": " + store.names_for_task(task.id) + ".");
+  Recipe recipe = load_recipe(store, spec, store.get(model));
+  check_decoder(recipe, task);
+  return recipe;
+}
+
 Recipe teachable_machine_recipe(const fs::path& dir) {
   Recipe r;
   r.model = dir.string();

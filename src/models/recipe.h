@@ -30,6 +30,22 @@ struct Recipe {
   nlohmann::json data;              // the whole recipe, for the task's and decoder's settings
 };
 
+// A task, in the words its errors use, and the decoders it has.
+struct TaskKind {
+  std::string id;                     // the manifest's "task": "object-detection"
+  std::string one;                    // "an object detector"
+  std::string many;                   // "Object detectors"
+  std::string doing;                  // "object detection"
+  std::vector<std::string> decoders;  // the names its recipes may give
+};
+
+// The recipe of the store model `model` for `task`, its files found (or pulled) and labels
+// read. Throws Error(bad_input) when it is another task's model (naming the task's models)
+// and Error(bad_model) when its recipe asks for a decoder the task has not.
+Recipe load_task_recipe(const std::string& model, const TaskKind& task);
+// The decoder check alone (for a recipe that comes from elsewhere).
+void check_decoder(const Recipe& recipe, const TaskKind& task);
+
 // The recipe of a store model, its labels read. Throws Error(bad_model) naming the model
 // and field when it has none or it is malformed.
 Recipe load_recipe(ModelStore& store, const ModelSpec& spec, const LocatedModel& located);

@@ -122,9 +122,9 @@ DetectionDecoder find_detection_decoder(std::string_view name) {
   return nullptr;
 }
 
-std::string detection_decoder_names() {
-  std::string names;
-  for (const auto& [n, decoder] : kDecoders) names += (names.empty() ? "" : ", ") + std::string(n);
+std::vector<std::string> detection_decoder_names() {
+  std::vector<std::string> names;
+  for (const auto& [n, decoder] : kDecoders) names.emplace_back(n);
   return names;
 }
 

@@ -33,6 +33,6 @@ using DetectionDecoder = std::vector<RawDetection> (*)(const std::vector<Tensor>
 
 // nullptr for a name no decoder has.
 DetectionDecoder find_detection_decoder(std::string_view name);
-std::string detection_decoder_names();  // "centernet, nanodet, yolox"
+std::vector<std::string> detection_decoder_names();  // centernet, nanodet, yolox
 
 }  // namespace easel::vision

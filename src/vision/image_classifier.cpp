@@ -39,6 +39,9 @@ bool is_teachable_machine(const fs::path& p) {
   return fs::exists(dir / "metadata.json") && fs::exists(dir / "model.json");
 }
 
+const detail::TaskKind kClassification = {
+    "image-classification", "an image classifier", "Image classifiers", "image classification", {"classes"}};
+
 // The recipe of a model name or of a Teachable Machine export's path.
 detail::Recipe classifier_recipe(const std::string& model) {
   const fs::path path = model;
@@ -47,14 +50,11 @@ detail::Recipe classifier_recipe(const std::string& model) {
       throw Error(ErrorCode::bad_input, "'" + model + "' is not a Teachable Machine image export (model.json beside metadata.json).",
                   "Pass a folder holding model.json, weights.bin and metadata.json, or a model name (" +
                       ModelStore().names_for_task("image-classification") + ").");
-    return detail::teachable_machine_recipe(fs::is_directory(path) ? path : path.parent_path());
+    detail::Recipe recipe = detail::teachable_machine_recipe(fs::is_directory(path) ? path : path.parent_path());
+    detail::check_decoder(recipe, kClassification);
+    return recipe;
   }
-  ModelStore store;
-  const ModelSpec& spec = store.spec(model);
-  if (spec.task != "image-classification")
-    throw Error(ErrorCode::bad_input, "'" + model + "' is a " + spec.task + " model, not an image classifier.",
-                "Image classifiers: " + store.names_for_task("image-classification") + ".");
-  return detail::load_recipe(store, spec, store.get(model));
+  return detail::load_task_recipe(model, kClassification);
 }
 
 }  // namespace
@@ -64,9 +64,6 @@ ImageClassifier ImageClassifier::create(const ImageClassifierOptions& options) {
   impl->name = options.model;
   impl->top_k = std::max(1, options.top_k);
   const detail::Recipe recipe = classifier_recipe(options.model);
-  if (recipe.decoder != "classes")
-    throw Error(ErrorCode::bad_model, "The recipe of model '" + options.model + "' reads its output with '" + recipe.decoder +
-                                          "', which image classification does not know (it knows 'classes').");
   impl->model.emplace(Model::load(recipe.file.string(), {.threads = options.threads}));
   const auto inputs = impl->model->inputs();
   if (inputs.size() != 1) throw Error(ErrorCode::bad_model, "The model '" + options.model + "' does not take one image.");

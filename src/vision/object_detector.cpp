@@ -55,16 +55,9 @@ const std::vector<std::string>& ObjectDetector::labels() const { return impl_->r
 ObjectDetector ObjectDetector::create(const ObjectDetectorOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  ModelStore store;
-  const ModelSpec& spec = store.spec(options.model);
-  if (spec.task != "object-detection")
-    throw Error(ErrorCode::bad_input, "'" + options.model + "' is a " + spec.task + " model, not an object detector.",
-                "Object detectors: " + store.names_for_task("object-detection") + ".");
-  impl->recipe = detail::load_recipe(store, spec, store.get(options.model));
+  impl->recipe = detail::load_task_recipe(
+      options.model, {"object-detection", "an object detector", "Object detectors", "object detection", vision::detection_decoder_names()});
   impl->decoder = vision::find_detection_decoder(impl->recipe.decoder);
-  if (!impl->decoder)
-    throw Error(ErrorCode::bad_model, "The recipe of model '" + options.model + "' reads its outputs with '" + impl->recipe.decoder +
-                                          "', which object detection does not know (it knows " + vision::detection_decoder_names() + ").");
   if (impl->recipe.labels.empty()) throw Error(ErrorCode::bad_model, "The recipe of model '" + options.model + "' names no labels.");
   impl->model.emplace(Model::load(impl->recipe.file.string(), {.threads = options.threads}));
   impl->input = vision::input_spec(impl->recipe, impl->model->inputs().at(0));

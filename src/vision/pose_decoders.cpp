@@ -103,9 +103,9 @@ const PoseDecoder* find_pose_decoder(std::string_view name) {
   return nullptr;
 }
 
-std::string pose_decoder_names() {
-  std::string names;
-  for (const PoseDecoder& d : kDecoders) names += (names.empty() ? "" : ", ") + std::string(d.name);
+std::vector<std::string> pose_decoder_names() {
+  std::vector<std::string> names;
+  for (const PoseDecoder& d : kDecoders) names.emplace_back(d.name);
   return names;
 }
 

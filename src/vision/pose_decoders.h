@@ -33,6 +33,6 @@ struct PoseDecoder {
 
 // nullptr for a name no decoder has.
 const PoseDecoder* find_pose_decoder(std::string_view name);
-std::string pose_decoder_names();  // "movenet-multi, movenet-single, posenet"
+std::vector<std::string> pose_decoder_names();  // movenet-multi, movenet-single, posenet
 
 }  // namespace easel::vision

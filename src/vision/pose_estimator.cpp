@@ -55,16 +55,8 @@ PoseEstimator PoseEstimator::create(const PoseEstimatorOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   const std::string& name = options.model;
-  ModelStore store;
-  const ModelSpec& spec = store.spec(name);
-  if (spec.task != "pose" || spec.recipe.empty())
-    throw Error(ErrorCode::bad_input, "'" + name + "' is not a pose model easel can run.",
-                "Pose models: " + store.names_for_task("pose") + ".");
-  impl->recipe = detail::load_recipe(store, spec, store.get(name));
+  impl->recipe = detail::load_task_recipe(name, {"pose", "a pose model", "Pose models", "pose estimation", vision::pose_decoder_names()});
   impl->decoder = vision::find_pose_decoder(impl->recipe.decoder);
-  if (!impl->decoder)
-    throw Error(ErrorCode::bad_model, "The recipe of model '" + name + "' reads its outputs with '" + impl->recipe.decoder +
-                                          "', which pose estimation does not know (it knows " + vision::pose_decoder_names() + ").");
   impl->model.emplace(Model::load(impl->recipe.file.string(), {.threads = options.threads}));
   const auto inputs = impl->model->inputs();
   if (inputs.size() != 1) throw Error(ErrorCode::bad_model, "The pose model '" + name + "' does not take one image.");
