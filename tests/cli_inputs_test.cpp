@@ -1,7 +1,7 @@
 // The rough edges a first user of the CLI hits: folders, several files and quoted globs
 // classified file by file (a line or JSON object each, a progress bar on a terminal), the
-// warnings of OpenCV and libpng kept off the terminal unless --verbose, catalog names with
-// a '.', and messages in the user's words.
+// warnings of OpenCV, GStreamer, FFmpeg and libpng kept off the terminal unless --verbose,
+// catalog names with a '.', and messages in the user's words.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -133,8 +133,10 @@ TEST(CliInputs, AProgressBarOnATerminalOnly) {
 }
 
 TEST(CliInputs, LibraryWarningsStayOffTheTerminalUnlessVerbose) {
-  // astronaut.png carries an sRGB profile libpng warns about; camera 99 makes OpenCV's video
-  // back ends (GStreamer, V4L) complain before easel's own error.
+  // astronaut.png carries an sRGB profile libpng warns about; a file of noise named .avi
+  // makes OpenCV's GStreamer back end complain before easel's own error; a video cut short
+  // makes FFmpeg's decoder complain frame by frame.
+  ScratchDir scratch;
   const std::string photo = shell_quote(find_sample("astronaut.png").string());
   auto quiet = run(cli() + " classify " + photo);
   ASSERT_EQ(quiet.exit_code, 0) << quiet.output;
@@ -143,13 +145,26 @@ TEST(CliInputs, LibraryWarningsStayOffTheTerminalUnlessVerbose) {
   ASSERT_EQ(verbose.exit_code, 0) << verbose.output;
   EXPECT_NE(verbose.output.find("libpng warning"), std::string::npos) << verbose.output;
 
-  auto camera = run(cli() + " classify --camera 99");
-  EXPECT_NE(camera.exit_code, 0);
-  EXPECT_NE(camera.output.find("easel: Camera 99 cannot be opened"), std::string::npos) << camera.output;
-  EXPECT_EQ(camera.output.find("WARN"), std::string::npos) << camera.output;
-  EXPECT_EQ(lines_of(camera.output).size(), 2u) << camera.output;  // the error and its hint
-  auto loud = run(cli() + " classify --camera 99 --verbose");
-  EXPECT_NE(loud.output.find("WARN"), std::string::npos) << loud.output;
+  std::string noise(20000, '\0');
+  for (std::size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<char>((i * 2654435761u) >> 13);
+  easel::test::write(scratch / "noise.avi", noise);
+  const std::string bad_video = shell_quote((scratch / "noise.avi").string());
+  auto error = run(cli() + " classify " + bad_video);
+  EXPECT_EQ(error.exit_code, 2) << error.output;
+  EXPECT_NE(error.output.find("noise.avi' is not a video easel can decode"), std::string::npos) << error.output;
+  EXPECT_EQ(error.output.find("WARN"), std::string::npos) << error.output;
+  EXPECT_EQ(lines_of(error.output).size(), 2u) << error.output;  // the error and its hint
+  auto loud = run(cli() + " classify " + bad_video + " --verbose");
+  EXPECT_NE(loud.output.find("GStreamer"), std::string::npos) << loud.output;
+
+  const std::string video = easel::test::slurp(find_sample("vtest.avi"));
+  easel::test::write(scratch / "cut.avi", video.substr(0, 5000));
+  const std::string cut = shell_quote((scratch / "cut.avi").string());
+  auto frames = run(cli() + " classify " + cut + " --top 1");
+  EXPECT_EQ(frames.exit_code, 0) << frames.output;
+  for (const auto& line : lines_of(frames.output)) EXPECT_EQ(line.rfind("[", 0), 0u) << "not a frame's line: " << line;
+  auto decoder = run(cli() + " --verbose classify " + cut + " --top 1");
+  EXPECT_NE(decoder.output.find("error while decoding"), std::string::npos) << decoder.output;
 }
 
 TEST(CliInputs, ListenSpeaksTheUsersLanguage) {
