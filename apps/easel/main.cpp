@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("easel ") + easel::version());
   bool verbose_flag = verbose;  // read above; declared here so that --help lists it
   app.add_flag("--verbose", verbose_flag,
-               "Also show the warnings of the libraries easel uses (OpenCV, GStreamer, libpng); EASEL_VERBOSE=1 too");
+               "Also show the warnings of the libraries easel uses (OpenCV, FFmpeg, libpng); EASEL_VERBOSE=1 too");
   app.require_subcommand(1);
   app.fallthrough();
   easel::cli::add_models_commands(app);

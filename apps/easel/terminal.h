@@ -1,5 +1,5 @@
 // What the CLI says on the terminal besides its results: its own messages on stderr, with
-// the chatter of the libraries under it (OpenCV's video back ends, GStreamer, libpng's
+// the chatter of the libraries under it (OpenCV and FFmpeg decoding video, libpng's
 // "iCCP: known incorrect sRGB profile") kept out unless --verbose, and a progress bar
 // for long runs when stderr is a terminal.
 #pragma once

@@ -29,7 +29,10 @@ VideoReader& VideoReader::operator=(VideoReader&&) noexcept = default;
 VideoReader VideoReader::open(const fs::path& file) {
   if (!fs::exists(file)) throw Error(ErrorCode::io_error, "There is no video file '" + file.string() + "'.", "Check the path.");
   auto impl = std::make_unique<Impl>();
-  if (!impl->capture.open(file.string(), cv::CAP_ANY) || !impl->capture.isOpened())
+  // FFmpeg alone reads files: with CAP_ANY a file FFmpeg refuses goes on to GStreamer (which
+  // starts a plugin scan and keeps its allocations to the end of the process) and to the
+  // image-sequence reader, each adding its own complaint and none reading what FFmpeg cannot.
+  if (!impl->capture.open(file.string(), cv::CAP_FFMPEG) || !impl->capture.isOpened())
     throw Error(ErrorCode::bad_input, "'" + file.string() + "' is not a video easel can decode.", "Use an avi, mp4, mkv or webm file.");
   impl->fps = impl->capture.get(cv::CAP_PROP_FPS);
   return VideoReader(std::move(impl));
