@@ -35,10 +35,11 @@ cv::Mat fit_image(const Image& image, const InputSpec& spec, Placement& where) {
     const int top = spec.anchor == Anchor::center ? (spec.height - h) / 2 : 0;
     where.offset_x = static_cast<float>(left);
     where.offset_y = static_cast<float>(top);
-    cv::Mat inner;
+    // Resized straight into its place on a canvas of the pad value: no second copy.
+    resized.create(spec.height, spec.width, CV_8UC3);
+    resized.setTo(cv::Scalar(spec.pad, spec.pad, spec.pad));
+    cv::Mat inner = resized(cv::Rect(left, top, w, h));
     cv::resize(rgb, inner, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-    cv::copyMakeBorder(inner, resized, top, spec.height - h - top, left, spec.width - w - left, cv::BORDER_CONSTANT,
-                       cv::Scalar(spec.pad, spec.pad, spec.pad));
     return resized;
   }
   if (spec.fit == Fit::center_crop) {
@@ -58,21 +59,29 @@ cv::Mat fit_image(const Image& image, const InputSpec& spec, Placement& where) {
 }
 
 // Writes `pixels` (height x width x channels bytes) as T, each byte through `value`, in the
-// spec's layout.
+// spec's layout; with spec.bgr, three channels are written in reverse order (RGB in, BGR
+// out) in the same pass.
 template <typename T, typename F>
 Tensor write(const cv::Mat& pixels, const InputSpec& spec, DType dtype, F value) {
   const int H = spec.height, W = spec.width, C = spec.channels;
+  const bool reverse = spec.bgr && C == 3;
   Tensor t(dtype, spec.layout == Layout::nhwc ? Shape{1, H, W, C} : Shape{1, C, H, W});
   T* out = t.data<T>();
   for (int y = 0; y < H; ++y) {
     const std::uint8_t* row = pixels.ptr<std::uint8_t>(y);
     if (spec.layout == Layout::nhwc) {
       T* dst = out + static_cast<std::int64_t>(y) * W * C;
-      for (int i = 0; i < W * C; ++i) dst[i] = value(row[i]);
+      if (!reverse) {
+        for (int i = 0; i < W * C; ++i) dst[i] = value(row[i]);
+      } else {
+        for (int x = 0; x < W; ++x)
+          for (int c = 0; c < 3; ++c) dst[x * 3 + c] = value(row[x * 3 + 2 - c]);
+      }
     } else {
       for (int c = 0; c < C; ++c) {
         T* dst = out + (static_cast<std::int64_t>(c) * H + y) * W;
-        for (int x = 0; x < W; ++x) dst[x] = value(row[x * C + c]);
+        const std::uint8_t* src = row + (reverse ? 2 - c : c);
+        for (int x = 0; x < W; ++x) dst[x] = value(src[x * C]);
       }
     }
   }
@@ -105,10 +114,6 @@ Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement
   } else if (spec.channels != 3) {
     throw Error(ErrorCode::bad_model,
                 "The model wants " + std::to_string(spec.channels) + " channels per pixel; images have 1 (grey) or 3 (RGB).");
-  } else if (spec.bgr) {
-    cv::Mat bgr;
-    cv::cvtColor(pixels, bgr, cv::COLOR_RGB2BGR);
-    pixels = bgr;
   }
   switch (spec.range) {
     case Range::bytes:
