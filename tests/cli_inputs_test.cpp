@@ -160,6 +160,7 @@ TEST(CliInputs, LibraryWarningsStayOffTheTerminalUnlessVerbose) {
   const std::string cut = shell_quote((scratch / "cut.avi").string());
   auto frames = run(cli() + " classify " + cut + " --top 1");
   EXPECT_EQ(frames.exit_code, 0) << frames.output;
+  EXPECT_FALSE(lines_of(frames.output).empty()) << "no frame of the cut video was classified";
   for (const auto& line : lines_of(frames.output)) EXPECT_EQ(line.rfind("[", 0), 0u) << "not a frame's line: " << line;
   auto decoder = run(cli() + " --verbose classify " + cut + " --top 1");
   EXPECT_NE(decoder.output.find("error while decoding"), std::string::npos) << decoder.output;

@@ -29,9 +29,10 @@ VideoReader& VideoReader::operator=(VideoReader&&) noexcept = default;
 VideoReader VideoReader::open(const fs::path& file) {
   if (!fs::exists(file)) throw Error(ErrorCode::io_error, "There is no video file '" + file.string() + "'.", "Check the path.");
   auto impl = std::make_unique<Impl>();
-  // FFmpeg alone reads files: with CAP_ANY a file FFmpeg refuses goes on to GStreamer (which
-  // starts a plugin scan and keeps its allocations to the end of the process) and to the
-  // image-sequence reader, each adding its own complaint and none reading what FFmpeg cannot.
+  // FFmpeg alone reads files: with CAP_ANY a file FFmpeg refuses goes on to OpenCV's other
+  // back ends (GStreamer, the image-sequence reader, one that lists USB devices through
+  // libusb and leaves that list allocated, which LeakSanitizer reports), each adding its own
+  // complaint and none of them reading what FFmpeg cannot.
   if (!impl->capture.open(file.string(), cv::CAP_FFMPEG) || !impl->capture.isOpened())
     throw Error(ErrorCode::bad_input, "'" + file.string() + "' is not a video easel can decode.", "Use an avi, mp4, mkv or webm file.");
   impl->fps = impl->capture.get(cv::CAP_PROP_FPS);
