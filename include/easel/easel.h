@@ -6,6 +6,7 @@
 #include "easel/error.h"
 #include "easel/image.h"
 #include "easel/image_classifier.h"
+#include "easel/knn_classifier.h"
 #include "easel/microphone.h"
 #include "easel/model.h"
 #include "easel/model_store.h"
