@@ -14,22 +14,13 @@
 'use strict';
 
 const fs = require('fs');
-const path = require('path');
 const { readNpy } = require('../npy');
+const { readConfig, cpuTfjs, runMain } = require('./oracle_config');
 
 async function main() {
-  if (process.argv.length !== 3) {
-    process.stderr.write('usage: node knn_oracle.js CONFIG.json\n');
-    process.exit(2);
-  }
-  const configFile = process.argv[2];
-  const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-  const at = (p) => path.resolve(path.dirname(configFile), p);
-
-  const tf = require('@tensorflow/tfjs-core');
-  require('@tensorflow/tfjs-backend-cpu');
+  const { config, at } = readConfig('knn_oracle.js');
+  const tf = await cpuTfjs();
   const knnClassifier = require('@tensorflow-models/knn-classifier');
-  if (!(await tf.setBackend('cpu'))) throw new Error('the TF.js cpu backend failed to start');
 
   const knn = knnClassifier.create();
   let labels = [];  // ml5's mapStringToIndex
@@ -75,7 +66,4 @@ async function main() {
   fs.writeFileSync(at(config.out), JSON.stringify(results));
 }
 
-main().catch((e) => {
-  process.stderr.write(`knn_oracle.js: ${e.message}\n`);
-  process.exit(1);
-});
+runMain('knn_oracle.js', main);

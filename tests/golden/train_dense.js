@@ -20,21 +20,12 @@
 const fs = require('fs');
 const path = require('path');
 const { readNpy, writeNpy } = require('../npy');
+const { readConfig, cpuTfjs, runMain } = require('./oracle_config');
 
 async function main() {
-  if (process.argv.length !== 3) {
-    process.stderr.write('usage: node train_dense.js CONFIG.json\n');
-    process.exit(2);
-  }
-  const configFile = process.argv[2];
-  const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-  const at = (p) => path.resolve(path.dirname(configFile), p);
-
-  const tf = require('@tensorflow/tfjs-core');
-  require('@tensorflow/tfjs-backend-cpu');
+  const { config, at } = readConfig('train_dense.js');
+  const tf = await cpuTfjs();
   const tfl = require('@tensorflow/tfjs-layers');
-  if (!(await tf.setBackend('cpu'))) throw new Error('the TF.js cpu backend failed to start');
-  await tf.ready();
 
   const tensorOf = (file) => {
     const a = readNpy(at(file));
@@ -77,7 +68,4 @@ async function main() {
   fs.writeFileSync(path.join(out, 'history.json'), JSON.stringify({ loss: history.history.loss }));
 }
 
-main().catch((e) => {
-  process.stderr.write(`train_dense.js: ${e.message}\n`);
-  process.exit(1);
-});
+runMain('train_dense.js', main);
