@@ -26,6 +26,11 @@ struct ModelOptions {
   // oneDNN's int8 kernels. false: everything in float32 on the dequantized weights (the
   // fallback, and the reference the int8 engine is tested against).
   bool int8 = true;
+  // Run only as far as these values, by name (a layer in a layers model, a node's output in
+  // a graph model, a tensor in TFLite and ONNX): they become the model's outputs, and the
+  // nodes only the rest needed are dropped. A feature extractor cuts a classifier at its
+  // penultimate layer this way. Empty: the model's own outputs.
+  std::vector<std::string> outputs = {};
 };
 
 // Where the time goes: one op of the model, over the runs since it was (re)planned.

@@ -17,8 +17,8 @@ struct DenseLayer {
   int inputs = 0, units = 0;
   Activation activation = Activation::linear;
   bool use_bias = true;
-  std::vector<float> kernel;  // inputs x units, row-major: TF.js's kernel layout
-  std::vector<float> bias;    // units; empty without a bias
+  std::vector<float> kernel = {};  // inputs x units, row-major: TF.js's kernel layout
+  std::vector<float> bias = {};    // units; empty without a bias
 };
 
 enum class Loss { categorical_crossentropy, mean_squared_error };

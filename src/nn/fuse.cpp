@@ -288,36 +288,6 @@ int fold_affine_and_activation(Graph& g) {
   return folded;
 }
 
-// Drops dead nodes and the values nothing refers to any more (replaced weights), so
-// parameter counts stay true.
-void compact(Graph& g) {
-  g.nodes.erase(std::remove_if(g.nodes.begin(), g.nodes.end(), [](const Node& n) { return n.op.empty(); }), g.nodes.end());
-  g.sort();
-  std::vector<bool> used(g.values.size(), false);
-  for (const Node& n : g.nodes) {
-    for (int v : n.inputs)
-      if (v >= 0) used[static_cast<std::size_t>(v)] = true;
-    for (int v : n.outputs) used[static_cast<std::size_t>(v)] = true;
-  }
-  for (int v : g.inputs) used[static_cast<std::size_t>(v)] = true;
-  for (int v : g.outputs) used[static_cast<std::size_t>(v)] = true;
-  std::vector<int> remap(g.values.size(), -1);
-  std::vector<Value> kept;
-  for (std::size_t v = 0; v < g.values.size(); ++v)
-    if (used[v]) {
-      remap[v] = static_cast<int>(kept.size());
-      kept.push_back(std::move(g.values[v]));
-    }
-  g.values = std::move(kept);
-  auto fix = [&](std::vector<int>& ids) {
-    for (int& v : ids)
-      if (v >= 0) v = remap[static_cast<std::size_t>(v)];
-  };
-  for (Node& n : g.nodes) fix(n.inputs), fix(n.outputs);
-  fix(g.inputs);
-  fix(g.outputs);
-}
-
 int fuse_ops(Graph& g) {
   int folded = fuse_hard_swish(g) + fuse_swish(g);
   bool changed = true;

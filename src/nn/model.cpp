@@ -55,6 +55,30 @@ Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 
+namespace {
+
+// Makes the named values the graph's outputs and drops what only the rest needed.
+void cut_at(nn::Graph& graph, const std::vector<std::string>& names, const fs::path& file) {
+  std::vector<int> outputs;
+  for (const std::string& name : names) {
+    int found = -1;
+    for (std::size_t v = 0; v < graph.values.size() && found < 0; ++v)
+      if (graph.values[v].name == name || graph.values[v].name == name + ":0") found = static_cast<int>(v);
+    if (found < 0) {
+      std::string known;
+      for (int v : graph.outputs) known += (known.empty() ? "'" : ", '") + graph.values[static_cast<std::size_t>(v)].name + "'";
+      throw Error(ErrorCode::bad_input, "The model " + file.string() + " has no value named '" + name + "' to stop at.",
+                  "Name a layer or tensor of the model (its outputs are " + known + ").");
+    }
+    outputs.push_back(found);
+  }
+  graph.outputs = std::move(outputs);
+  graph.sort();  // keeps only the nodes the new outputs depend on
+  graph.compact();
+}
+
+}  // namespace
+
 Model Model::load(const std::string& name_or_path, const ModelOptions& options) {
   fs::path file = name_or_path;
   if (!fs::exists(file)) {
@@ -72,6 +96,7 @@ Model Model::load(const std::string& name_or_path, const ModelOptions& options) 
   auto impl = std::make_unique<Impl>();
   impl->path = file;
   nn::Graph graph = nn::import_model(file, &impl->format);
+  if (!options.outputs.empty()) cut_at(graph, options.outputs, file);
   nn::fuse_ops(graph);
   if (options.int8 && !options.reference_kernels) nn::lower_to_int8(graph);
   nn::InterpreterOptions io;

@@ -4,6 +4,7 @@
 // .npy per output, named exactly as `easel infer` names them.
 //
 //   node run_tfjs.js --model PATH/model.json --input NAME=x.npy ... --out DIR [--backend cpu|wasm]
+//                    [--layer NAME]
 //
 // MODEL: a model.json (graph or layers model) or the folder holding one. Inputs are matched
 // by name, with or without a ":0" suffix; a model with one input may omit "NAME=".
@@ -12,6 +13,9 @@
 // the graph's sink nodes, as TF.js picks them), layers models after the model's output
 // layer ("layer:k" for its output k > 0); '/' and ':' become '_'
 // (so "MobilenetV1/heatmap_2/BiasAdd" -> MobilenetV1_heatmap_2_BiasAdd.npy).
+// --layer NAME|INDEX (layers models): the output is that layer's (a nested model counts as
+// a layer; a number is the index of a top-level layer), the model cut there; written under
+// the layer's name.
 // Everything is local: the model is read with fs through a custom IOHandler, never fetched.
 // Exit codes: 0 ok, 2 bad arguments or inputs, 1 anything else (the message says what).
 'use strict';
@@ -22,10 +26,10 @@ const path = require('path');
 class UsageError extends Error {}
 
 const USAGE =
-  'usage: node run_tfjs.js --model PATH/model.json --input [NAME=]x.npy ... --out DIR [--backend cpu|wasm] [--quiet]';
+  'usage: node run_tfjs.js --model PATH/model.json --input [NAME=]x.npy ... --out DIR [--backend cpu|wasm] [--layer NAME] [--quiet]';
 
 function parseArgs(argv) {
-  const args = { model: null, inputs: [], out: null, backend: 'cpu', quiet: false };
+  const args = { model: null, inputs: [], out: null, backend: 'cpu', layer: null, quiet: false };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
     const value = () => {
@@ -39,6 +43,7 @@ function parseArgs(argv) {
       args.inputs.push(eq < 0 ? { name: null, file: v } : { name: v.slice(0, eq), file: v.slice(eq + 1) });
     } else if (a === '--out') args.out = value();
     else if (a === '--backend') args.backend = value();
+    else if (a === '--layer') args.layer = value();
     else if (a === '--quiet') args.quiet = true;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(USAGE + '\n');
@@ -171,6 +176,13 @@ async function main() {
   } else {
     const layers = require('@tensorflow/tfjs-layers');
     model = await layers.loadLayersModel(fileHandler(modelJson));
+    if (args.layer) {
+      // A name, or a number: the index of a top-level layer (nested models saved without a
+      // name get one from a counter at load time).
+      const layer = /^[0-9]+$/.test(args.layer) ? model.layers[Number(args.layer)] : model.getLayer(args.layer);
+      if (!layer) throw new UsageError(`the model has no layer ${args.layer}`);
+      model = layers.model({ inputs: model.inputs, outputs: layer.output, name: 'cut' });
+    }
     // Inputs and outputs by layer name (a Sequential model's input layer is "<first layer>_input");
     // output k > 0 of a layer is "layer:k".
     modelInputs = model.inputs.map((t) => ({ name: t.sourceLayer.name, dtype: t.dtype, shape: t.shape }));
