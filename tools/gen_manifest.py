@@ -183,7 +183,9 @@ RECIPES = {
   # ml5's DoodleNet: a 28x28 sketch, 1 where a (dark) stroke is, shrunk by averaging.
   "doodlenet": {"input": {"fit": "stretch", "range": "inverted_binary", "area_downscale": True}, "decoder": "classes",
                 "labels": {"file": "class_names.txt"}},
-  "tm-image-2019": TM_IMAGE,
+  # Teachable Machine's image base: MobileNetV2 0.35 cut at out_relu and pooled, 1280 values
+  # (its own transfer learning trains the head on these).
+  "tm-image-2019": {**TM_IMAGE, "features": {"output": "global_average_pooling2d_GlobalAveragePooling2D1"}},
   "tm-tiny-image-2021": TM_IMAGE,
   # YOLOX's demo: BGR, raw 0..255, NCHW, letterboxed at the top left of a canvas of 114s.
   "yolo": {"input": {"fit": "letterbox", "anchor": "top_left", "round": "down", "pad": 114, "range": "pixels", "layout": "nchw", "colors": "bgr"},

@@ -4,6 +4,7 @@
 #include "easel/audio.h"
 #include "easel/draw.h"
 #include "easel/error.h"
+#include "easel/feature_extractor.h"
 #include "easel/image.h"
 #include "easel/image_classifier.h"
 #include "easel/knn_classifier.h"

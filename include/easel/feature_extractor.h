@@ -1,0 +1,45 @@
+// Turns an image into a vector of numbers that says what is in it: the layer of a trained
+// classifier just before its last one, where transfer learning (Teachable Machine, ml5's
+// featureExtractor) trains a new head or compares examples. By default Teachable Machine's
+// own base (MobileNetV2 0.35 from its official export, 1280 values), with its preprocessing
+// (the centre square, 224 x 224, -1..1), so that a head trained on these features is a real
+// Teachable Machine model.
+//
+//   auto extractor = easel::FeatureExtractor::create();
+//   std::vector<float> features = extractor.extract(easel::Image::load("photo.jpg"));
+//   std::printf("%zu features from %s\n", features.size(), extractor.name().c_str());
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "easel/image.h"
+
+namespace easel {
+
+struct FeatureExtractorOptions {
+  // A store model whose recipe names its features ("features": {"output": VALUE}).
+  std::string model = "tm-image-2019";
+  int threads = 0;  // 0: easel chooses
+};
+
+class FeatureExtractor {
+ public:
+  // Throws Error(bad_input) for a model whose recipe names no features, listing those that do.
+  static FeatureExtractor create(const FeatureExtractorOptions& options = {});
+  ~FeatureExtractor();
+  FeatureExtractor(FeatureExtractor&&) noexcept;
+  FeatureExtractor& operator=(FeatureExtractor&&) noexcept;
+
+  std::vector<float> extract(const Image& image);
+  int length() const;               // how many values extract() returns
+  const std::string& name() const;  // the model's name
+
+ private:
+  struct Impl;
+  explicit FeatureExtractor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace easel

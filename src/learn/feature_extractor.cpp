@@ -1,0 +1,78 @@
+#include "easel/feature_extractor.h"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+#include "easel/error.h"
+#include "easel/model.h"
+#include "easel/model_store.h"
+#include "models/recipe.h"
+#include "vision/preprocess.h"
+#include "vision/recipe.h"
+
+namespace easel {
+
+struct FeatureExtractor::Impl {
+  std::string name;
+  std::optional<Model> model;
+  vision::InputSpec input;
+  TensorInfo output;
+  int length = 0;
+};
+
+FeatureExtractor::FeatureExtractor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+FeatureExtractor::~FeatureExtractor() = default;
+FeatureExtractor::FeatureExtractor(FeatureExtractor&&) noexcept = default;
+FeatureExtractor& FeatureExtractor::operator=(FeatureExtractor&&) noexcept = default;
+
+FeatureExtractor FeatureExtractor::create(const FeatureExtractorOptions& options) {
+  ModelStore store;
+  const ModelSpec& spec = store.spec(options.model);
+  // The store keeps each recipe as JSON text.
+  const auto names_features = [](const ModelSpec& s) {
+    if (s.recipe.empty()) return false;
+    const nlohmann::json r = nlohmann::json::parse(s.recipe, nullptr, false);
+    return r.is_object() && r.contains("features");
+  };
+  if (!names_features(spec)) {
+    std::string known;
+    for (const ModelSpec& s : store.models())
+      if (names_features(s)) known += (known.empty() ? "" : ", ") + s.name;
+    throw Error(ErrorCode::bad_input, "'" + options.model + "' has no features easel knows how to take out.",
+                "Feature extractors: " + known + ".");
+  }
+  const detail::Recipe recipe = detail::load_recipe(store, spec, store.get(options.model));
+  const auto& features = recipe.data["features"];
+  if (!features.is_object() || !features.contains("output") || !features["output"].is_string())
+    throw Error(ErrorCode::bad_model, "The recipe of '" + options.model + "' gives its features without an \"output\" name.");
+
+  auto impl = std::make_unique<Impl>();
+  impl->name = options.model;
+  impl->model.emplace(Model::load(recipe.file.string(), {.threads = options.threads, .outputs = {features["output"].get<std::string>()}}));
+  const auto inputs = impl->model->inputs();
+  if (inputs.size() != 1) throw Error(ErrorCode::bad_model, "The model '" + options.model + "' does not take one image.");
+  impl->input = vision::input_spec(recipe, inputs[0]);
+  impl->output = impl->model->outputs().at(0);
+  std::int64_t length = 1;
+  for (std::int64_t d : impl->output.shape) length *= d < 0 ? 1 : d;
+  impl->length = static_cast<int>(length);
+  return FeatureExtractor(std::move(impl));
+}
+
+std::vector<float> FeatureExtractor::extract(const Image& image) {
+  Impl& m = *impl_;
+  const Tensor y = m.model->run({vision::to_tensor(image, m.input)}).at(0);
+  std::vector<float> out(static_cast<std::size_t>(y.size()));
+  const bool quantized = (y.dtype() == DType::u8 || y.dtype() == DType::i8) && m.output.scale > 0;
+  for (std::int64_t i = 0; i < y.size(); ++i) {
+    const float v = static_cast<float>(y.at(i));
+    out[static_cast<std::size_t>(i)] = quantized ? m.output.scale * (v - static_cast<float>(m.output.zero_point)) : v;
+  }
+  return out;
+}
+
+int FeatureExtractor::length() const { return impl_->length; }
+const std::string& FeatureExtractor::name() const { return impl_->name; }
+
+}  // namespace easel
