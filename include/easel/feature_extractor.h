@@ -35,6 +35,10 @@ class FeatureExtractor {
   std::vector<float> extract(const Image& image);
   int length() const;               // how many values extract() returns
   const std::string& name() const;  // the model's name
+  // A digest of the model's files: features from another version of the model are not these.
+  const std::string& checksum() const;
+  // How an image becomes the model's input (the recipe's "input", as JSON text).
+  const std::string& preprocessing() const;
 
  private:
   struct Impl;

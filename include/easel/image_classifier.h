@@ -6,8 +6,9 @@
 //
 // Models: "mobilenet" (default; MobileNet V2, ImageNet), "mobilenet-v1-0.25" (small and
 // fast), "darknet-tiny" (ImageNet), "doodlenet" (345 QuickDraw sketches), any model whose
-// manifest entry has a classifier's recipe, or a Teachable Machine image export: its
-// folder, its model.json or its metadata.json.
+// manifest entry has a classifier's recipe, a Teachable Machine image export (its
+// folder, its model.json or its metadata.json), or a model trained in easel (MODEL.easel,
+// see training.h).
 #pragma once
 
 #include <memory>

@@ -202,15 +202,16 @@ void DenseNetwork::update(std::vector<float>& value, std::vector<float>& m, std:
   }
 }
 
-float DenseNetwork::train_batch(const float* x, const float* targets, std::int64_t rows) {
+float DenseNetwork::train_batch(const float* x, const float* targets, std::int64_t rows, std::vector<float>* outputs) {
   if (rows <= 0) throw Error(ErrorCode::bad_input, "A training batch needs at least one example.");
   std::vector<std::vector<float>> activations;
   forward(x, rows, activations);
-  const float batch_loss = mean_loss(loss_, activations.back().data(), targets, rows, outputs());
+  const float batch_loss = mean_loss(loss_, activations.back().data(), targets, rows, this->outputs());
+  if (outputs) *outputs = activations.back();
 
   // Backwards through the layers: grad holds d(loss)/d(this layer's output).
   std::vector<float> grad(activations.back().size()), grad_below;
-  loss_gradient(loss_, activations.back().data(), targets, rows, outputs(), grad.data());
+  loss_gradient(loss_, activations.back().data(), targets, rows, this->outputs(), grad.data());
   std::vector<std::vector<float>> kernel_grads(layers_.size()), bias_grads(layers_.size());
   for (std::size_t i = layers_.size(); i-- > 0;) {
     const DenseLayer& l = layers_[i];

@@ -44,8 +44,10 @@ class DenseNetwork {
   std::vector<float> predict(const float* x, std::int64_t rows) const;
   // The mean loss over `rows` examples with their targets (rows x outputs()).
   float loss(const float* x, const float* targets, std::int64_t rows) const;
-  // One optimiser step on a batch; returns the batch's mean loss before the step.
-  float train_batch(const float* x, const float* targets, std::int64_t rows);
+  // One optimiser step on a batch; returns the batch's mean loss before the step. `outputs`,
+  // when given, receives the batch's outputs before the step (rows x outputs()), from which
+  // TF.js's fit reports its accuracy.
+  float train_batch(const float* x, const float* targets, std::int64_t rows, std::vector<float>* outputs = nullptr);
 
  private:
   struct Moments {

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "core/sha256.h"
 #include "easel/error.h"
 #include "easel/model.h"
 #include "easel/model_store.h"
@@ -19,6 +20,7 @@ struct FeatureExtractor::Impl {
   vision::InputSpec input;
   TensorInfo output;
   int length = 0;
+  std::string checksum, preprocessing;
 };
 
 FeatureExtractor::FeatureExtractor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -57,6 +59,11 @@ FeatureExtractor FeatureExtractor::create(const FeatureExtractorOptions& options
   std::int64_t length = 1;
   for (std::int64_t d : impl->output.shape) length *= d < 0 ? 1 : d;
   impl->length = static_cast<int>(length);
+  // The manifest's sha256 of every file, in the manifest's order, digested together.
+  std::string digests;
+  for (const ModelFile& f : spec.files) digests += f.path + " " + f.sha256 + "\n";
+  impl->checksum = detail::sha256_hex(digests);
+  impl->preprocessing = recipe.data.value("input", nlohmann::json::object()).dump();
   return FeatureExtractor(std::move(impl));
 }
 
@@ -74,5 +81,7 @@ std::vector<float> FeatureExtractor::extract(const Image& image) {
 
 int FeatureExtractor::length() const { return impl_->length; }
 const std::string& FeatureExtractor::name() const { return impl_->name; }
+const std::string& FeatureExtractor::checksum() const { return impl_->checksum; }
+const std::string& FeatureExtractor::preprocessing() const { return impl_->preprocessing; }
 
 }  // namespace easel

@@ -6,6 +6,9 @@
 #include <optional>
 
 #include "easel/error.h"
+#include "easel/feature_extractor.h"
+#include "easel/training.h"
+#include "learn/model_file.h"
 #include "easel/model.h"
 #include "easel/model_store.h"
 #include "models/recipe.h"
@@ -24,6 +27,9 @@ struct ImageClassifier::Impl {
   bool skip_first_class = false;  // output 0 is "background" (TF-slim ImageNet models)
   int top_k = 3;
   TensorInfo output;  // its scale and zero point read a quantized (uint8) output
+  // A model trained in easel (MODEL.easel): its extractor's features into its head.
+  std::optional<FeatureExtractor> extractor;
+  std::optional<TrainedClassifier> trained;
 };
 
 ImageClassifier::ImageClassifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -63,6 +69,16 @@ ImageClassifier ImageClassifier::create(const ImageClassifierOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->name = options.model;
   impl->top_k = std::max(1, options.top_k);
+  if (fs::is_regular_file(options.model) && learn::is_model_file(options.model)) {
+    impl->trained.emplace(TrainedClassifier::load(options.model));
+    impl->extractor.emplace(FeatureExtractor::create({.model = impl->trained->extractor(), .threads = options.threads}));
+    if (impl->extractor->checksum() != impl->trained->extractor_checksum() || impl->extractor->length() != impl->trained->feature_length())
+      throw Error(ErrorCode::bad_model,
+                  "'" + options.model + "' was trained on features of another version of '" + impl->trained->extractor() + "'.",
+                  "Train it again with this easel.");
+    impl->labels = impl->trained->labels();
+    return ImageClassifier(std::move(impl));
+  }
   const detail::Recipe recipe = classifier_recipe(options.model);
   impl->model.emplace(Model::load(recipe.file.string(), {.threads = options.threads}));
   const auto inputs = impl->model->inputs();
@@ -78,6 +94,7 @@ ImageClassifier ImageClassifier::create(const ImageClassifierOptions& options) {
 
 std::vector<float> ImageClassifier::probabilities(const Image& image) {
   Impl& m = *impl_;
+  if (m.trained) return m.trained->probabilities(m.extractor->extract(image));
   const Tensor input = vision::to_tensor(image, m.input);
   const std::vector<Tensor> out = m.model->run({input});
   const Tensor& y = out.at(0);

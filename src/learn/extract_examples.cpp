@@ -1,0 +1,89 @@
+// Features of a dataset's files, kept on disk by content: <cache>/<extractor>-<checksum>/
+// <sha256 of the file>.f32 holds the raw float32 values. Each entry is written atomically,
+// so an interrupted extraction resumes where it stopped and a torn entry cannot exist.
+#include <cctype>
+#include <cstring>
+#include <system_error>
+
+#include "core/files.h"
+#include "core/sha256.h"
+#include "easel/error.h"
+#include "easel/image.h"
+#include "easel/training.h"
+
+namespace fs = std::filesystem;
+
+namespace easel {
+namespace {
+
+fs::path default_cache_dir() {
+  const std::string set = detail::env_or("EASEL_FEATURE_CACHE");
+  if (!set.empty()) return set;
+  const std::string xdg = detail::env_or("XDG_CACHE_HOME");
+  if (!xdg.empty()) return fs::path(xdg) / "easel" / "features";
+  return fs::path(detail::env_or("HOME", "/tmp")) / ".cache" / "easel" / "features";
+}
+
+std::string safe(const std::string& name) {
+  std::string s = name;
+  for (char& c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
+  return s;
+}
+
+// The cached features, or none when absent or of the wrong size (then recomputed).
+bool read_cached(const fs::path& entry, std::vector<float>& out, int length) {
+  std::error_code ec;
+  if (fs::file_size(entry, ec) != static_cast<std::uintmax_t>(length) * sizeof(float) || ec) return false;
+  const std::string bytes = detail::read_file(entry);
+  out.resize(static_cast<std::size_t>(length));
+  std::memcpy(out.data(), bytes.data(), bytes.size());
+  return true;
+}
+
+}  // namespace
+
+Examples extract_examples(FeatureExtractor& extractor, const Dataset& data, const ExtractOptions& options) {
+  if (data.kind != MediaKind::image)
+    throw Error(ErrorCode::bad_input, "This extractor ('" + extractor.name() + "') takes images; the dataset holds sounds.");
+  Examples examples;
+  examples.extractor = extractor.name();
+  examples.extractor_checksum = extractor.checksum();
+  examples.labels = data.labels;
+  examples.length = extractor.length();
+  examples.skipped = data.skipped;
+  const fs::path cache = options.use_cache ? (options.cache_dir.empty() ? default_cache_dir() : options.cache_dir) /
+                                                 (safe(extractor.name()) + "-" + extractor.checksum().substr(0, 16))
+                                           : fs::path();
+  std::vector<float> features;
+  for (std::size_t i = 0; i < data.files.size(); ++i) {
+    const LabelledFile& f = data.files[i];
+    try {
+      fs::path entry;
+      bool cached = false;
+      if (!cache.empty()) {
+        entry = cache / (detail::sha256_file(f.file) + ".f32");
+        cached = read_cached(entry, features, examples.length);
+      }
+      if (!cached) {
+        features = extractor.extract(Image::load(f.file));
+        if (!cache.empty()) {
+          try {
+            detail::write_file_atomic(entry, {reinterpret_cast<const char*>(features.data()), features.size() * sizeof(float)});
+          } catch (const Error&) {
+            // A cache that cannot be written only costs time on the next run.
+          }
+        }
+      }
+      examples.classes.push_back(f.label);
+      examples.features.insert(examples.features.end(), features.begin(), features.end());
+      examples.sources.push_back(f.file.string());
+    } catch (const Error& e) {
+      examples.skipped.push_back({f.file, e.what()});
+    }
+    if (options.progress) options.progress(i + 1, data.files.size());
+  }
+  return examples;
+}
+
+}  // namespace easel
