@@ -77,6 +77,11 @@ struct TrainOptions {
   int patience = 0;                 // > 0: stop when the validation loss has not improved for this many epochs
   std::uint32_t seed = 1;           // the shuffles and initial weights
   std::function<void(const EpochReport&)> on_epoch;
+  // Retraining: start from this model's weights (a classifier trained before, or a Teachable
+  // Machine export opened with import_teachable_machine). Its classes keep their weights; a
+  // new class starts fresh. It must be a trained head on the same features with the same
+  // hidden layer.
+  const class TrainedClassifier* start_from = nullptr;
 };
 
 struct Mistake {
@@ -113,6 +118,16 @@ class TrainedClassifier {
   // Writes MODEL.easel atomically: a failed save leaves the previous file as it was.
   void save(const std::filesystem::path& file) const;
 
+  // Teachable Machine's TF.js layout in `dir`: model.json (a Sequential of the extractor's
+  // base and this head), weights.bin and metadata.json, as the Teachable Machine page
+  // exports and @teachablemachine/image loads. Needs a trained head (not KNN) on the
+  // features of a Teachable Machine export (tm-image-2019, the default).
+  void export_teachable_machine(const std::filesystem::path& dir) const;
+  // Opens a Teachable Machine image export (its folder or model.json) as a trained head on
+  // the base easel knows (checked weight by weight), to predict or to retrain with more
+  // classes or examples (TrainOptions::start_from).
+  static TrainedClassifier import_teachable_machine(const std::filesystem::path& path);
+
   // Every class's probability (KNN: its share of the votes), in labels() order.
   std::vector<float> probabilities(std::span<const float> features) const;
   // The top_k classes, most confident first.
@@ -126,7 +141,8 @@ class TrainedClassifier {
   const std::vector<EpochReport>& history() const;  // one report per epoch trained
   const Evaluation& validation() const;            // on the held-out examples (empty if none)
 
-  struct Impl;
+  struct Impl;  // easel's own (src/learn)
+  const Impl& internals() const { return *impl_; }
 
  private:
   explicit TrainedClassifier(std::unique_ptr<Impl> impl);

@@ -15,6 +15,7 @@
 #include "easel/version.h"
 #include "learn/dense_network.h"
 #include "learn/model_file.h"
+#include "learn/trained_classifier_impl.h"
 
 namespace fs = std::filesystem;
 
@@ -83,33 +84,6 @@ std::vector<double> Evaluation::class_accuracy() const {
 }
 
 // --- TrainedClassifier ------------------------------------------------------------------
-
-struct TrainedClassifier::Impl {
-  std::vector<std::string> labels;
-  std::string extractor, extractor_checksum;
-  int length = 0;
-  std::optional<learn::DenseNetwork> network;  // the trained head, or
-  std::optional<KnnClassifier> knn;            // the examples a KNN compares with
-  Examples knn_examples;                       // (kept to be saved)
-  int k = 0;
-  std::vector<EpochReport> history;
-  Evaluation validation;
-  nlohmann::json training;  // the options it was trained with, for the file
-
-  std::vector<float> probabilities(std::span<const float> x) const {
-    if (static_cast<int>(x.size()) != length)
-      throw Error(ErrorCode::bad_input, "The model takes " + std::to_string(length) + " features, not " + std::to_string(x.size()) +
-                                            " (features of '" + extractor + "').");
-    if (network) return network->predict(x.data(), 1);
-    const KnnResult r = knn->classify(x, k);
-    std::vector<float> p(labels.size(), 0.f);
-    for (const Classification& c : r.confidences) {
-      const auto it = std::find(labels.begin(), labels.end(), c.label);
-      if (it != labels.end()) p[static_cast<std::size_t>(it - labels.begin())] = c.confidence;
-    }
-    return p;
-  }
-};
 
 namespace {
 
@@ -181,14 +155,30 @@ Evaluation score(const TrainedClassifier::Impl& m, const Examples& e, const std:
   return result;
 }
 
-const char* activation_name(learn::Activation a) {
-  switch (a) {
-    case learn::Activation::linear: return "linear";
-    case learn::Activation::relu: return "relu";
-    case learn::Activation::sigmoid: return "sigmoid";
-    case learn::Activation::softmax: return "softmax";
+// Retraining: the earlier model's weights where they fit. Its hidden layer is taken whole;
+// each class it knows keeps its column of the output layer, and a new class keeps the
+// fresh column it was given.
+void start_from(const TrainedClassifier::Impl& from, const TrainedClassifier::Impl& to, std::vector<learn::DenseLayer>& layers) {
+  const std::string why = !from.network                         ? "it is a KNN model"
+                          : from.extractor != to.extractor || from.extractor_checksum != to.extractor_checksum
+                              ? "it was trained on features of '" + from.extractor + "', these come from '" + to.extractor + "'"
+                          : from.network->layers().size() != layers.size() ? "its head has another number of layers"
+                          : layers.size() == 2 && from.network->layers()[0].units != layers[0].units
+                              ? "its hidden layer has " + std::to_string(from.network->layers()[0].units) + " units, not " + std::to_string(layers[0].units)
+                              : "";
+  if (!why.empty()) throw Error(ErrorCode::bad_input, "Cannot retrain from the given model: " + why + ".");
+  const auto& old = from.network->layers();
+  for (std::size_t i = 0; i + 1 < layers.size(); ++i) layers[i] = old[i];
+  learn::DenseLayer& out = layers.back();
+  const learn::DenseLayer& was = old.back();
+  for (std::size_t c = 0; c < to.labels.size(); ++c) {
+    const auto it = std::find(from.labels.begin(), from.labels.end(), to.labels[c]);
+    if (it == from.labels.end()) continue;
+    const auto s = static_cast<std::size_t>(it - from.labels.begin());
+    for (int i = 0; i < out.inputs; ++i)
+      out.kernel[static_cast<std::size_t>(i) * static_cast<std::size_t>(out.units) + c] = was.kernel[static_cast<std::size_t>(i) * static_cast<std::size_t>(was.units) + s];
+    if (out.use_bias && was.use_bias) out.bias[c] = was.bias[s];
   }
-  return "linear";
 }
 
 }  // namespace
@@ -249,6 +239,7 @@ TrainedClassifier TrainedClassifier::train(const Examples& examples, const Train
     inputs = o.hidden_units;
   }
   layers.push_back({inputs, classes, learn::Activation::softmax, false, variance_scaling(inputs, classes, rng), {}});
+  if (o.start_from) start_from(o.start_from->internals(), m, layers);
   m.network.emplace(std::move(layers), learn::Loss::categorical_crossentropy,
                     learn::OptimizerOptions{.kind = learn::OptimizerOptions::Kind::adam, .learning_rate = o.learning_rate});
 
