@@ -19,6 +19,7 @@
 #include "easel/evaluation.h"
 #include "easel/image_classifier.h"
 #include "easel/training.h"
+#include "digits.h"
 #include "sample_media.h"
 #include "test_util.h"
 
@@ -26,19 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kDigitsPerClass = 500;  // digits.png: 50 rows of 100 digits, five rows a class
-
-// Digit i (0..499) of class `digit` as a 20 x 20 RGB image (white on black, as drawn).
-easel::Image digit_image(int digit, int i) {
-  static const cv::Mat sheet = cv::imread(easel::find_sample("digits.png").string(), cv::IMREAD_GRAYSCALE);
-  if (sheet.rows != 1000 || sheet.cols != 2000) throw std::runtime_error("digits.png is not 2000 x 1000");
-  const int row = digit * 5 + i / 100, col = i % 100;
-  const cv::Mat cell = sheet(cv::Rect(col * 20, row * 20, 20, 20));
-  std::vector<std::uint8_t> rgb;
-  for (int y = 0; y < 20; ++y)
-    for (int x = 0; x < 20; ++x) rgb.insert(rgb.end(), 3, cell.at<std::uint8_t>(y, x));
-  return easel::Image(20, 20, rgb.data());
-}
+using easel::test::digit_image;
+using easel::test::kDigitsPerClass;
 
 // The features of every digit, computed once for all the tests here (about 5,000 runs of
 // the base): rows class by class, digit i of class c at row c * 500 + i.

@@ -34,16 +34,18 @@ void draw_classes(Image& picture, const std::vector<Classification>& results) {
   }
 }
 
-void classify(const ClassifyArgs& args) {
-  ImageClassifier classifier = ImageClassifier::create({.model = args.model, .top_k = args.top, .threads = args.threads});
-  run_on_media(args.media, {.analyse =
+}  // namespace
+
+void classify_media(const MediaArgs& media, const std::string& model, int top, int threads) {
+  ImageClassifier classifier = ImageClassifier::create({.model = model, .top_k = top, .threads = threads});
+  run_on_media(media, {.analyse =
                                 [&](Image& image, bool draw, bool) {
                                   const auto results = classifier.classify(image);
                                   if (draw) draw_classes(image, results);
                                   auto list = nlohmann::ordered_json::array();
                                   for (const auto& c : results)
                                     list.push_back({{"label", c.label}, {"confidence", c.confidence}, {"index", c.index}});
-                                  return nlohmann::ordered_json{{"model", args.model}, {"classes", list}};
+                                  return nlohmann::ordered_json{{"model", model}, {"classes", list}};
                                 },
                             .describe =
                                 [](const nlohmann::ordered_json& result) {
@@ -58,17 +60,15 @@ void classify(const ClassifyArgs& args) {
                                 }});
 }
 
-}  // namespace
-
 void add_classify_command(CLI::App& app) {
   auto args = std::make_shared<ClassifyArgs>();
   auto cmd = app.add_subcommand("classify", "Say what is in each image (ImageNet, sketches, or your Teachable Machine model)");
   add_media_options(cmd, args->media, "its top classes");
   cmd->add_option("--model,-m", args->model,
-                  "mobilenet (default), mobilenet-v1-0.25, darknet-tiny, doodlenet, or a Teachable Machine export folder");
+                  "mobilenet (default), mobilenet-v1-0.25, darknet-tiny, doodlenet, a Teachable Machine export folder, or MODEL.easel");
   cmd->add_option("--top,-k", args->top, "How many classes to print per image (default 3)")->check(CLI::PositiveNumber);
   cmd->add_option("--threads", args->threads, "Threads (0: all cores)");
-  cmd->callback([args] { classify(*args); });
+  cmd->callback([args] { classify_media(args->media, args->model, args->top, args->threads); });
 }
 
 }  // namespace easel::cli

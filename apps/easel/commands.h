@@ -16,6 +16,11 @@ void add_classify_command(CLI::App& app);
 void add_pose_command(CLI::App& app);
 void add_detect_command(CLI::App& app);
 void add_sound_commands(CLI::App& app);
+void add_training_commands(CLI::App& app);  // train, evaluate, predict, export
+
+struct MediaArgs;
+// `easel classify` on these inputs with this model (also `easel predict`).
+void classify_media(const MediaArgs& media, const std::string& model, int top, int threads);
 
 // Wrong use of the command line (a missing file name, a malformed option): exit code 2.
 struct UsageError : std::runtime_error {

@@ -139,6 +139,7 @@ class TrainedClassifier {
   int feature_length() const;
   bool is_knn() const;
   const std::vector<EpochReport>& history() const;  // one report per epoch trained
+  TrainOptions options() const;                      // what it was trained with (no callbacks)
   const Evaluation& validation() const;            // on the held-out examples (empty if none)
 
   struct Impl;  // easel's own (src/learn)

@@ -210,7 +210,9 @@ TrainedClassifier TrainedClassifier::train(const Examples& examples, const Train
   for (auto& rows : by_class) {
     fisher_yates(rows, rng);
     const auto n = rows.size();
-    const auto held = std::min(n - 1, static_cast<std::size_t>(std::ceil(static_cast<double>(o.validation_fraction) * static_cast<double>(n) - 1e-9)));
+    // The fraction as the decimal it was written as (0.15f is 0.15000000596...): 15% of 40 is 6.
+    const double fraction = std::round(static_cast<double>(o.validation_fraction) * 1e6) / 1e6;
+    const auto held = std::min(n - 1, static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(n) - 1e-9)));
     train_rows.insert(train_rows.end(), rows.begin(), rows.end() - static_cast<std::ptrdiff_t>(held));
     validation_rows.insert(validation_rows.end(), rows.end() - static_cast<std::ptrdiff_t>(held), rows.end());
   }
@@ -311,6 +313,29 @@ const std::string& TrainedClassifier::extractor_checksum() const { return impl_-
 int TrainedClassifier::feature_length() const { return impl_->length; }
 bool TrainedClassifier::is_knn() const { return impl_->knn.has_value(); }
 const std::vector<EpochReport>& TrainedClassifier::history() const { return impl_->history; }
+
+TrainOptions TrainedClassifier::options() const {
+  TrainOptions o;
+  const nlohmann::json& t = impl_->training;
+  if (!t.is_object()) return o;
+  // Read leniently: the file's record of training is information, not the model.
+  const auto get = [&t](const char* key, auto fallback) {
+    try {
+      return t.value(key, fallback);
+    } catch (const nlohmann::json::exception&) {
+      return fallback;
+    }
+  };
+  o.epochs = get("epochs", o.epochs);
+  o.batch_size = get("batch_size", o.batch_size);
+  o.learning_rate = get("learning_rate", o.learning_rate);
+  o.hidden_units = get("hidden_units", o.hidden_units);
+  o.validation_fraction = get("validation_fraction", o.validation_fraction);
+  o.knn = get("knn", o.knn);
+  o.patience = get("patience", o.patience);
+  o.seed = get("seed", o.seed);
+  return o;
+}
 const Evaluation& TrainedClassifier::validation() const { return impl_->validation; }
 
 // --- MODEL.easel ------------------------------------------------------------------------

@@ -1,0 +1,223 @@
+// Training your own model from the terminal, as Teachable Machine's page does it:
+//   easel train image --class cat=photos/cats --class dog=photos/dogs -o pets.easel
+//   easel evaluate pets.easel --class cat=test/cats --class dog=test/dogs [--folds 5] [--report DIR]
+//   easel predict pets.easel photo.jpg ...        (first line: "cat 0.97")
+//   easel export pets.easel --format tm -o pets-tm/
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "core/files.h"
+#include "easel/error.h"
+#include "easel/evaluation.h"
+#include "easel/training.h"
+#include "learn/model_file.h"
+#include "media.h"
+#include "terminal.h"
+
+namespace fs = std::filesystem;
+
+namespace easel::cli {
+namespace {
+
+// "NAME=FOLDER" pairs, in the order given.
+std::vector<std::pair<std::string, fs::path>> parse_classes(const std::vector<std::string>& specs) {
+  std::vector<std::pair<std::string, fs::path>> out;
+  for (const std::string& s : specs) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == s.size())
+      throw UsageError("--class takes NAME=FOLDER, not '" + s + "'.", "For example: --class cat=photos/cats");
+    out.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+  }
+  return out;
+}
+
+struct ExampleArgs {
+  std::vector<std::string> classes;
+  std::string cache;
+  bool no_cache = false;
+};
+
+void add_example_options(CLI::App* cmd, ExampleArgs& a) {
+  cmd->add_option("--class,-c", a.classes, "A class and its folder of examples, NAME=FOLDER (give one per class)")->required();
+  cmd->add_option("--cache", a.cache, "Where features are kept between runs (default ~/.cache/easel/features)");
+  cmd->add_flag("--no-cache", a.no_cache, "Compute every example's features again and keep none");
+}
+
+// The examples of the folders through `extractor`, with a progress bar and every file that
+// gave none listed on stderr.
+Examples load_examples(const ExampleArgs& a, const std::string& extractor_name) {
+  const Dataset data = Dataset::from_folders(parse_classes(a.classes));
+  FeatureExtractor extractor = FeatureExtractor::create({.model = extractor_name});
+  ExtractOptions options;
+  options.cache_dir = a.cache;
+  options.use_cache = !a.no_cache;
+  ProgressBar bar(static_cast<int>(data.files.size()));
+  options.progress = [&](std::size_t done, std::size_t) {
+    bar.update(static_cast<int>(done), done < data.files.size() ? data.files[done].file.filename().string() : std::string());
+  };
+  Examples examples = extract_examples(extractor, data, options);
+  for (const SkippedFile& s : examples.skipped) bar.note("skipped " + s.file.string() + ": " + s.reason + "\n");
+  return examples;
+}
+
+std::string counts_text(const Examples& e) {
+  std::string s;
+  const auto n = e.counts();
+  for (std::size_t c = 0; c < n.size(); ++c) s += (c ? ", " : "") + e.labels[c] + " " + std::to_string(n[c]);
+  return s;
+}
+
+void write_report(const Evaluation& r, const std::string& dir, const std::vector<EpochReport>& history = {}) {
+  if (dir.empty()) return;
+  detail::write_file_atomic(fs::path(dir) / "evaluation.txt", to_text(r));
+  detail::write_file_atomic(fs::path(dir) / "evaluation.json", to_json(r));
+  save_confusion_png(r, fs::path(dir) / "confusion.png");
+  if (!history.empty()) {
+    std::string csv = "epoch,loss,accuracy,validation_loss,validation_accuracy\n";
+    for (const EpochReport& e : history) {
+      char line[160];
+      std::snprintf(line, sizeof line, "%d,%.6f,%.6f,%s,%s\n", e.epoch, e.loss, e.accuracy,
+                    e.has_validation ? std::to_string(e.validation_loss).c_str() : "", e.has_validation ? std::to_string(e.validation_accuracy).c_str() : "");
+      csv += line;
+    }
+    detail::write_file_atomic(fs::path(dir) / "history.csv", csv);
+  }
+  std::fprintf(messages(), "report written to %s (evaluation.txt, evaluation.json, confusion.png%s)\n", dir.c_str(),
+               history.empty() ? "" : ", history.csv");
+}
+
+struct TrainArgs {
+  ExampleArgs examples;
+  std::string out, base = "tm-image-2019", from, report;
+  TrainOptions options;
+  bool quiet = false;
+};
+
+void train_image(const TrainArgs& a) {
+  if (fs::exists(a.out) && fs::is_directory(a.out)) throw UsageError("-o names a folder; give the model file's name, e.g. -o " + (fs::path(a.out) / "model.easel").string());
+  std::optional<TrainedClassifier> start;
+  std::string base = a.base;
+  if (!a.from.empty()) {
+    start.emplace(learn::is_model_file(a.from) ? TrainedClassifier::load(a.from) : TrainedClassifier::import_teachable_machine(a.from));
+    base = start->extractor();
+  }
+  const Examples examples = load_examples(a.examples, base);
+  std::fprintf(messages(), "%zu examples (%s) from %s\n", examples.size(), counts_text(examples).c_str(), base.c_str());
+  TrainOptions options = a.options;
+  if (start) options.start_from = &*start;
+  if (!a.quiet && options.knn == 0)
+    options.on_epoch = [](const EpochReport& r) {
+      if (r.has_validation)
+        std::fprintf(messages(), "epoch %d/%d  loss %.4f  accuracy %.3f  validation loss %.4f  validation accuracy %.3f\n", r.epoch, r.epochs, r.loss,
+                     r.accuracy, r.validation_loss, r.validation_accuracy);
+      else
+        std::fprintf(messages(), "epoch %d/%d  loss %.4f  accuracy %.3f\n", r.epoch, r.epochs, r.loss, r.accuracy);
+    };
+  const TrainedClassifier model = TrainedClassifier::train(examples, options);
+  model.save(a.out);
+  std::printf("saved %s: %zu classes, %zu examples, %s\n", a.out.c_str(), model.labels().size(), examples.size(),
+              model.is_knn() ? ("KNN with k = " + std::to_string(options.knn)).c_str() : (std::to_string(model.history().size()) + " epochs").c_str());
+  if (model.validation().total() > 0) {
+    std::printf("on the %d held-out examples:\n%s", model.validation().total(), to_text(model.validation()).c_str());
+    write_report(model.validation(), a.report, model.history());
+  } else if (!a.report.empty()) {
+    std::fprintf(messages(), "no examples were held out (--validation 0): no report\n");
+  }
+}
+
+struct EvaluateArgs {
+  std::string model, report;
+  ExampleArgs examples;
+  int folds = 0;
+  bool json = false;
+};
+
+void evaluate_model(const EvaluateArgs& a) {
+  const TrainedClassifier model = TrainedClassifier::load(a.model);
+  const Examples examples = load_examples(a.examples, model.extractor());
+  Evaluation result;
+  if (a.folds > 0) {
+    std::fprintf(messages(), "%d-fold cross-validation on %zu examples (%s), trained as %s was\n", a.folds, examples.size(),
+                 counts_text(examples).c_str(), a.model.c_str());
+    result = cross_validate(examples, a.folds, model.options());
+  } else {
+    result = evaluate(model, examples);
+  }
+  std::fputs(a.json ? to_json(result).c_str() : to_text(result).c_str(), stdout);
+  write_report(result, a.report);
+}
+
+struct PredictArgs {
+  std::string model;
+  MediaArgs media;
+  int top = 3;
+  int threads = 0;
+};
+
+struct ExportArgs {
+  std::string model, format = "tm", out;
+};
+
+void export_model(const ExportArgs& a) {
+  if (a.format != "tm") throw UsageError("--format takes 'tm' (Teachable Machine's TF.js layout), not '" + a.format + "'.");
+  TrainedClassifier::load(a.model).export_teachable_machine(a.out);
+  std::printf("exported %s to %s (model.json, weights.bin, metadata.json)\n", a.model.c_str(), a.out.c_str());
+}
+
+}  // namespace
+
+void add_training_commands(CLI::App& app) {
+  auto train = app.add_subcommand("train", "Train your own classifier from folders of examples (Teachable Machine's way)");
+  train->require_subcommand(1);
+  auto t = std::make_shared<TrainArgs>();
+  auto image = train->add_subcommand("image", "Train an image classifier: one folder of pictures per class");
+  add_example_options(image, t->examples);
+  image->add_option("-o,--out", t->out, "The model file to write (MODEL.easel)")->required();
+  image->add_option("--epochs", t->options.epochs, "Passes over the examples (default 50)")->check(CLI::PositiveNumber);
+  image->add_option("--batch", t->options.batch_size, "Examples per step (default 16)")->check(CLI::PositiveNumber);
+  image->add_option("--lr", t->options.learning_rate, "Adam's learning rate (default 0.001)")->check(CLI::PositiveNumber);
+  image->add_option("--hidden", t->options.hidden_units, "Units of the hidden layer (default 100; 0: none)")->check(CLI::NonNegativeNumber);
+  image->add_option("--validation", t->options.validation_fraction, "Share of each class held out to check on (default 0.15)")
+      ->check(CLI::Range(0.0, 0.95));
+  image->add_option("--patience", t->options.patience, "Stop when the validation loss has not improved for this many epochs (default: off)")
+      ->check(CLI::NonNegativeNumber);
+  image->add_option("--knn", t->options.knn, "Keep the examples and vote among the K nearest (ml5's KNN) instead of training")
+      ->check(CLI::PositiveNumber);
+  image->add_option("--seed", t->options.seed, "Seed of the shuffles and initial weights (default 1)");
+  image->add_option("--base", t->base, "The feature extractor (default tm-image-2019: Teachable Machine's own)");
+  image->add_option("--from", t->from, "Retrain this model (MODEL.easel or a Teachable Machine export), keeping what it learnt");
+  image->add_option("--report", t->report, "Write the held-out evaluation here (text, JSON, confusion.png, history.csv)");
+  image->add_flag("--quiet,-q", t->quiet, "No line per epoch");
+  image->callback([t] { train_image(*t); });
+
+  auto e = std::make_shared<EvaluateArgs>();
+  auto evaluate = app.add_subcommand("evaluate", "How well a trained model does on labelled examples it never saw (or k-fold)");
+  evaluate->add_option("model", e->model, "MODEL.easel")->required();
+  add_example_options(evaluate, e->examples);
+  evaluate->add_option("--folds", e->folds, "Instead: k-fold cross-validation of the model's training on these examples")->check(CLI::Range(2, 100));
+  evaluate->add_option("--report", e->report, "Write evaluation.txt, evaluation.json and confusion.png here");
+  evaluate->add_flag("--json", e->json, "Print the evaluation as JSON (the misclassified files included)");
+  evaluate->callback([e] { evaluate_model(*e); });
+
+  auto p = std::make_shared<PredictArgs>();
+  auto predict = app.add_subcommand("predict", "Classify images with a model you trained (first line: the top label and its confidence)");
+  predict->add_option("model", p->model, "MODEL.easel (or a Teachable Machine export)")->required();
+  add_media_options(predict, p->media, "its top classes");
+  predict->add_option("--top,-k", p->top, "How many classes to print per image (default 3)")->check(CLI::PositiveNumber);
+  predict->add_option("--threads", p->threads, "Threads (0: all cores)");
+  predict->callback([p] { classify_media(p->media, p->model, p->top, p->threads); });
+
+  auto x = std::make_shared<ExportArgs>();
+  auto exp = app.add_subcommand("export", "Write a trained model in another tool's format (tm: Teachable Machine's TF.js export)");
+  exp->add_option("model", x->model, "MODEL.easel")->required();
+  exp->add_option("--format", x->format, "tm (default): model.json, weights.bin and metadata.json");
+  exp->add_option("-o,--out", x->out, "The folder to write")->required();
+  exp->callback([x] { export_model(*x); });
+}
+
+}  // namespace easel::cli
