@@ -21,6 +21,7 @@
 #include <omp.h>
 
 #include "bench_util.h"
+#include "machine.h"
 #include "core/files.h"
 #include "core/process.h"
 #include "easel/error.h"
@@ -32,7 +33,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+using easel::bench::cpu_name;
 using easel::bench::median;
+using easel::bench::sgemm_peak_gflops;
 
 const std::vector<std::string> kDefaultModels = {"posenet",
                                                  "movenet-lightning",
@@ -50,30 +53,6 @@ const std::vector<std::string> kDefaultModels = {"posenet",
                                                  "doodlenet",
                                                  "ml5-neuralnetwork",
                                                  "crepe"};
-
-// The machine's float32 peak as oneDNN's sgemm reaches it: 1024^3, 5 warm-up calls (the
-// first calls at a new thread count pay for thread start-up and page faults), then the
-// median of 20.
-double sgemm_median_gflops(int threads) {
-  omp_set_num_threads(threads);
-  const int n = 1024;
-  std::vector<float> a(n * n, 0.5f), b(n * n, 0.25f), c(n * n);
-  std::vector<double> ms;
-  for (int i = 0; i < 25; ++i) {
-    auto t0 = Clock::now();
-    dnnl_sgemm('N', 'N', n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n);
-    if (i >= 5) ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-  }
-  return 2.0 * n * n * n / (median(ms) * 1e6);
-}
-
-// Measured twice, before and after switching thread counts, keeping the better median: the
-// peak is what the machine can do, and a VM's clock and neighbours make one pass noisy.
-double sgemm_peak_gflops(int threads, int other) {
-  const double first = sgemm_median_gflops(threads);
-  sgemm_median_gflops(other);
-  return std::max(first, sgemm_median_gflops(threads));
-}
 
 easel::Tensor make_input(const easel::TensorInfo& info, std::mt19937& rng) {
   easel::Shape shape = info.shape;
@@ -145,13 +124,6 @@ void print_profile(const std::string& name, const std::vector<easel::Tensor>& in
   for (const auto& [op, s] : rows)
     std::printf("  %-24s %6d %9.3f %6.1f%% %9.1f\n", op.c_str(), s.nodes, s.ms, 100 * s.ms / total, s.ms > 0 ? s.flops / (s.ms * 1e6) : 0);
   std::printf("\n");
-}
-
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
 }
 
 }  // namespace

@@ -171,7 +171,7 @@ TEST(TeachableMachine, ForeignOrBrokenExportsAreRefusedByName) {
   std::string model = easel::test::slurp(dir / "escape" / "model.json");
   model.replace(model.find("\"weights.bin\""), 13, "\"../../etc/passwd\"");
   easel::test::write(dir / "escape" / "model.json", model);
-  refused(dir / "escape", "leaves the export's folder");
+  refused(dir / "escape", "leaves the model's folder");
   refused(dir / "nothing", "no model.json");
 }
 

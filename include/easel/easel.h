@@ -14,6 +14,7 @@
 #include "easel/microphone.h"
 #include "easel/model.h"
 #include "easel/model_store.h"
+#include "easel/neural_network.h"
 #include "easel/npy.h"
 #include "easel/object_detector.h"
 #include "easel/pitch.h"

@@ -53,7 +53,7 @@ struct ExtractOptions {
   std::filesystem::path cache_dir;
   bool use_cache = true;
   // Called after each file: (files done, files in all).
-  std::function<void(std::size_t, std::size_t)> progress;
+  std::function<void(std::size_t, std::size_t)> progress = {};
 };
 
 // Features of every file of an image dataset; files that cannot be decoded land in
@@ -76,7 +76,7 @@ struct TrainOptions {
   int knn = 0;                      // > 0: a KNN classifier with this k instead of a trained head
   int patience = 0;                 // > 0: stop when the validation loss has not improved for this many epochs
   std::uint32_t seed = 1;           // the shuffles and initial weights
-  std::function<void(const EpochReport&)> on_epoch;
+  std::function<void(const EpochReport&)> on_epoch = {};
   // Retraining: start from this model's weights (a classifier trained before, or a Teachable
   // Machine export opened with import_teachable_machine). Its classes keep their weights; a
   // new class starts fresh. It must be a trained head on the same features with the same

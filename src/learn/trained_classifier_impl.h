@@ -14,16 +14,6 @@
 
 namespace easel {
 
-inline const char* activation_name(learn::Activation a) {
-  switch (a) {
-    case learn::Activation::linear: return "linear";
-    case learn::Activation::relu: return "relu";
-    case learn::Activation::sigmoid: return "sigmoid";
-    case learn::Activation::softmax: return "softmax";
-  }
-  return "linear";
-}
-
 struct TrainedClassifier::Impl {
   std::vector<std::string> labels;
   std::string extractor, extractor_checksum;

@@ -15,6 +15,7 @@
 #include "easel/version.h"
 #include "learn/dense_network.h"
 #include "learn/model_file.h"
+#include "learn/tfjs_layers_file.h"
 #include "learn/trained_classifier_impl.h"
 
 namespace fs = std::filesystem;
@@ -354,7 +355,7 @@ void TrainedClassifier::save(const fs::path& file) const {
     h["kind"] = "dense";
     nlohmann::json layers = nlohmann::json::array();
     for (const learn::DenseLayer& l : m.network->layers()) {
-      nlohmann::json j = {{"inputs", l.inputs}, {"units", l.units}, {"activation", activation_name(l.activation)}, {"use_bias", l.use_bias},
+      nlohmann::json j = {{"inputs", l.inputs}, {"units", l.units}, {"activation", learn::activation_name(l.activation)}, {"use_bias", l.use_bias},
                           {"kernel", writer.add(l.kernel)}};
       if (l.use_bias) j["bias"] = writer.add(l.bias);
       layers.push_back(j);
