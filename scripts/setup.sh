@@ -68,6 +68,9 @@ extract darknet darknet usr/share/darknet/data \
   dog.jpg eagle.jpg giraffe.jpg horses.jpg kite.jpg person.jpg scream.jpg
 extract pocketsphinx-testdata pocketsphinx usr/share/pocketsphinx/test/data \
   goforward.raw numbers.raw something.raw
+# Palmer penguins (CC0): 344 penguins measured, a table for ml5's neuralNetwork.
+extract r-cran-palmerpenguins palmerpenguins usr/lib/R/site-library/palmerpenguins/extdata \
+  penguins.csv
 say "sample media: $(find "$MEDIA" -type f | wc -l) files in data/media"
 
 # --- 3. Build ----------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 // its name says (checked by file signature and size, not just existence).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "easel/error.h"
 #include "sample_media.h"
 #include "test_util.h"
@@ -14,6 +16,11 @@ std::string kind_of(const std::string& bytes) {
   if (bytes.starts_with("RIFF") && bytes.substr(8, 4) == "AVI ") return "avi";
   if (bytes.starts_with("RIFF") && bytes.substr(8, 4) == "WAVE") return "wav";
   if (bytes.starts_with("BM")) return "bmp";
+  // A table: a first line of printable text naming columns between commas.
+  const std::string first = bytes.substr(0, bytes.find('\n'));
+  if (first.size() < bytes.size() && first.find(',') != std::string::npos &&
+      std::all_of(first.begin(), first.end(), [](char c) { return c >= 32 && c < 127; }))
+    return "csv";
   return "raw";
 }
 
@@ -41,6 +48,8 @@ INSTANTIATE_TEST_SUITE_P(FromDebianPackages, SampleMedia,
                              "dog.jpg", "eagle.jpg", "giraffe.jpg", "horses.jpg", "kite.jpg", "person.jpg", "scream.jpg",
                              // pocketsphinx-testdata (16 kHz 16-bit raw PCM)
                              "goforward.raw", "numbers.raw",
+                             // r-cran-palmerpenguins
+                             "penguins.csv",
                              // ../shared/media
                              "parrot.jpg", "yes.wav"),
                          [](const auto& info) {

@@ -309,15 +309,31 @@ void NeuralNetwork::load_data(const fs::path& file, const std::vector<std::strin
         throw Error(ErrorCode::bad_input, "'" + file.string() + "' has no column '" + col + "'.", "Its columns: " + column_list(header) + ".");
       return static_cast<std::size_t>(it - header.begin());
     };
-    // A column is numeric when every non-empty value in it parses whole as a number.
-    std::vector<bool> numeric(header.size(), true);
-    for (std::size_t r = 1; r < table.rows.size(); ++r)
-      for (std::size_t c = 0; c < std::min(header.size(), table.rows[r].size()); ++c) {
-        const std::string& s = table.rows[r][c];
-        double v = 0;
-        const auto res = std::from_chars(s.data(), s.data() + s.size(), v);
-        if (s.empty() || res.ec != std::errc() || res.ptr != s.data() + s.size()) numeric[c] = false;
+    // A column is numeric when its values parse whole as numbers. A column of numbers with a
+    // word in it ("NA", an empty cell) is refused by line: a model would learn that word as
+    // a category of its own.
+    const auto is_number = [](const std::string& s) {
+      double v = 0;
+      const auto res = std::from_chars(s.data(), s.data() + s.size(), v);
+      return !s.empty() && res.ec == std::errc() && res.ptr == s.data() + s.size() && std::isfinite(v);
+    };
+    std::vector<bool> numeric(header.size(), false);
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      std::size_t numbers = 0, first_word = 0;
+      for (std::size_t r = 1; r < table.rows.size(); ++r) {
+        if (c >= table.rows[r].size()) continue;
+        if (is_number(table.rows[r][c])) ++numbers;
+        else if (first_word == 0) first_word = r;
       }
+      numeric[c] = numbers > 0;
+      const bool used = std::find(inputs.begin(), inputs.end(), header[c]) != inputs.end() ||
+                        std::find(outputs.begin(), outputs.end(), header[c]) != outputs.end();
+      if (used && numbers > 0 && first_word > 0)
+        throw Error(ErrorCode::bad_input,
+                    "'" + file.string() + "': the column '" + header[c] + "' holds numbers, but line " + std::to_string(first_word + 1) +
+                        " has '" + table.rows[first_word][c] + "' there.",
+                    "Remove or fill in the rows with missing values.");
+    }
     for (std::size_t r = 1; r < table.rows.size(); ++r) {
       const auto& row = table.rows[r];
       if (row.size() == 1 && row[0].empty()) continue;  // a blank line
