@@ -122,3 +122,59 @@ TEST(CliTrain, MistakesGetClearErrorsAndExitCodes) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CliTrain, TableTrainPredictEvaluate) {
+  easel::test::ScratchDir dir;
+  // Palmer penguins without the rows missing a value, every third one kept for testing.
+  std::istringstream in(easel::test::slurp(easel::find_sample("penguins.csv")));
+  std::string header, line, train, test;
+  std::getline(in, header);
+  train = test = header + "\n";
+  for (int i = 0; std::getline(in, line);)
+    if (line.find("NA") == std::string::npos) (i++ % 3 == 2 ? test : train) += line + "\n";
+  easel::test::write(dir / "train.csv", train);
+  easel::test::write(dir / "test.csv", test);
+
+  auto r = run(cli() + " train table " + q(dir / "train.csv") + " --target species --inputs island,bill_length_mm,bill_depth_mm,flipper_length_mm,sex" +
+               " --epochs 30 -o " + q(dir / "net"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("222 rows, 5 inputs -> species (classification)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("epoch 30/30  loss"), std::string::npos) << r.output;
+  for (const char* f : {"model.json", "model.weights.bin", "model_meta.json"}) EXPECT_TRUE(fs::exists(dir / "net" / f)) << f;
+
+  // A Gentoo's measurements (the first Gentoo of the test rows).
+  r = run(cli() + " predict " + q(dir / "net") + " island=Biscoe bill_length_mm=46.1 bill_depth_mm=13.2 flipper_length_mm=211 sex=female");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.substr(0, 7), "Gentoo ") << r.output;
+  r = run(cli() + " evaluate " + q(dir / "net") + " --table " + q(dir / "test.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_GT(accuracy_of(r.output), 0.9) << r.output;
+  EXPECT_NE(r.output.find("of 111)"), std::string::npos) << r.output;
+
+  // Numbers to learn: a regression, said so.
+  r = run(cli() + " train table " + q(dir / "train.csv") + " --target body_mass_g --inputs species,flipper_length_mm,sex --lr 0.01 --epochs 40 -q -o " +
+          q(dir / "mass"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("a regression"), std::string::npos) << r.output;
+  r = run(cli() + " predict " + q(dir / "mass") + " species=Gentoo flipper_length_mm=220 sex=male");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.output.substr(0, 12), "body_mass_g ") << r.output;
+  const double grams = std::atof(r.output.c_str() + 12);
+  EXPECT_GT(grams, 4800);  // male Gentoos of that size weigh 5-6 kg
+  EXPECT_LT(grams, 6500);
+
+  // Mistakes.
+  r = run(cli() + " train table " + q(dir / "train.csv") + " --target wingspan -o " + q(dir / "x"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("no column 'wingspan'"), std::string::npos) << r.output;
+  r = run(cli() + " train table " + q(easel::find_sample("penguins.csv")) + " --target species -o " + q(dir / "x"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("has 'NA'"), std::string::npos) << r.output;
+  r = run(cli() + " predict " + q(dir / "net") + " island=Atlantis bill_length_mm=46.1 bill_depth_mm=13.2 flipper_length_mm=211 sex=female");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("never 'Atlantis'"), std::string::npos) << r.output;
+}
+
+}  // namespace

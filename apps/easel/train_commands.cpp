@@ -3,6 +3,7 @@
 //   easel evaluate pets.easel --class cat=test/cats --class dog=test/dogs [--folds 5] [--report DIR]
 //   easel predict pets.easel photo.jpg ...        (first line: "cat 0.97")
 //   easel export pets.easel --format tm -o pets-tm/
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "core/files.h"
 #include "easel/error.h"
 #include "easel/evaluation.h"
+#include "easel/neural_network.h"
 #include "easel/training.h"
 #include "learn/model_file.h"
 #include "media.h"
@@ -42,8 +44,9 @@ struct ExampleArgs {
   bool no_cache = false;
 };
 
-void add_example_options(CLI::App* cmd, ExampleArgs& a) {
-  cmd->add_option("--class,-c", a.classes, "A class and its folder of examples, NAME=FOLDER (give one per class)")->required();
+void add_example_options(CLI::App* cmd, ExampleArgs& a, bool required = true) {
+  auto* classes = cmd->add_option("--class,-c", a.classes, "A class and its folder of examples, NAME=FOLDER (give one per class)");
+  if (required) classes->required();
   cmd->add_option("--cache", a.cache, "Where features are kept between runs (default ~/.cache/easel/features)");
   cmd->add_flag("--no-cache", a.no_cache, "Compute every example's features again and keep none");
 }
@@ -130,14 +133,122 @@ void train_image(const TrainArgs& a) {
   }
 }
 
+struct TableArgs {
+  std::string data, out, name = "model", task, inputs_list;
+  std::vector<std::string> targets;
+  NeuralNetworkOptions network;
+  NeuralNetworkTrainOptions training;
+  bool no_normalize = false, quiet = false;
+};
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::string item;
+  for (char c : s + ",") {
+    if (c == ',') {
+      if (!item.empty()) out.push_back(item);
+      item.clear();
+    } else {
+      item += c;
+    }
+  }
+  return out;
+}
+
+void train_table(TableArgs a) {
+  const std::vector<std::string> columns = data_columns(a.data);
+  for (const std::string& t : a.targets)
+    if (std::find(columns.begin(), columns.end(), t) == columns.end())
+      throw UsageError("'" + a.data + "' has no column '" + t + "'.", "Its columns: " + [&] {
+        std::string s;
+        for (const auto& c : columns) s += (s.empty() ? "" : ", ") + c;
+        return s;
+      }());
+  std::vector<std::string> inputs = split_list(a.inputs_list);
+  if (inputs.empty())
+    for (const std::string& c : columns)
+      if (std::find(a.targets.begin(), a.targets.end(), c) == a.targets.end()) inputs.push_back(c);
+  if (a.task.empty()) {
+    // Words to learn are classes; numbers, a regression (say so: digits could be either).
+    NeuralNetwork probe({.task = NeuralNetworkTask::regression});
+    try {
+      probe.load_data(a.data, inputs, a.targets);
+      a.task = "regression";
+      std::fprintf(messages(), "'%s' holds numbers: a regression (--task classification to learn them as classes)\n", a.targets[0].c_str());
+    } catch (const Error&) {
+      a.task = "classification";
+    }
+  }
+  if (a.task != "classification" && a.task != "regression") throw UsageError("--task takes classification or regression, not '" + a.task + "'.");
+  a.network.task = a.task == "classification" ? NeuralNetworkTask::classification : NeuralNetworkTask::regression;
+  NeuralNetwork nn(a.network);
+  nn.load_data(a.data, inputs, a.targets);
+  std::fprintf(messages(), "%zu rows, %zu inputs -> %s (%s)\n", nn.data_size(), inputs.size(), a.targets[0].c_str(), a.task.c_str());
+  if (!a.no_normalize) nn.normalize_data();
+  if (!a.quiet)
+    a.training.on_epoch = [&a](const EpochReport& r) {
+      const bool classify = a.task == "classification";
+      std::string line = "epoch " + std::to_string(r.epoch) + "/" + std::to_string(r.epochs);
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "  loss %.4f", r.loss);
+      line += buf;
+      if (classify) std::snprintf(buf, sizeof buf, "  accuracy %.3f", r.accuracy), line += buf;
+      if (r.has_validation) {
+        std::snprintf(buf, sizeof buf, "  validation loss %.4f", r.validation_loss);
+        line += buf;
+        if (classify) std::snprintf(buf, sizeof buf, "  validation accuracy %.3f", r.validation_accuracy), line += buf;
+      }
+      std::fprintf(messages(), "%s\n", line.c_str());
+    };
+  nn.train(a.training);
+  nn.save(a.out, a.name);
+  std::printf("saved %s (%s.json, %s.weights.bin, %s_meta.json: ml5's neuralNetwork format)\n", a.out.c_str(), a.name.c_str(), a.name.c_str(),
+              a.name.c_str());
+}
+
+// An ml5 neuralNetwork save: a folder holding model.json and model_meta.json, or a NAME.json
+// with NAME_meta.json beside it.
+bool is_network_save(const fs::path& p) {
+  if (fs::is_directory(p)) return fs::is_regular_file(p / "model.json") && fs::is_regular_file(p / "model_meta.json");
+  return p.extension() == ".json" && fs::is_regular_file(p.parent_path() / (p.stem().string() + "_meta.json"));
+}
+
+// `easel predict SAVE name=value ...`: classes most confident first, or the predicted values.
+void predict_table(const std::string& model, const std::vector<std::string>& args) {
+  const NeuralNetwork nn = NeuralNetwork::load(model);
+  DataRow row;
+  for (const std::string& a : args) {
+    const auto eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("Give the inputs as NAME=VALUE, not '" + a + "'.");
+    const std::string name = a.substr(0, eq), text = a.substr(eq + 1);
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (!text.empty() && end == text.c_str() + text.size()) row.emplace_back(name, v);
+    else row.emplace_back(name, text);
+  }
+  if (nn.task() == NeuralNetworkTask::classification) {
+    for (const Classification& c : nn.classify(row)) std::printf("%s %.2f\n", c.label.c_str(), c.confidence);
+  } else {
+    for (const Prediction& p : nn.predict(row)) std::printf("%s %g\n", p.label.c_str(), p.value);
+  }
+}
+
 struct EvaluateArgs {
-  std::string model, report;
+  std::string model, report, table;
   ExampleArgs examples;
   int folds = 0;
   bool json = false;
 };
 
 void evaluate_model(const EvaluateArgs& a) {
+  if (is_network_save(a.model)) {
+    if (a.table.empty()) throw UsageError("A neuralNetwork model is evaluated on a table: pass --table DATA.csv.");
+    const Evaluation result = NeuralNetwork::load(a.model).evaluate(a.table);
+    std::fputs(a.json ? to_json(result).c_str() : to_text(result).c_str(), stdout);
+    write_report(result, a.report);
+    return;
+  }
+  if (a.examples.classes.empty()) throw UsageError("Give the labelled examples: --class NAME=FOLDER for each class.");
   const TrainedClassifier model = TrainedClassifier::load(a.model);
   const Examples examples = load_examples(a.examples, model.extractor());
   Evaluation result;
@@ -195,10 +306,29 @@ void add_training_commands(CLI::App& app) {
   image->add_flag("--quiet,-q", t->quiet, "No line per epoch");
   image->callback([t] { train_image(*t); });
 
+  auto tb = std::make_shared<TableArgs>();
+  auto table = train->add_subcommand("table", "Train ml5's neuralNetwork on a table (CSV or JSON): classify or predict a column");
+  table->add_option("data", tb->data, "DATA.csv or DATA.json")->required()->check(CLI::ExistingFile);
+  table->add_option("--target,-t", tb->targets, "The column to learn (give it again for several, in regression)")->required();
+  table->add_option("--inputs", tb->inputs_list, "The input columns, comma-separated (default: all the others)");
+  table->add_option("--task", tb->task, "classification or regression (default: classification for words, regression for numbers)");
+  table->add_option("--epochs", tb->training.epochs, "Passes over the rows (default 10)")->check(CLI::PositiveNumber);
+  table->add_option("--batch", tb->training.batch_size, "Rows per step (default 32)")->check(CLI::PositiveNumber);
+  table->add_option("--lr", tb->network.learning_rate, "Learning rate (default 0.2: SGD's to classify, Adam's to predict)")->check(CLI::PositiveNumber);
+  table->add_option("--hidden", tb->network.hidden_units, "Units of the hidden layer (default 16)")->check(CLI::PositiveNumber);
+  table->add_option("--validation", tb->training.validation_split, "Share of the rows, the last ones, held out (default 0.1)")->check(CLI::Range(0.0, 0.95));
+  table->add_option("--seed", tb->network.seed, "Seed of the initial weights and shuffles (default 1)");
+  table->add_flag("--no-normalize", tb->no_normalize, "Keep the numbers as they are (ml5 without normalizeData())");
+  table->add_option("-o,--out", tb->out, "The folder to save in (ml5's three files)")->required();
+  table->add_option("--name", tb->name, "The files' name (default model: model.json, model.weights.bin, model_meta.json)");
+  table->add_flag("--quiet,-q", tb->quiet, "No line per epoch");
+  table->callback([tb] { train_table(*tb); });
+
   auto e = std::make_shared<EvaluateArgs>();
   auto evaluate = app.add_subcommand("evaluate", "How well a trained model does on labelled examples it never saw (or k-fold)");
   evaluate->add_option("model", e->model, "MODEL.easel")->required();
-  add_example_options(evaluate, e->examples);
+  add_example_options(evaluate, e->examples, false);
+  evaluate->add_option("--table", e->table, "A neuralNetwork model's test rows (CSV or JSON with its columns)");
   evaluate->add_option("--folds", e->folds, "Instead: k-fold cross-validation of the model's training on these examples")->check(CLI::Range(2, 100));
   evaluate->add_option("--report", e->report, "Write evaluation.txt, evaluation.json and confusion.png here");
   evaluate->add_flag("--json", e->json, "Print the evaluation as JSON (the misclassified files included)");
@@ -206,11 +336,14 @@ void add_training_commands(CLI::App& app) {
 
   auto p = std::make_shared<PredictArgs>();
   auto predict = app.add_subcommand("predict", "Classify images with a model you trained (first line: the top label and its confidence)");
-  predict->add_option("model", p->model, "MODEL.easel (or a Teachable Machine export)")->required();
+  predict->add_option("model", p->model, "MODEL.easel, a Teachable Machine export, or an ml5 neuralNetwork save (then: NAME=VALUE ...)")->required();
   add_media_options(predict, p->media, "its top classes");
   predict->add_option("--top,-k", p->top, "How many classes to print per image (default 3)")->check(CLI::PositiveNumber);
   predict->add_option("--threads", p->threads, "Threads (0: all cores)");
-  predict->callback([p] { classify_media(p->media, p->model, p->top, p->threads); });
+  predict->callback([p] {
+    if (is_network_save(p->model)) return predict_table(p->model, p->media.inputs);
+    classify_media(p->media, p->model, p->top, p->threads);
+  });
 
   auto x = std::make_shared<ExportArgs>();
   auto exp = app.add_subcommand("export", "Write a trained model in another tool's format (tm: Teachable Machine's TF.js export)");

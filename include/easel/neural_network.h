@@ -84,6 +84,10 @@ class NeuralNetwork {
   std::vector<Prediction> predict(const DataRow& inputs) const;
   std::vector<Prediction> predict(const std::vector<double>& inputs) const;
 
+  // Classification: the network on every row of a CSV or JSON file holding its input and
+  // output columns (accuracy, per class, the confusion matrix; mistakes named "line N").
+  Evaluation evaluate(const std::filesystem::path& file) const;
+
   // ml5's save: FOLDER/NAME.json, NAME.weights.bin and NAME_meta.json, each atomically.
   void save(const std::filesystem::path& folder, const std::string& name = "model") const;
   // Opens an ml5 save: its model.json (or its folder), with the weights and the _meta.json
@@ -99,5 +103,8 @@ class NeuralNetwork {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// The columns a CSV file's header names, or the keys of a JSON file's first row.
+std::vector<std::string> data_columns(const std::filesystem::path& file);
 
 }  // namespace easel

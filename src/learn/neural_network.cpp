@@ -240,14 +240,17 @@ struct CsvTable {
 
 }  // namespace
 
-void NeuralNetwork::load_data(const fs::path& file, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs) {
-  if (inputs.empty() || outputs.empty()) throw Error(ErrorCode::bad_input, "Name the input and output columns to learn from.");
+namespace {
+
+// The rows of a data file: CSV with a header line, or JSON. `inputs` and `outputs` name the
+// columns; with both empty, only the column names are read (into `columns`).
+void read_table(const fs::path& file, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs, std::vector<DataRow>& xs,
+                std::vector<DataRow>& ys, std::vector<std::string>* columns = nullptr) {
   std::error_code ec;
   const auto size = fs::file_size(file, ec);
   if (ec) throw Error(ErrorCode::io_error, "Cannot read the data file '" + file.string() + "': " + ec.message() + ".");
   if (size > (1ull << 30)) throw Error(ErrorCode::bad_input, "The data file '" + file.string() + "' is larger than 1 GB.");
   const std::string bytes = detail::read_file(file);
-  std::vector<DataRow> xs, ys;
   const auto column_list = [](const std::vector<std::string>& v) {
     std::string s;
     for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
@@ -267,6 +270,16 @@ void NeuralNetwork::load_data(const fs::path& file, const std::vector<std::strin
     // (or {"entries": [...]}, as ml5 reads a CSV), whose columns are named by `inputs`/`outputs`.
     const json* list = doc.is_array() ? &doc : doc.contains("data") ? &doc["data"] : doc.contains("entries") ? &doc["entries"] : nullptr;
     if (!list || !list->is_array()) throw Error(ErrorCode::bad_input, "'" + file.string() + "' holds no list of rows (\"data\" or \"entries\").");
+    if (columns) {
+      if (list->empty() || !(*list)[0].is_object()) throw Error(ErrorCode::bad_input, "'" + file.string() + "' has no rows.");
+      const json& first = (*list)[0];
+      for (const char* side : {"xs", "ys"})
+        if (first.contains(side) && first[side].is_object())
+          for (const auto& [k, v] : first[side].items()) columns->push_back(k);
+      if (columns->empty())
+        for (const auto& [k, v] : first.items()) columns->push_back(k);
+      return;
+    }
     for (std::size_t r = 0; r < list->size(); ++r) {
       const json& row = (*list)[r];
       DataRow x, y;
@@ -303,6 +316,10 @@ void NeuralNetwork::load_data(const fs::path& file, const std::vector<std::strin
     if (!ok) throw Error(ErrorCode::bad_input, "'" + file.string() + "' is not a CSV file easel can read: " + why + ".");
     if (table.rows.size() < 2) throw Error(ErrorCode::bad_input, "'" + file.string() + "' has no rows under its header.");
     const std::vector<std::string>& header = table.rows[0];
+    if (columns) {
+      *columns = header;
+      return;
+    }
     const auto index_of = [&](const std::string& col) {
       const auto it = std::find(header.begin(), header.end(), col);
       if (it == header.end())
@@ -350,7 +367,22 @@ void NeuralNetwork::load_data(const fs::path& file, const std::vector<std::strin
       ys.push_back(std::move(y));
     }
   }
+}
+
+}  // namespace
+
+void NeuralNetwork::load_data(const fs::path& file, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs) {
+  if (inputs.empty() || outputs.empty()) throw Error(ErrorCode::bad_input, "Name the input and output columns to learn from.");
+  std::vector<DataRow> xs, ys;
+  read_table(file, inputs, outputs, xs, ys);
   for (std::size_t r = 0; r < xs.size(); ++r) add_data(xs[r], ys[r]);
+}
+
+std::vector<std::string> data_columns(const fs::path& file) {
+  std::vector<DataRow> xs, ys;
+  std::vector<std::string> columns;
+  read_table(file, {}, {}, xs, ys, &columns);
+  return columns;
 }
 
 void NeuralNetwork::normalize_data() {
@@ -465,6 +497,27 @@ std::vector<Prediction> NeuralNetwork::predict(const DataRow& inputs) const {
   return values_of(*impl_, impl_->by_name(inputs, impl_->input_names, "input"));
 }
 std::vector<Prediction> NeuralNetwork::predict(const std::vector<double>& inputs) const { return values_of(*impl_, numbers(inputs)); }
+
+Evaluation NeuralNetwork::evaluate(const fs::path& file) const {
+  const Impl& m = *impl_;
+  if (m.options.task != NeuralNetworkTask::classification) throw Error(ErrorCode::bad_input, "Only a classifier is evaluated by its classes.");
+  std::vector<DataRow> xs, ys;
+  read_table(file, m.input_names, m.output_names, xs, ys);
+  Evaluation result;
+  result.labels = labels();
+  result.confusion.assign(result.labels.size(), std::vector<int>(result.labels.size(), 0));
+  for (std::size_t r = 0; r < xs.size(); ++r) {
+    const std::string truth = text_of(ys[r][0].second);
+    const auto it = std::find(result.labels.begin(), result.labels.end(), truth);
+    if (it == result.labels.end())
+      throw Error(ErrorCode::bad_input, "'" + file.string() + "': row " + std::to_string(r + 1) + " is of the class '" + truth + "', which the network never learnt.");
+    const auto top = classify(xs[r]).at(0);
+    const int expected = static_cast<int>(it - result.labels.begin());
+    ++result.confusion[static_cast<std::size_t>(expected)][static_cast<std::size_t>(top.index)];
+    if (top.index != expected) result.mistakes.push_back({"row " + std::to_string(r + 1), expected, top.index, top.confidence});
+  }
+  return result;
+}
 
 NeuralNetworkTask NeuralNetwork::task() const { return impl_->options.task; }
 std::vector<std::string> NeuralNetwork::labels() const {
