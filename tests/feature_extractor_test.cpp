@@ -1,9 +1,11 @@
 // FeatureExtractor: Teachable Machine's base gives the features TF.js gives on a real photo,
 // and features of three videos' frames, learnt by a KNN classifier from the first half of
-// each video, tell the second halves apart (issue 14's video acceptance, on KNN for now).
+// each video, tell the second halves apart, by KNN and by Teachable Machine's trained head
+// (issue 14's video acceptance).
 #include <gtest/gtest.h>
 
 #include "easel/error.h"
+#include "easel/evaluation.h"
 #include "easel/feature_extractor.h"
 #include "easel/knn_classifier.h"
 #include "easel/npy.h"
@@ -55,6 +57,7 @@ TEST(FeatureExtractor, ThreeVideosToldApartFromTheirFirstHalves) {
     std::string label;
   };
   std::vector<Held> tests;
+  easel::Examples first_halves, second_halves;
   for (const char* video : {"vtest.avi", "Megamind.avi", "tree.avi"}) {
     // About 30 frames spread over each video, however long it is (counted by decoding: a
     // file's frame count may promise more than it holds, as tree.avi's does).
@@ -69,14 +72,21 @@ TEST(FeatureExtractor, ThreeVideosToldApartFromTheirFirstHalves) {
     ASSERT_GE(frames.size(), 10u) << video;
     const std::size_t half = frames.size() / 2;
     for (std::size_t i = 0; i < frames.size(); ++i) {
-      if (i < half) knn.add_example(frames[i], video);
-      else tests.push_back({frames[i], video});
+      if (i < half) knn.add_example(frames[i], video), first_halves.add(frames[i], video);
+      else tests.push_back({frames[i], video}), second_halves.add(frames[i], video);
     }
   }
   int right = 0;
   for (const Held& t : tests) right += knn.classify(t.features).label == t.label;
-  std::printf("%d of %zu second-half frames told apart\n", right, tests.size());
+  std::printf("KNN: %d of %zu second-half frames told apart\n", right, tests.size());
   EXPECT_GT(right, 0.95 * static_cast<double>(tests.size())) << right << " of " << tests.size();
+
+  // Teachable Machine's head, trained with its defaults on the first halves.
+  const auto model = easel::TrainedClassifier::train(first_halves);
+  const easel::Evaluation result = easel::evaluate(model, second_halves);
+  std::printf("trained head: %d of %d second-half frames told apart\n", result.correct(), result.total());
+  EXPECT_EQ(result.total(), static_cast<int>(tests.size()));
+  EXPECT_GT(result.accuracy(), 0.95);
 }
 
 TEST(FeatureExtractor, AModelWithoutFeaturesIsAClearError) {
