@@ -32,7 +32,7 @@ Graph conv_chain(const std::string& conv_op, const std::vector<std::string>& tai
   for (std::size_t i = 0; i < tail.size(); ++i) {
     std::vector<int> ins = {v};
     if (tail[i] == "add" || tail[i] == "mul") ins.push_back(g.add_constant("c" + std::to_string(i), random_tensor({8}, rng)));
-    v = g.add_node(tail[i], "t" + std::to_string(i), ins).outputs[0];
+    v = g.add_node(tail[i], std::string("t").append(std::to_string(i)), ins).outputs[0];
   }
   g.outputs = {v};
   g.sort();

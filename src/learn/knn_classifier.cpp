@@ -171,7 +171,7 @@ void KnnClassifier::save(const fs::path& file) const {
 }
 
 KnnClassifier KnnClassifier::load(const fs::path& file) {
-  const std::string name = "'" + file.string() + "'";
+  const std::string name = std::string("'").append(file.string()).append("'");
   auto bad = [&](const std::string& why) {
     return Error(ErrorCode::bad_model, name + " is not an ml5 KNN classifier save: " + why + ".",
                  "Open a file written by ml5's knnClassifier.save() or easel's KnnClassifier::save().");
