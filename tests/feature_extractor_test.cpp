@@ -91,12 +91,13 @@ TEST(FeatureExtractor, ThreeVideosToldApartFromTheirFirstHalves) {
 
 TEST(FeatureExtractor, AModelWithoutFeaturesIsAClearError) {
   try {
-    easel::FeatureExtractor::create({.model = "posenet"});
-    FAIL() << "posenet was taken as a feature extractor";
+    easel::FeatureExtractor::create({.model = "yolo"});
+    FAIL() << "yolo was taken as a feature extractor";
   } catch (const easel::Error& e) {
     EXPECT_EQ(e.code(), easel::ErrorCode::bad_input);
-    EXPECT_NE(std::string(e.what()).find("'posenet' has no features"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'yolo' has no features"), std::string::npos) << e.what();
     EXPECT_NE(e.hint().find("tm-image-2019"), std::string::npos) << e.hint();
+    EXPECT_NE(e.hint().find("movenet-lightning"), std::string::npos) << e.hint();
   }
 }
 

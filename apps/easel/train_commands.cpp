@@ -285,26 +285,34 @@ void export_model(const ExportArgs& a) {
 void add_training_commands(CLI::App& app) {
   auto train = app.add_subcommand("train", "Train your own classifier from folders of examples (Teachable Machine's way)");
   train->require_subcommand(1);
-  auto t = std::make_shared<TrainArgs>();
-  auto image = train->add_subcommand("image", "Train an image classifier: one folder of pictures per class");
-  add_example_options(image, t->examples);
-  image->add_option("-o,--out", t->out, "The model file to write (MODEL.easel)")->required();
-  image->add_option("--epochs", t->options.epochs, "Passes over the examples (default 50)")->check(CLI::PositiveNumber);
-  image->add_option("--batch", t->options.batch_size, "Examples per step (default 16)")->check(CLI::PositiveNumber);
-  image->add_option("--lr", t->options.learning_rate, "Adam's learning rate (default 0.001)")->check(CLI::PositiveNumber);
-  image->add_option("--hidden", t->options.hidden_units, "Units of the hidden layer (default 100; 0: none)")->check(CLI::NonNegativeNumber);
-  image->add_option("--validation", t->options.validation_fraction, "Share of each class held out to check on (default 0.15)")
-      ->check(CLI::Range(0.0, 0.95));
-  image->add_option("--patience", t->options.patience, "Stop when the validation loss has not improved for this many epochs (default: off)")
-      ->check(CLI::NonNegativeNumber);
-  image->add_option("--knn", t->options.knn, "Keep the examples and vote among the K nearest (ml5's KNN) instead of training")
-      ->check(CLI::PositiveNumber);
-  image->add_option("--seed", t->options.seed, "Seed of the shuffles and initial weights (default 1)");
-  image->add_option("--base", t->base, "The feature extractor (default tm-image-2019: Teachable Machine's own)");
-  image->add_option("--from", t->from, "Retrain this model (MODEL.easel or a Teachable Machine export), keeping what it learnt");
-  image->add_option("--report", t->report, "Write the held-out evaluation here (text, JSON, confusion.png, history.csv)");
-  image->add_flag("--quiet,-q", t->quiet, "No line per epoch");
-  image->callback([t] { train_image(*t); });
+  // image and pose: the same training on another extractor's features.
+  const auto add_trainer = [train](const char* name, const char* what, const char* base, const char* base_help) {
+    auto t = std::make_shared<TrainArgs>();
+    t->base = base;
+    auto cmd = train->add_subcommand(name, what);
+    add_example_options(cmd, t->examples);
+    cmd->add_option("-o,--out", t->out, "The model file to write (MODEL.easel)")->required();
+    cmd->add_option("--epochs", t->options.epochs, "Passes over the examples (default 50)")->check(CLI::PositiveNumber);
+    cmd->add_option("--batch", t->options.batch_size, "Examples per step (default 16)")->check(CLI::PositiveNumber);
+    cmd->add_option("--lr", t->options.learning_rate, "Adam's learning rate (default 0.001)")->check(CLI::PositiveNumber);
+    cmd->add_option("--hidden", t->options.hidden_units, "Units of the hidden layer (default 100; 0: none)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--validation", t->options.validation_fraction, "Share of each class held out to check on (default 0.15)")
+        ->check(CLI::Range(0.0, 0.95));
+    cmd->add_option("--patience", t->options.patience, "Stop when the validation loss has not improved for this many epochs (default: off)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--knn", t->options.knn, "Keep the examples and vote among the K nearest (ml5's KNN) instead of training")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--seed", t->options.seed, "Seed of the shuffles and initial weights (default 1)");
+    cmd->add_option("--base", t->base, base_help);
+    cmd->add_option("--from", t->from, "Retrain this model (MODEL.easel or a Teachable Machine export), keeping what it learnt");
+    cmd->add_option("--report", t->report, "Write the held-out evaluation here (text, JSON, confusion.png, history.csv)");
+    cmd->add_flag("--quiet,-q", t->quiet, "No line per epoch");
+    cmd->callback([t] { train_image(*t); });
+  };
+  add_trainer("image", "Train an image classifier: one folder of pictures per class", "tm-image-2019",
+              "The feature extractor (default tm-image-2019: Teachable Machine's own)");
+  add_trainer("pose", "Train a pose classifier: one folder of pictures of people per class (the pose of the most confident person)",
+              "movenet-lightning", "The pose model (default movenet-lightning; movenet-thunder, posenet)");
 
   auto tb = std::make_shared<TableArgs>();
   auto table = train->add_subcommand("table", "Train ml5's neuralNetwork on a table (CSV or JSON): classify or predict a column");

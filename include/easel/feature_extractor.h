@@ -3,7 +3,8 @@
 // featureExtractor) trains a new head or compares examples. By default Teachable Machine's
 // own base (MobileNetV2 0.35 from its official export, 1280 values), with its preprocessing
 // (the centre square, 224 x 224, -1..1), so that a head trained on these features is a real
-// Teachable Machine model.
+// Teachable Machine model. A pose model ("movenet-lightning", "movenet-thunder", "posenet")
+// gives the pose of the most confident person instead: pose_features() of it.
 //
 //   auto extractor = easel::FeatureExtractor::create();
 //   std::vector<float> features = extractor.extract(easel::Image::load("photo.jpg"));
@@ -15,11 +16,18 @@
 #include <vector>
 
 #include "easel/image.h"
+#include "easel/pose.h"
 
 namespace easel {
 
+// A pose as 51 numbers that do not change when the person moves across the picture or nearer
+// the camera: each keypoint's position relative to the middle of the torso, in torso lengths
+// (mid-shoulders to mid-hips), then its confidence. What pose classifiers learn from.
+std::vector<float> pose_features(const Pose& pose);
+
 struct FeatureExtractorOptions {
-  // A store model whose recipe names its features ("features": {"output": VALUE}).
+  // A store model whose recipe names its features ("features": {"output": VALUE}), or a pose
+  // model.
   std::string model = "tm-image-2019";
   int threads = 0;  // 0: easel chooses
 };
@@ -32,6 +40,7 @@ class FeatureExtractor {
   FeatureExtractor(FeatureExtractor&&) noexcept;
   FeatureExtractor& operator=(FeatureExtractor&&) noexcept;
 
+  // Throws Error(bad_input) when a pose model finds no one in the picture.
   std::vector<float> extract(const Image& image);
   int length() const;               // how many values extract() returns
   const std::string& name() const;  // the model's name

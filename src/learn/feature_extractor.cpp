@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <optional>
 
 #include "core/sha256.h"
@@ -21,7 +23,43 @@ struct FeatureExtractor::Impl {
   TensorInfo output;
   int length = 0;
   std::string checksum, preprocessing;
+  std::optional<PoseEstimator> poses;  // a pose model: features of the best pose
 };
+
+namespace {
+
+// The manifest's sha256 of every file, in the manifest's order, digested together with
+// what the features are (`kind`), so that another model, another version of it or another
+// way of taking its features all give another checksum.
+std::string model_checksum(const ModelSpec& spec, const std::string& kind) {
+  std::string digests = kind + "\n";
+  for (const ModelFile& f : spec.files) digests += f.path + " " + f.sha256 + "\n";
+  return detail::sha256_hex(digests);
+}
+
+}  // namespace
+
+std::vector<float> pose_features(const Pose& pose) {
+  if (pose.keypoints.size() != kPoseKeypointNames.size())
+    throw Error(ErrorCode::bad_input, "A pose has " + std::to_string(pose.keypoints.size()) + " keypoints, not 17.");
+  const auto mid = [&](int a, int b) {
+    return std::pair{(pose.keypoints[a].x + pose.keypoints[b].x) / 2, (pose.keypoints[a].y + pose.keypoints[b].y) / 2};
+  };
+  const auto [sx, sy] = mid(5, 6);   // shoulders
+  const auto [hx, hy] = mid(11, 12);  // hips
+  const float cx = (sx + hx) / 2, cy = (sy + hy) / 2;
+  float scale = std::hypot(sx - hx, sy - hy);
+  // A torso seen end on (or keypoints all in one place): the box's size instead.
+  if (!(scale > 1e-3f * std::max(pose.box.width, pose.box.height))) scale = std::max({pose.box.width, pose.box.height, 1e-6f}) / 2;
+  std::vector<float> out;
+  out.reserve(51);
+  for (const Keypoint& k : pose.keypoints) {
+    out.push_back((k.x - cx) / scale);
+    out.push_back((k.y - cy) / scale);
+    out.push_back(k.confidence);
+  }
+  return out;
+}
 
 FeatureExtractor::FeatureExtractor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 FeatureExtractor::~FeatureExtractor() = default;
@@ -31,6 +69,15 @@ FeatureExtractor& FeatureExtractor::operator=(FeatureExtractor&&) noexcept = def
 FeatureExtractor FeatureExtractor::create(const FeatureExtractorOptions& options) {
   ModelStore store;
   const ModelSpec& spec = store.spec(options.model);
+  if (spec.task == "pose") {
+    auto impl = std::make_unique<Impl>();
+    impl->name = options.model;
+    impl->poses.emplace(PoseEstimator::create({.model = options.model, .threads = options.threads}));
+    impl->length = 51;
+    impl->checksum = model_checksum(spec, "pose_features 1");
+    impl->preprocessing = nlohmann::json{{"pose", options.model}, {"features", "keypoints about the torso's middle, in torso lengths, and confidences"}}.dump();
+    return FeatureExtractor(std::move(impl));
+  }
   // The store keeps each recipe as JSON text.
   const auto names_features = [](const ModelSpec& s) {
     if (s.recipe.empty()) return false;
@@ -40,7 +87,7 @@ FeatureExtractor FeatureExtractor::create(const FeatureExtractorOptions& options
   if (!names_features(spec)) {
     std::string known;
     for (const ModelSpec& s : store.models())
-      if (names_features(s)) known += (known.empty() ? "" : ", ") + s.name;
+      if (names_features(s) || s.task == "pose") known += (known.empty() ? "" : ", ") + s.name;
     throw Error(ErrorCode::bad_input, "'" + options.model + "' has no features easel knows how to take out.",
                 "Feature extractors: " + known + ".");
   }
@@ -59,16 +106,18 @@ FeatureExtractor FeatureExtractor::create(const FeatureExtractorOptions& options
   std::int64_t length = 1;
   for (std::int64_t d : impl->output.shape) length *= d < 0 ? 1 : d;
   impl->length = static_cast<int>(length);
-  // The manifest's sha256 of every file, in the manifest's order, digested together.
-  std::string digests;
-  for (const ModelFile& f : spec.files) digests += f.path + " " + f.sha256 + "\n";
-  impl->checksum = detail::sha256_hex(digests);
+  impl->checksum = model_checksum(spec, "output " + features["output"].get<std::string>());
   impl->preprocessing = recipe.data.value("input", nlohmann::json::object()).dump();
   return FeatureExtractor(std::move(impl));
 }
 
 std::vector<float> FeatureExtractor::extract(const Image& image) {
   Impl& m = *impl_;
+  if (m.poses) {
+    const std::vector<Pose> found = m.poses->estimate(image);
+    if (found.empty()) throw Error(ErrorCode::bad_input, "'" + m.name + "' finds no one in the picture.");
+    return pose_features(found.front());
+  }
   const Tensor y = m.model->run({vision::to_tensor(image, m.input)}).at(0);
   std::vector<float> out(static_cast<std::size_t>(y.size()));
   const bool quantized = (y.dtype() == DType::u8 || y.dtype() == DType::i8) && m.output.scale > 0;
