@@ -57,6 +57,13 @@ TEST(CliTrain, TrainEvaluatePredictExport) {
   EXPECT_NE(r.output.find("on the 18 held-out examples"), std::string::npos) << r.output;
   for (const char* file : {"evaluation.txt", "evaluation.json", "confusion.png", "history.csv"}) EXPECT_TRUE(fs::exists(f.dir / "report" / file)) << file;
 
+  // On a terminal, extraction draws a bar with the time left (script(1) gives it one).
+  r = run("script -qec " + easel::test::shell_quote(f.env() + cli() + " train image" + f.classes("train") + " -o " + q(f.dir / "again.easel") +
+                                                  " --epochs 2 -q --no-cache") +
+          " /dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("/121  ETA "), std::string::npos) << r.output;
+
   // The test digits, never seen in training.
   r = run(f.env() + cli() + " evaluate " + q(model) + f.classes("test"));
   ASSERT_EQ(r.exit_code, 0) << r.output;

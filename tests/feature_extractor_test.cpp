@@ -49,6 +49,20 @@ TEST(FeatureExtractor, TeachableMachinesBaseGivesWhatTfjsGives) {
   EXPECT_GT(d.max_ref, 0.1);
 }
 
+// About 30 frames spread over a video, however long it is (counted by decoding: a file's
+// frame count may promise more than it holds, as tree.avi's does).
+std::vector<easel::Image> spread_frames(const char* video) {
+  int decodable = 0;
+  easel::Image frame;
+  for (auto counter = easel::VideoReader::open(easel::find_sample(video)); counter.read(frame);) ++decodable;
+  const int stride = std::max(1, decodable / 30);
+  auto reader = easel::VideoReader::open(easel::find_sample(video));
+  std::vector<easel::Image> frames;
+  for (int i = 0; reader.read(frame); ++i)
+    if (i % stride == 0) frames.push_back(frame);
+  return frames;
+}
+
 TEST(FeatureExtractor, ThreeVideosToldApartFromTheirFirstHalves) {
   auto extractor = easel::FeatureExtractor::create();
   easel::KnnClassifier knn;
@@ -59,16 +73,8 @@ TEST(FeatureExtractor, ThreeVideosToldApartFromTheirFirstHalves) {
   std::vector<Held> tests;
   easel::Examples first_halves, second_halves;
   for (const char* video : {"vtest.avi", "Megamind.avi", "tree.avi"}) {
-    // About 30 frames spread over each video, however long it is (counted by decoding: a
-    // file's frame count may promise more than it holds, as tree.avi's does).
-    int decodable = 0;
-    easel::Image frame;
-    for (auto counter = easel::VideoReader::open(easel::find_sample(video)); counter.read(frame);) ++decodable;
-    const int stride = std::max(1, decodable / 30);
-    auto reader = easel::VideoReader::open(easel::find_sample(video));
     std::vector<std::vector<float>> frames;
-    for (int i = 0; reader.read(frame); ++i)
-      if (i % stride == 0) frames.push_back(extractor.extract(frame));
+    for (const easel::Image& frame : spread_frames(video)) frames.push_back(extractor.extract(frame));
     ASSERT_GE(frames.size(), 10u) << video;
     const std::size_t half = frames.size() / 2;
     for (std::size_t i = 0; i < frames.size(); ++i) {
@@ -87,6 +93,28 @@ TEST(FeatureExtractor, ThreeVideosToldApartFromTheirFirstHalves) {
   std::printf("trained head: %d of %d second-half frames told apart\n", result.correct(), result.total());
   EXPECT_EQ(result.total(), static_cast<int>(tests.size()));
   EXPECT_GT(result.accuracy(), 0.95);
+}
+
+TEST(FeatureExtractor, CoralsMobileNetEmbeddingToo) {
+  // The uint8 MobileNet V1 cut after its pool (1024 values, dequantized), by KNN with k = 1.
+  auto extractor = easel::FeatureExtractor::create({.model = "mobilenet-embedding"});
+  EXPECT_EQ(extractor.length(), 1024);
+  easel::KnnClassifier knn;
+  std::vector<std::pair<std::vector<float>, std::string>> tests;
+  for (const char* video : {"vtest.avi", "Megamind.avi", "tree.avi"}) {
+    const auto frames = spread_frames(video);
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      const std::vector<float> f = extractor.extract(frames[i]);
+      ASSERT_EQ(f.size(), 1024u);
+      for (float v : f) ASSERT_TRUE(v >= 0 && v <= 6.1f) << v;  // post-ReLU6 features
+      if (i < frames.size() / 2) knn.add_example(f, video);
+      else tests.emplace_back(f, video);
+    }
+  }
+  int right = 0;
+  for (const auto& [f, video] : tests) right += knn.classify(f, 1).label == video;
+  std::printf("Coral embedding, KNN: %d of %zu second-half frames told apart\n", right, tests.size());
+  EXPECT_GT(right, 0.95 * static_cast<double>(tests.size()));
 }
 
 TEST(FeatureExtractor, AModelWithoutFeaturesIsAClearError) {

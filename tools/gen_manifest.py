@@ -187,6 +187,9 @@ RECIPES = {
   # (its own transfer learning trains the head on these).
   "tm-image-2019": {**TM_IMAGE, "features": {"output": "global_average_pooling2d_GlobalAveragePooling2D1"}},
   "tm-tiny-image-2021": TM_IMAGE,
+  # Coral's MobileNet V1 embedding extractor: raw bytes, the whole image resized; 1024 values
+  # after the average pool (ml5's and Teachable Machine's first feature extractor's kind).
+  "mobilenet-embedding": {"input": {"fit": "stretch", "range": "bytes"}, "features": {"output": "MobilenetV1/Logits/AvgPool_1a/AvgPool"}},
   # YOLOX's demo: BGR, raw 0..255, NCHW, letterboxed at the top left of a canvas of 114s.
   "yolo": {"input": {"fit": "letterbox", "anchor": "top_left", "round": "down", "pad": 114, "range": "pixels", "layout": "nchw", "colors": "bgr"},
            "decoder": "yolox", "strides": [8, 16, 32],

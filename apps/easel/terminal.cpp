@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/common_interface_defs.h>
@@ -38,7 +40,7 @@ void keep_library_chatter_out(bool verbose) {
 
 std::FILE* messages() { return g_messages; }
 
-ProgressBar::ProgressBar(int total) : total_(total) {
+ProgressBar::ProgressBar(int total) : total_(total), start_(std::chrono::steady_clock::now()) {
   // Worth it for a run of several items, and only where a person watches.
   enabled_ = total >= 5 && ::isatty(::fileno(messages()));
 }
@@ -76,7 +78,17 @@ void ProgressBar::draw() {
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.append(static_cast<std::size_t>(kWidth - filled), '.');
   std::string what = what_.size() > 40 ? "..." + what_.substr(what_.size() - 37) : what_;
-  std::fprintf(messages(), "\r\033[K[%s] %d/%d  %s", bar.c_str(), done_, total_, what.c_str());
+  // The time left, from the pace so far.
+  std::string eta;
+  if (done_ > 0 && done_ < total_) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const long left = std::lround(elapsed * (total_ - done_) / done_);
+    eta = "ETA " + (left >= 3600 ? std::to_string(left / 3600) + "h " + std::to_string(left % 3600 / 60) + "m"
+                    : left >= 60 ? std::to_string(left / 60) + "m " + std::to_string(left % 60) + "s"
+                                 : std::to_string(left) + "s") +
+          "  ";
+  }
+  std::fprintf(messages(), "\r\033[K[%s] %d/%d  %s%s", bar.c_str(), done_, total_, eta.c_str(), what.c_str());
   shown_ = true;
 }
 

@@ -4,6 +4,7 @@
 // for long runs when stderr is a terminal.
 #pragma once
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 
@@ -16,7 +17,7 @@ void keep_library_chatter_out(bool verbose);
 // The stream for easel's own messages: the real stderr.
 std::FILE* messages();
 
-// A one-line bar on stderr ("[#####.....] 12/40  vtest.avi"), drawn only when stderr is a
+// A one-line bar on stderr ("[#####.....] 12/40  ETA 9s  vtest.avi"), drawn only when stderr is a
 // terminal and there are enough steps to be worth it. Results printed on stdout between
 // steps go through print() so the bar never garbles them.
 class ProgressBar {
@@ -37,6 +38,7 @@ class ProgressBar {
   void clear();
   void draw();
   int total_, done_ = 0;
+  std::chrono::steady_clock::time_point start_;
   std::string what_;
   bool shown_ = false, enabled_ = false;
 };
