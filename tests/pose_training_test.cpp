@@ -4,6 +4,8 @@
 // squatting person of squat.bmp (flipped, shifted, scaled).
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 
@@ -13,6 +15,7 @@
 #include "easel/pose.h"
 #include "easel/training.h"
 #include "easel/video.h"
+#include "golden_util.h"
 #include "sample_media.h"
 #include "test_util.h"
 
@@ -78,6 +81,37 @@ TEST(PoseFeatures, SameWhereverThePersonStands) {
   } catch (const easel::Error& e) {
     EXPECT_NE(std::string(e.what()).find("finds no one"), std::string::npos) << e.what();
   }
+}
+
+TEST(PoseFeatures, PosesSavedAsJsonAreExamplesToo) {
+  easel::test::ScratchDir dir;
+  const easel::Pose pose = easel::PoseEstimator::create().estimate(squat()).at(0);
+  // ml5's bodyPose result: a list of poses, keypoints with "score", here in reverse order.
+  nlohmann::json ml5 = nlohmann::json::array({{{"keypoints", nlohmann::json::array()}, {"score", pose.confidence}}});
+  for (auto it = pose.keypoints.rbegin(); it != pose.keypoints.rend(); ++it)
+    ml5[0]["keypoints"].push_back({{"name", it->name}, {"x", it->x}, {"y", it->y}, {"score", it->confidence}});
+  easel::test::write(dir / "squat" / "ml5.json", ml5.dump());
+  // `easel pose --json`'s line.
+  const auto r = easel::test::run(std::string(EASEL_CLI) + " pose --json " + easel::test::shell_quote((easel::test::shared_dir() / "media" / "coral-test-images" / "squat.bmp").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  easel::test::write(dir / "squat" / "cli.json", r.output);
+  squat().save(dir / "squat" / "photo.png");
+  easel::test::write(dir / "squat" / "broken.json", "{\"keypoints\": [1, 2]}");
+
+  const auto data = easel::Dataset::from_folders({{"squat", dir / "squat"}}, easel::MediaKind::pose);
+  auto extractor = easel::FeatureExtractor::create({.model = "movenet-lightning"});
+  easel::ExtractOptions options;
+  options.use_cache = false;
+  const easel::Examples examples = easel::extract_examples(extractor, data, options);
+  ASSERT_EQ(examples.size(), 3u);
+  ASSERT_EQ(examples.skipped.size(), 1u);
+  EXPECT_NE(examples.skipped[0].reason.find("not 17"), std::string::npos) << examples.skipped[0].reason;
+  const std::vector<float> want = easel::pose_features(pose);
+  for (std::size_t r = 0; r < 3; ++r)
+    for (std::size_t i = 0; i < 51; ++i) EXPECT_NEAR(examples.row(r)[i], want[i], 1e-4) << examples.sources[r] << " " << i;
+  // An image extractor cannot read poses.
+  auto images = easel::FeatureExtractor::create();
+  EXPECT_THROW(easel::extract_examples(images, data, options), easel::Error);
 }
 
 TEST(PoseTraining, WalkingPeopleToldFromASquat) {

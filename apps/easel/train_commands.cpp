@@ -54,8 +54,8 @@ void add_example_options(CLI::App* cmd, ExampleArgs& a, bool required = true) {
 // The examples of the folders through `extractor`, with a progress bar and every file that
 // gave none listed on stderr.
 Examples load_examples(const ExampleArgs& a, const std::string& extractor_name) {
-  const Dataset data = Dataset::from_folders(parse_classes(a.classes));
   FeatureExtractor extractor = FeatureExtractor::create({.model = extractor_name});
+  const Dataset data = Dataset::from_folders(parse_classes(a.classes), extractor.is_pose() ? MediaKind::pose : MediaKind::image);
   ExtractOptions options;
   options.cache_dir = a.cache;
   options.use_cache = !a.no_cache;

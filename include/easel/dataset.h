@@ -14,7 +14,9 @@
 
 namespace easel {
 
-enum class MediaKind { image, sound };
+// What a dataset's files are: pictures, recordings, or poses (pictures of people, or poses
+// saved as JSON by `easel pose --json` or ml5's bodyPose).
+enum class MediaKind { image, sound, pose };
 
 struct LabelledFile {
   std::filesystem::path file;

@@ -11,6 +11,7 @@
 //   std::printf("%zu features from %s\n", features.size(), extractor.name().c_str());
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,12 @@ namespace easel {
 // the camera: each keypoint's position relative to the middle of the torso, in torso lengths
 // (mid-shoulders to mid-hips), then its confidence. What pose classifiers learn from.
 std::vector<float> pose_features(const Pose& pose);
+
+// A pose saved as JSON: `easel pose --json`'s line ({"poses": [...]}: the first pose), ml5's
+// bodyPose results (a list of poses: the first) or one pose ({"keypoints": [...]}). Each
+// keypoint has x, y and a confidence (or score), and a name or its place among the 17.
+// Throws Error(bad_input) naming the file and what is missing.
+Pose load_pose(const std::filesystem::path& file);
 
 struct FeatureExtractorOptions {
   // A store model whose recipe names its features ("features": {"output": VALUE}), or a pose
@@ -43,6 +50,7 @@ class FeatureExtractor {
   // Throws Error(bad_input) when a pose model finds no one in the picture.
   std::vector<float> extract(const Image& image);
   int length() const;               // how many values extract() returns
+  bool is_pose() const;             // a pose model: extract() gives pose_features()
   const std::string& name() const;  // the model's name
   // A digest of the model's files: features from another version of the model are not these.
   const std::string& checksum() const;

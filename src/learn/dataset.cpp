@@ -25,7 +25,21 @@ std::string lower(std::string s) {
 bool has_extension(const fs::path& file, MediaKind kind) {
   const std::string ext = lower(file.extension().string());
   const auto matches = [&](const auto& list) { return std::find(list.begin(), list.end(), ext) != list.end(); };
-  return kind == MediaKind::image ? matches(kImageExtensions) : matches(kSoundExtensions);
+  switch (kind) {
+    case MediaKind::image: return matches(kImageExtensions);
+    case MediaKind::sound: return matches(kSoundExtensions);
+    case MediaKind::pose: return matches(kImageExtensions) || ext == ".json";
+  }
+  return false;
+}
+
+const char* kind_words(MediaKind kind) {
+  switch (kind) {
+    case MediaKind::image: return "an image";
+    case MediaKind::sound: return "a sound";
+    case MediaKind::pose: return "a picture or a pose (.json)";
+  }
+  return "a file";
 }
 
 }  // namespace
@@ -41,7 +55,8 @@ Dataset Dataset::from_folders(const std::vector<std::pair<std::string, fs::path>
     std::error_code ec;
     if (!fs::is_directory(folder, ec))
       throw Error(ErrorCode::bad_input, "The folder of class '" + label + "', '" + folder.string() + "', does not exist.",
-                  "Pass --class NAME=FOLDER with a folder of " + std::string(kind == MediaKind::image ? "images" : "sounds") + ".");
+                  "Pass --class NAME=FOLDER with a folder of " +
+                      std::string(kind == MediaKind::image ? "images" : kind == MediaKind::sound ? "sounds" : "pictures of people or poses") + ".");
     const int index = static_cast<int>(data.labels.size());
     data.labels.push_back(label);
     std::vector<fs::path> found;
@@ -59,7 +74,7 @@ Dataset Dataset::from_folders(const std::vector<std::pair<std::string, fs::path>
         continue;
       }
       if (!has_extension(p, kind)) {
-        data.skipped.push_back({p, std::string("not ") + (kind == MediaKind::image ? "an image" : "a sound") + " easel reads (" +
+        data.skipped.push_back({p, std::string("not ") + kind_words(kind) + " easel reads (" +
                                        (p.has_extension() ? p.extension().string() : "no extension") + ")"});
         continue;
       }

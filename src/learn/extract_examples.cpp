@@ -44,8 +44,11 @@ bool read_cached(const fs::path& entry, std::vector<float>& out, int length) {
 }  // namespace
 
 Examples extract_examples(FeatureExtractor& extractor, const Dataset& data, const ExtractOptions& options) {
-  if (data.kind != MediaKind::image)
+  if (data.kind == MediaKind::sound)
     throw Error(ErrorCode::bad_input, "This extractor ('" + extractor.name() + "') takes images; the dataset holds sounds.");
+  if (data.kind == MediaKind::pose && !extractor.is_pose())
+    throw Error(ErrorCode::bad_input, "Poses need a pose model to extract them ('" + extractor.name() + "' is not one).",
+                "Use movenet-lightning, movenet-thunder or posenet.");
   Examples examples;
   examples.extractor = extractor.name();
   examples.extractor_checksum = extractor.checksum();
@@ -65,7 +68,13 @@ Examples extract_examples(FeatureExtractor& extractor, const Dataset& data, cons
         entry = cache / (detail::sha256_file(f.file) + ".f32");
         cached = read_cached(entry, features, examples.length);
       }
-      if (!cached) {
+      std::string ext = f.file.extension().string();
+      for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (data.kind == MediaKind::pose && ext == ".json") {
+        // A pose given as numbers: no model runs, nothing to cache.
+        features = pose_features(load_pose(f.file));
+        cached = true;
+      } else if (!cached) {
         features = extractor.extract(Image::load(f.file));
         if (!cache.empty()) {
           try {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 
+#include "core/files.h"
 #include "core/sha256.h"
 #include "easel/error.h"
 #include "easel/model.h"
@@ -129,6 +130,53 @@ std::vector<float> FeatureExtractor::extract(const Image& image) {
 }
 
 int FeatureExtractor::length() const { return impl_->length; }
+bool FeatureExtractor::is_pose() const { return impl_->poses.has_value(); }
+
+Pose load_pose(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec) throw Error(ErrorCode::io_error, "Cannot read the pose file '" + file.string() + "': " + ec.message() + ".");
+  if (size > (16u << 20)) throw Error(ErrorCode::bad_input, "'" + file.string() + "' is too large to be a pose.");
+  const nlohmann::json doc = nlohmann::json::parse(detail::read_file(file), nullptr, false);
+  const auto bad = [&](const std::string& why) { return Error(ErrorCode::bad_input, "'" + file.string() + "' is not a pose easel reads: " + why + "."); };
+  const nlohmann::json* pose = &doc;
+  if (doc.is_object() && doc.contains("poses")) pose = &doc["poses"];
+  if (pose->is_array()) {
+    if (pose->empty()) throw bad("it holds no pose");
+    pose = &(*pose)[0];
+  }
+  if (!pose->is_object() || !pose->contains("keypoints") || !(*pose)["keypoints"].is_array()) throw bad("it has no \"keypoints\" list");
+  const nlohmann::json& points = (*pose)["keypoints"];
+  if (points.size() != kPoseKeypointNames.size()) throw bad("it has " + std::to_string(points.size()) + " keypoints, not 17");
+  Pose out;
+  out.keypoints.resize(kPoseKeypointNames.size());
+  std::vector<bool> seen(kPoseKeypointNames.size(), false);
+  float x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const nlohmann::json& k = points[i];
+    std::size_t at = i;
+    if (k.contains("name") && k["name"].is_string()) {
+      const auto it = std::find(kPoseKeypointNames.begin(), kPoseKeypointNames.end(), k["name"].get<std::string>());
+      if (it == kPoseKeypointNames.end()) throw bad("keypoint " + std::to_string(i + 1) + " is named '" + k["name"].get<std::string>() + "'");
+      at = static_cast<std::size_t>(it - kPoseKeypointNames.begin());
+    }
+    if (seen[at]) throw bad("the keypoint '" + std::string(kPoseKeypointNames[at]) + "' is given twice");
+    seen[at] = true;
+    const char* score = k.contains("confidence") ? "confidence" : "score";
+    if (!k.contains("x") || !k["x"].is_number() || !k.contains("y") || !k["y"].is_number() || !k.contains(score) || !k[score].is_number())
+      throw bad("keypoint " + std::to_string(i + 1) + " lacks x, y or a confidence");
+    Keypoint& p = out.keypoints[at];
+    p.name = kPoseKeypointNames[at];
+    p.x = k["x"].get<float>();
+    p.y = k["y"].get<float>();
+    p.confidence = k[score].get<float>();
+    if (!std::isfinite(p.x) || !std::isfinite(p.y) || !std::isfinite(p.confidence)) throw bad("keypoint " + std::to_string(i + 1) + " is not finite");
+    x0 = std::min(x0, p.x), y0 = std::min(y0, p.y), x1 = std::max(x1, p.x), y1 = std::max(y1, p.y);
+  }
+  out.box = {x0, y0, x1 - x0, y1 - y0};
+  out.confidence = pose->value("confidence", pose->value("score", 1.f));
+  return out;
+}
 const std::string& FeatureExtractor::name() const { return impl_->name; }
 const std::string& FeatureExtractor::checksum() const { return impl_->checksum; }
 const std::string& FeatureExtractor::preprocessing() const { return impl_->preprocessing; }
