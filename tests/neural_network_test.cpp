@@ -265,6 +265,35 @@ TEST(NeuralNetwork, BadDataAndDamagedSavesGetClearErrors) {
   fs::permissions(dir / "cut" / "model_meta.json", fs::perms::owner_write, fs::perm_options::add);
   fs::remove(dir / "cut" / "model_meta.json");
   EXPECT_THROW(easel::NeuralNetwork::load(dir / "cut"), easel::Error);
+
+  // Fields of the wrong kind anywhere are the file's fault, said as such (never a crash or
+  // an "unexpected error").
+  const std::string model = easel::test::slurp(ml5_save() / "model.json"), meta = easel::test::slurp(ml5_save() / "model_meta.json");
+  const std::vector<std::pair<std::string, std::string>> edits = {
+      {"\"class_name\": \"Dense\"", "\"class_name\": 5"},   {"\"class_name\":\"Dense\"", "\"class_name\":5"},
+      {"\"shape\":[3],\"dtype\":\"float32\"", "\"shape\":[3],\"dtype\":7"},
+      {"\"isNormalized\":true", "\"isNormalized\":\"yes\""}, {"\"units\": 16", "\"units\": \"16\""},
+      {"\"units\":16", "\"units\":\"16\""},                 {"\"dtype\":\"string\"", "\"dtype\":[\"string\"]"},
+      {"\"dtype\":\"number\"", "\"dtype\":1"},              {"\"min\":26.76", "\"min\":\"26.76\",\"x\":26.76"}};
+  int tried = 0;
+  for (const auto& [from, to] : edits) {
+    std::string m = model, t = meta;
+    const bool in_model = m.find(from) != std::string::npos, in_meta = t.find(from) != std::string::npos;
+    if (!in_model && !in_meta) continue;
+    if (in_model) m.replace(m.find(from), from.size(), to);
+    if (in_meta) t.replace(t.find(from), from.size(), to);
+    const fs::path d = dir / ("edit" + std::to_string(tried++));
+    easel::test::write(d / "model.json", m);
+    easel::test::write(d / "model_meta.json", t);
+    easel::test::write(d / "model.weights.bin", weights);
+    try {
+      easel::NeuralNetwork::load(d / "model.json");
+      ADD_FAILURE() << "loaded with " << to;
+    } catch (const easel::Error& e) {
+      EXPECT_EQ(e.code(), easel::ErrorCode::bad_model) << to << ": " << e.what();
+    }
+  }
+  EXPECT_GE(tried, 4);
 }
 
 }  // namespace

@@ -215,6 +215,9 @@ std::string to_json(const Evaluation& r) {
 
 void save_confusion_png(const Evaluation& r, const fs::path& file) {
   const int n = static_cast<int>(r.labels.size());
+  if (n > 100)
+    throw Error(ErrorCode::bad_input, "A confusion matrix of " + std::to_string(n) + " classes is too large to draw.", "Read it in the JSON report.");
+  if (r.confusion.size() != r.labels.size()) throw Error(ErrorCode::bad_input, "The evaluation's confusion matrix does not match its labels.");
   int label_width = 0;
   for (const auto& l : r.labels) label_width = std::max(label_width, text_width(l));
   const int cell = std::clamp(480 / std::max(n, 1), 28, 64);

@@ -629,7 +629,9 @@ NeuralNetwork NeuralNetwork::load(const fs::path& path) {
   for (const Column& c : m.inputs) m.input_names.push_back(c.name);
   for (const Column& c : m.outputs) m.output_names.push_back(c.name);
   m.described = true;
-  m.normalized = meta.value("isNormalized", false);
+  const ordered_json normalized = meta.value("isNormalized", ordered_json(false));
+  if (!normalized.is_boolean()) refuse("its isNormalized is not true or false");
+  m.normalized = normalized.get<bool>();
   json* layers = learn::LayersFile::layers_of(file.model["modelTopology"]);
   if (!layers) refuse("its model is not a Sequential of dense layers");
   std::vector<learn::DenseLayer> dense = file.dense_layers(*layers, m.input_units());

@@ -130,7 +130,8 @@ void TrainedClassifier::export_teachable_machine(const fs::path& dir) const {
   *base.head = head;
   base.file.model["weightsManifest"] = json::array({{{"paths", {"weights.bin"}}, {"weights", entries}}});
 
-  const std::string keras = base.file.model["modelTopology"].value("keras_version", "tfjs-layers 1.3.1");
+  const json version_field = base.file.model["modelTopology"].value("keras_version", json());
+  const std::string keras = version_field.is_string() ? version_field.get<std::string>() : "tfjs-layers 1.3.1";
   const json metadata = {{"tfjsVersion", keras.substr(keras.rfind(' ') + 1)},
                          {"tmVersion", "2.4.7"},
                          {"packageVersion", "0.8.5"},

@@ -57,7 +57,8 @@ LayersFile::LayersFile(const fs::path& model_json, Fail fail) : fail_(std::move(
       if (!w.is_object() || !w.contains("name") || !w["name"].is_string() || !w.contains("shape") || !w["shape"].is_array())
         this->fail("a weight has no name or shape");
       LayersWeight entry{w["name"], {}, offset, 4};
-      if (w.value("dtype", "float32") != "float32" || w.contains("quantization"))
+      // json's own comparison: a dtype that is not a string is simply not "float32".
+      if (w.value("dtype", json("float32")) != "float32" || w.contains("quantization"))
         this->fail("the weight '" + entry.name + "' is not plain float32 (quantized weights are not read here)");
       for (const json& d : w["shape"]) {
         if (!d.is_number_integer() || d.get<std::int64_t>() < 0 || d.get<std::int64_t>() > (1 << 24))
@@ -87,7 +88,7 @@ std::vector<float> LayersFile::floats(const LayersWeight& w) const {
 }
 
 json* LayersFile::layers_of(json& sequential) {
-  if (!sequential.is_object() || sequential.value("class_name", "") != "Sequential" || !sequential.contains("config")) return nullptr;
+  if (!sequential.is_object() || sequential.value("class_name", json()) != "Sequential" || !sequential.contains("config")) return nullptr;
   json& c = sequential["config"];
   if (c.is_array()) return &c;
   if (c.is_object() && c.contains("layers") && c["layers"].is_array()) return &c["layers"];
@@ -97,7 +98,7 @@ json* LayersFile::layers_of(json& sequential) {
 std::vector<DenseLayer> LayersFile::dense_layers(const json& layers, int inputs) const {
   std::vector<DenseLayer> out;
   for (const json& l : layers) {
-    if (!l.is_object() || l.value("class_name", "") != "Dense" || !l.contains("config") || !l["config"].is_object() ||
+    if (!l.is_object() || l.value("class_name", json()) != "Dense" || !l.contains("config") || !l["config"].is_object() ||
         !l["config"].contains("name") || !l["config"]["name"].is_string())
       fail("a layer is not Dense (easel reads stacks of dense layers here)");
     const json& c = l["config"];

@@ -127,6 +127,9 @@ void check_trainable(const Examples& examples, const TrainOptions& o) {
   if (examples.labels.size() < 2)
     throw Error(ErrorCode::bad_input, "Training needs at least two classes; " + std::string(examples.labels.empty() ? "there are none" : "there is only '" + examples.labels[0] + "'") + ".",
                 "Add a second class: a classifier tells classes apart.");
+  for (int c : examples.classes)
+    if (c < 0 || static_cast<std::size_t>(c) >= examples.labels.size())
+      throw Error(ErrorCode::bad_input, "An example's class (" + std::to_string(c) + ") is not one of the " + std::to_string(examples.labels.size()) + " labels.");
   const std::vector<int> n = examples.counts();
   for (std::size_t c = 0; c < n.size(); ++c)
     if (n[c] == 0)
