@@ -283,7 +283,7 @@ void export_model(const ExportArgs& a) {
 }  // namespace
 
 void add_training_commands(CLI::App& app) {
-  auto train = app.add_subcommand("train", "Train your own classifier from folders of examples (Teachable Machine's way)");
+  auto train = app.add_subcommand("train", "Train your own model: from folders of pictures or poses (Teachable Machine's way) or a table (ml5's neuralNetwork)");
   train->require_subcommand(1);
   // image and pose: the same training on another extractor's features.
   const auto add_trainer = [train](const char* name, const char* what, const char* base, const char* base_help) {
@@ -343,7 +343,7 @@ void add_training_commands(CLI::App& app) {
   evaluate->callback([e] { evaluate_model(*e); });
 
   auto p = std::make_shared<PredictArgs>();
-  auto predict = app.add_subcommand("predict", "Classify images with a model you trained (first line: the top label and its confidence)");
+  auto predict = app.add_subcommand("predict", "Use a model you trained on pictures, or on a table with NAME=VALUE inputs (first line: the top label and its confidence)");
   predict->add_option("model", p->model, "MODEL.easel, a Teachable Machine export, or an ml5 neuralNetwork save (then: NAME=VALUE ...)")->required();
   add_media_options(predict, p->media, "its top classes");
   predict->add_option("--top,-k", p->top, "How many classes to print per image (default 3)")->check(CLI::PositiveNumber);
