@@ -62,18 +62,18 @@ Examples extract_examples(FeatureExtractor& extractor, const Dataset& data, cons
   for (std::size_t i = 0; i < data.files.size(); ++i) {
     const LabelledFile& f = data.files[i];
     try {
+      std::string ext = f.file.extension().string();
+      for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const bool pose_file = data.kind == MediaKind::pose && ext == ".json";
       fs::path entry;
       bool cached = false;
-      if (!cache.empty()) {
+      // A pose given as numbers: no model runs, so nothing is hashed or cached for it.
+      if (!cache.empty() && !pose_file) {
         entry = cache / (detail::sha256_file(f.file) + ".f32");
         cached = read_cached(entry, features, examples.length);
       }
-      std::string ext = f.file.extension().string();
-      for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (data.kind == MediaKind::pose && ext == ".json") {
-        // A pose given as numbers: no model runs, nothing to cache.
+      if (pose_file) {
         features = pose_features(load_pose(f.file));
-        cached = true;
       } else if (!cached) {
         features = extractor.extract(Image::load(f.file));
         if (!cache.empty()) {

@@ -110,11 +110,7 @@ std::vector<DenseLayer> LayersFile::dense_layers(const json& layers, int inputs)
     d.units = c["units"];
     const json activation = c.value("activation", json("linear"));
     const std::string a = activation.is_string() ? activation.get<std::string>() : "?";
-    if (a == "relu") d.activation = Activation::relu;
-    else if (a == "softmax") d.activation = Activation::softmax;
-    else if (a == "sigmoid") d.activation = Activation::sigmoid;
-    else if (a == "linear") d.activation = Activation::linear;
-    else fail("the layer '" + name + "' has the activation '" + a + "', which easel's dense layers do not have");
+    if (!activation_from_name(a, d.activation)) fail("the layer '" + name + "' has the activation '" + a + "', which easel's dense layers do not have");
     const json use_bias = c.value("use_bias", json(true));
     d.use_bias = use_bias.is_boolean() ? use_bias.get<bool>() : true;
     const LayersWeight* kernel = find(name + "/kernel");
@@ -145,6 +141,15 @@ const char* activation_name(Activation a) {
     case Activation::softmax: return "softmax";
   }
   return "linear";
+}
+
+bool activation_from_name(const std::string& name, Activation& out) {
+  for (Activation a : {Activation::linear, Activation::relu, Activation::sigmoid, Activation::softmax})
+    if (name == activation_name(a)) {
+      out = a;
+      return true;
+    }
+  return false;
 }
 
 json dense_layer_json(const DenseLayer& l, const std::string& name, bool first) {

@@ -48,5 +48,7 @@ class LayersFile {
 // the initialisers only matter to a model trained further).
 nlohmann::json dense_layer_json(const DenseLayer& layer, const std::string& name, bool first);
 const char* activation_name(Activation a);
+// The activation a name stands for ("relu", "softmax", "sigmoid", "linear"); false for others.
+bool activation_from_name(const std::string& name, Activation& out);
 
 }  // namespace easel::learn

@@ -413,11 +413,7 @@ TrainedClassifier TrainedClassifier::load(const fs::path& file) {
       l.inputs = static_cast<int>(inputs);
       l.units = static_cast<int>(units);
       const std::string a = r.field(list[i], "activation", T::string, where);
-      if (a == "relu") l.activation = learn::Activation::relu;
-      else if (a == "softmax") l.activation = learn::Activation::softmax;
-      else if (a == "sigmoid") l.activation = learn::Activation::sigmoid;
-      else if (a == "linear") l.activation = learn::Activation::linear;
-      else r.fail(where + "'s activation '" + a + "' is not one easel knows");
+      if (!learn::activation_from_name(a, l.activation)) r.fail(where + "'s activation '" + a + "' is not one easel knows");
       l.use_bias = r.field(list[i], "use_bias", T::boolean, where);
       l.kernel = r.array(list[i]["kernel"], inputs * units, where + "'s kernel");
       if (l.use_bias) l.bias = r.array(list[i].value("bias", nlohmann::json()), units, where + "'s bias");
