@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <numeric>
 
@@ -31,14 +32,30 @@ namespace {
 using easel::test::digit_image;
 using easel::test::kDigitsPerClass;
 
-// The features of digit i of class d, each computed once in this process and only when a
-// test asks for it (ctest runs every test in a process of its own, and most need a few
-// hundred of the 5,000).
+// The features of digit i of class d, each computed once in this build and only when a
+// test asks for it: ctest runs every test in a process of its own, and most need a few
+// hundred of the 5,000, so they are kept in the build folder, keyed by the extractor's
+// checksum (each file written whole, then renamed, as tests run side by side).
 const std::vector<float>& digit_features(int d, int i) {
   static auto extractor = easel::FeatureExtractor::create();
+  static const fs::path dir = fs::path(EASEL_BINARY_DIR) / "training" / "digit-features" /
+                              extractor.checksum().substr(0, 16);
   static std::map<int, std::vector<float>> memo;
   auto [it, fresh] = memo.try_emplace(d * kDigitsPerClass + i);
-  if (fresh) it->second = extractor.extract(digit_image(d, i));
+  if (!fresh) return it->second;
+  const fs::path file = dir / (std::to_string(d) + "-" + std::to_string(i) + ".f32");
+  const std::size_t bytes = static_cast<std::size_t>(extractor.length()) * sizeof(float);
+  std::error_code ec;
+  if (fs::file_size(file, ec) == bytes && !ec) {
+    it->second.resize(static_cast<std::size_t>(extractor.length()));
+    std::ifstream(file, std::ios::binary).read(reinterpret_cast<char*>(it->second.data()), static_cast<std::streamsize>(bytes));
+    return it->second;
+  }
+  it->second = extractor.extract(digit_image(d, i));
+  fs::create_directories(dir);
+  const fs::path part = file.string() + "." + std::to_string(::getpid()) + ".part";
+  std::ofstream(part, std::ios::binary).write(reinterpret_cast<const char*>(it->second.data()), static_cast<std::streamsize>(bytes));
+  fs::rename(part, file);
   return it->second;
 }
 
