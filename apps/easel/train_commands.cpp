@@ -3,6 +3,8 @@
 //   easel evaluate pets.easel --class cat=test/cats --class dog=test/dogs [--folds 5] [--report DIR]
 //   easel predict pets.easel photo.jpg ...        (first line: "cat 0.97")
 //   easel export pets.easel --format tm -o pets-tm/
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +18,7 @@
 #include "easel/error.h"
 #include "easel/evaluation.h"
 #include "easel/neural_network.h"
+#include "easel/sound_classifier.h"
 #include "easel/training.h"
 #include "learn/model_file.h"
 #include "media.h"
@@ -55,7 +58,8 @@ void add_example_options(CLI::App* cmd, ExampleArgs& a, bool required = true) {
 // gave none listed on stderr.
 Examples load_examples(const ExampleArgs& a, const std::string& extractor_name) {
   FeatureExtractor extractor = FeatureExtractor::create({.model = extractor_name});
-  const Dataset data = Dataset::from_folders(parse_classes(a.classes), extractor.is_pose() ? MediaKind::pose : MediaKind::image);
+  const MediaKind kind = extractor.is_sound() ? MediaKind::sound : extractor.is_pose() ? MediaKind::pose : MediaKind::image;
+  const Dataset data = Dataset::from_folders(parse_classes(a.classes), kind);
   ExtractOptions options;
   options.cache_dir = a.cache;
   options.use_cache = !a.no_cache;
@@ -233,6 +237,34 @@ void predict_table(const std::string& model, const std::vector<std::string>& arg
   }
 }
 
+// A MODEL.easel trained on sounds (its extractor hears sound).
+bool is_sound_model(const std::string& model) {
+  if (!fs::is_regular_file(model) || !learn::is_model_file(model)) return false;
+  return FeatureExtractor::create({.model = TrainedClassifier::load(model).extractor()}).is_sound();
+}
+
+// Each recording's top classes: "label 0.97" lines for one, "FILE: label 0.97; ..." for several.
+void predict_sounds(const std::string& model, const std::vector<std::string>& inputs, int top, int threads, bool json) {
+  if (inputs.empty()) throw UsageError("Give one or more sound files to classify.");
+  SoundClassifier classifier = SoundClassifier::create({.model = model, .top_k = top, .threads = threads});
+  for (const std::string& file : inputs) {
+    const auto results = classifier.classify(load_audio(file));
+    if (json) {
+      auto list = nlohmann::ordered_json::array();
+      for (const Classification& c : results) list.push_back({{"label", c.label}, {"confidence", c.confidence}, {"index", c.index}});
+      std::printf("%s\n", nlohmann::ordered_json{{"sound", file}, {"model", model}, {"classes", list}}.dump().c_str());
+      continue;
+    }
+    std::string line;
+    for (const Classification& c : results) {
+      char text[200];
+      std::snprintf(text, sizeof text, "%s %.2f", c.label.c_str(), c.confidence);
+      line += (line.empty() ? "" : inputs.size() > 1 ? "; " : "\n") + std::string(text);
+    }
+    std::printf("%s%s\n", inputs.size() > 1 ? (file + ": ").c_str() : "", line.c_str());
+  }
+}
+
 struct EvaluateArgs {
   std::string model, report, table;
   ExampleArgs examples;
@@ -283,9 +315,9 @@ void export_model(const ExportArgs& a) {
 }  // namespace
 
 void add_training_commands(CLI::App& app) {
-  auto train = app.add_subcommand("train", "Train your own model: from folders of pictures or poses (Teachable Machine's way) or a table (ml5's neuralNetwork)");
+  auto train = app.add_subcommand("train", "Train your own model: from folders of pictures, sounds or poses (Teachable Machine's way) or a table (ml5's neuralNetwork)");
   train->require_subcommand(1);
-  // image and pose: the same training on another extractor's features.
+  // image, sound and pose: the same training on another extractor's features.
   const auto add_trainer = [train](const char* name, const char* what, const char* base, const char* base_help) {
     auto t = std::make_shared<TrainArgs>();
     t->base = base;
@@ -311,6 +343,8 @@ void add_training_commands(CLI::App& app) {
   };
   add_trainer("image", "Train an image classifier: one folder of pictures per class", "tm-image-2019",
               "The feature extractor (default tm-image-2019: Teachable Machine's own)");
+  add_trainer("sound", "Train a sound classifier: one folder of recordings per class (WAV, FLAC, OGG; long ones cut into 1 s windows)",
+              "speech-embedding", "The sound feature extractor (default speech-embedding)");
   add_trainer("pose", "Train a pose classifier: one folder of pictures of people per class (the pose of the most confident person)",
               "movenet-lightning", "The pose model (default movenet-lightning; movenet-thunder, posenet)");
 
@@ -343,13 +377,14 @@ void add_training_commands(CLI::App& app) {
   evaluate->callback([e] { evaluate_model(*e); });
 
   auto p = std::make_shared<PredictArgs>();
-  auto predict = app.add_subcommand("predict", "Use a model you trained on pictures, or on a table with NAME=VALUE inputs (first line: the top label and its confidence)");
+  auto predict = app.add_subcommand("predict", "Use a model you trained on pictures or sounds, or on a table with NAME=VALUE inputs (first line: the top label and its confidence)");
   predict->add_option("model", p->model, "MODEL.easel, a Teachable Machine export, or an ml5 neuralNetwork save (then: NAME=VALUE ...)")->required();
   add_media_options(predict, p->media, "its top classes");
   predict->add_option("--top,-k", p->top, "How many classes to print per image (default 3)")->check(CLI::PositiveNumber);
   predict->add_option("--threads", p->threads, "Threads (0: all cores)");
   predict->callback([p] {
     if (is_network_save(p->model)) return predict_table(p->model, p->media.inputs);
+    if (is_sound_model(p->model)) return predict_sounds(p->model, p->media.inputs, p->top, p->threads, p->media.json);
     classify_media(p->media, p->model, p->top, p->threads);
   });
 

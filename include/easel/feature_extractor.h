@@ -4,7 +4,9 @@
 // own base (MobileNetV2 0.35 from its official export, 1280 values), with its preprocessing
 // (the centre square, 224 x 224, -1..1), so that a head trained on these features is a real
 // Teachable Machine model. A pose model ("movenet-lightning", "movenet-thunder", "posenet")
-// gives the pose of the most confident person instead: pose_features() of it.
+// gives the pose of the most confident person instead: pose_features() of it. A sound model
+// ("speech-embedding": Google's speech embedding behind openWakeWord's mel front end) hears
+// one second at a time.
 //
 //   auto extractor = easel::FeatureExtractor::create();
 //   std::vector<float> features = extractor.extract(easel::Image::load("photo.jpg"));
@@ -16,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "easel/audio.h"
 #include "easel/image.h"
 #include "easel/pose.h"
 
@@ -47,10 +50,21 @@ class FeatureExtractor {
   FeatureExtractor(FeatureExtractor&&) noexcept;
   FeatureExtractor& operator=(FeatureExtractor&&) noexcept;
 
-  // Throws Error(bad_input) when a pose model finds no one in the picture.
+  // Throws Error(bad_input) when a pose model finds no one in the picture, or when this
+  // extractor takes sounds.
   std::vector<float> extract(const Image& image);
+  // A sound model's features of one clip (any rate: resampled): its loudest window of
+  // window_seconds(), the clip centred in silence when shorter. Throws Error(bad_input)
+  // when this extractor takes images.
+  std::vector<float> extract(const AudioBuffer& clip);
+  // A recording cut into the windows a sound model hears, as a dataset's sounds are: a clip
+  // up to 1.5 windows long is one window (its loudest, or itself padded with silence); a
+  // longer one is cut into consecutive windows, the last kept when at least half a window.
+  std::vector<AudioBuffer> sound_windows(const AudioBuffer& recording) const;
   int length() const;               // how many values extract() returns
   bool is_pose() const;             // a pose model: extract() gives pose_features()
+  bool is_sound() const;            // a sound model: extract(AudioBuffer), sound_windows()
+  double window_seconds() const;    // a sound model's window (1 s); 0 for images
   const std::string& name() const;  // the model's name
   // A digest of the model's files: features from another version of the model are not these.
   const std::string& checksum() const;

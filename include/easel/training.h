@@ -56,7 +56,8 @@ struct ExtractOptions {
   std::function<void(std::size_t, std::size_t)> progress = {};
 };
 
-// Features of every file of an image dataset; files that cannot be decoded land in
+// Features of every file of a dataset (a recording: one example per window the extractor
+// hears, sound_windows()); files that cannot be decoded land in
 // Examples::skipped with the reason, as do the dataset's own skipped files.
 Examples extract_examples(FeatureExtractor& extractor, const Dataset& data, const ExtractOptions& options = {});
 

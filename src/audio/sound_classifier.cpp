@@ -1,15 +1,20 @@
 #include "easel/sound_classifier.h"
 
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <cmath>
 #include <map>
 #include <numeric>
 #include <optional>
 
 #include "easel/error.h"
+#include "easel/feature_extractor.h"
 #include "easel/model.h"
 #include "easel/model_store.h"
 #include "easel/spectrogram.h"
+#include "easel/training.h"
+#include "learn/model_file.h"
 #include "models/recipe.h"
 
 namespace easel {
@@ -17,14 +22,26 @@ namespace easel {
 namespace {
 constexpr int kRate = 16000;
 constexpr int kWindow = 16000;  // one second
-bool is_word(const std::string& label) { return !label.empty() && label[0] != '_'; }
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+// Not a word: speech commands' _silence_ and _unknown_, and a trained model's background
+// class (Teachable Machine's "Background Noise", or one named background, noise or silence).
+bool is_word(const std::string& label) {
+  const std::string l = lower(label);
+  return !l.empty() && l[0] != '_' && l.find("background") == std::string::npos && l != "noise" && l != "silence";
+}
 }  // namespace
 
 struct SoundClassifier::Impl {
   SoundClassifierOptions options;
   std::optional<Model> model;
   std::vector<std::string> labels;
-  int silence = -1;
+  int silence = -1;  // the class digital silence is (-1: none; the model hears it)
+  // A model trained in easel (MODEL.easel): its extractor's features into its head.
+  std::optional<TrainedClassifier> trained;
+  std::optional<FeatureExtractor> extractor;
 };
 
 SoundClassifier::SoundClassifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -39,6 +56,24 @@ SoundClassifier SoundClassifier::create(const SoundClassifierOptions& options) {
     throw Error(ErrorCode::bad_input, "hop_s must be in (0, 1] seconds, got " + std::to_string(options.hop_s) + ".");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  if (std::filesystem::is_regular_file(options.model) && learn::is_model_file(options.model)) {
+    impl->trained.emplace(TrainedClassifier::load(options.model));
+    impl->extractor.emplace(FeatureExtractor::create({.model = impl->trained->extractor(), .threads = options.threads}));
+    if (!impl->extractor->is_sound())
+      throw Error(ErrorCode::bad_input, "'" + options.model + "' was trained on " + (impl->extractor->is_pose() ? "poses" : "images") + ", not sounds.",
+                  "Open it with " + std::string(impl->extractor->is_pose() ? "a pose classifier" : "ImageClassifier (easel classify)") + ".");
+    if (impl->extractor->checksum() != impl->trained->extractor_checksum() || impl->extractor->length() != impl->trained->feature_length())
+      throw Error(ErrorCode::bad_model,
+                  "'" + options.model + "' was trained on features of another version of '" + impl->trained->extractor() + "'.",
+                  "Train it again with this easel.");
+    if (std::abs(impl->extractor->window_seconds() - static_cast<double>(kWindow) / kRate) > 1e-9)
+      throw Error(ErrorCode::bad_model, "'" + impl->trained->extractor() + "' hears windows of " + std::to_string(impl->extractor->window_seconds()) +
+                                            " s; SoundClassifier listens a second at a time.");
+    impl->labels = impl->trained->labels();
+    for (std::size_t i = 0; i < impl->labels.size(); ++i)
+      if (!is_word(impl->labels[i]) && impl->silence < 0) impl->silence = static_cast<int>(i);
+    return SoundClassifier(std::move(impl));
+  }
   const detail::Recipe recipe = detail::load_task_recipe(
       options.model, {"sound-classification", "a sound classifier", "Sound classifiers", "sound classification", {"speech-commands"}});
   // One front end so far: MFCC [49, 10] over one second at 16 kHz (MLPerf Tiny's keyword spotting).
@@ -67,10 +102,12 @@ std::vector<float> SoundClassifier::probabilities(const AudioBuffer& input) {
   // The front end divides by the clip's maximum: digital silence has none to divide by.
   float peak = 0;
   for (float v : second.samples) peak = std::max(peak, std::abs(v));
-  if (peak <= 1e-5f) {
+  if (peak <= 1e-5f && m.silence >= 0) {
     p[static_cast<std::size_t>(m.silence)] = 1.f;
     return p;
   }
+  // A trained model hears the clip as it heard its examples (its loudest second).
+  if (m.trained) return m.trained->probabilities(m.extractor->extract(clip));
   // The model learned from microphones, never from digital zeros (whose log-mel energies
   // are extreme): a faint, fixed noise 46 dB under the clip's peak stands in for a room.
   // It lifts synthetic speech (espeak-ng words) from 66% to over 85% right and leaves real

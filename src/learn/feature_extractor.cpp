@@ -25,6 +25,16 @@ struct FeatureExtractor::Impl {
   int length = 0;
   std::string checksum, preprocessing;
   std::optional<PoseEstimator> poses;  // a pose model: features of the best pose
+  // A sound model: a front end turns samples into frames, the model hears `frames` of them
+  // at a time, every `step` frames, `embeddings` times a window; the features are those
+  // embeddings one after another (the word's course in time).
+  struct Sound {
+    std::optional<Model> front_end;
+    int sample_rate = 16000, window = 16000;
+    float input_scale = 1, frame_scale = 1, frame_offset = 0, output_scale = 1;
+    int frames = 0, step = 0, embeddings = 0, bins = 0;
+  };
+  std::optional<Sound> sound;
 };
 
 namespace {
@@ -94,6 +104,48 @@ FeatureExtractor FeatureExtractor::create(const FeatureExtractorOptions& options
   }
   const detail::Recipe recipe = detail::load_recipe(store, spec, store.get(options.model));
   const auto& features = recipe.data["features"];
+  // A sound model's recipe: "features": {"output": embedding, "sound": {"sample_rate",
+  // "window_s", "input_scale" (samples in -1..1 times this), "front_end": {"model", "scale",
+  // "offset"} (frames times scale plus offset), "frames", "step", "embeddings",
+  // "output_scale" (the embeddings times this)}}.
+  if (features.is_object() && features.contains("sound")) {
+    const nlohmann::json& s = features["sound"];
+    const auto bad = [&](const std::string& why) {
+      return Error(ErrorCode::bad_model, "The recipe of '" + options.model + "' describes its sound features badly: " + why + ".");
+    };
+    try {
+      auto impl = std::make_unique<Impl>();
+      impl->name = options.model;
+      Impl::Sound& sound = impl->sound.emplace();
+      sound.sample_rate = s.at("sample_rate").get<int>();
+      sound.window = static_cast<int>(std::lround(s.at("window_s").get<double>() * sound.sample_rate));
+      sound.input_scale = s.value("input_scale", 1.f);
+      sound.output_scale = s.value("output_scale", 1.f);
+      const nlohmann::json& fe = s.at("front_end");
+      sound.frame_scale = fe.value("scale", 1.f);
+      sound.frame_offset = fe.value("offset", 0.f);
+      sound.frames = s.at("frames").get<int>();
+      sound.step = s.at("step").get<int>();
+      sound.embeddings = s.at("embeddings").get<int>();
+      if (sound.sample_rate < 1000 || sound.window < 1 || sound.frames < 1 || sound.step < 1 || sound.embeddings < 1)
+        throw bad("a size is not positive");
+      sound.front_end.emplace(Model::load((recipe.file.parent_path() / fe.at("model").get<std::string>()).string(), {.threads = options.threads}));
+      impl->model.emplace(Model::load(recipe.file.string(), {.threads = options.threads, .outputs = {features.at("output").get<std::string>()}}));
+      const auto inputs = impl->model->inputs();
+      if (inputs.size() != 1 || inputs[0].shape.size() < 3) throw bad("its model does not take [1, frames, bins, ...]");
+      if (inputs[0].shape[1] != sound.frames) throw bad("its model hears " + std::to_string(inputs[0].shape[1]) + " frames, not " + std::to_string(sound.frames));
+      sound.bins = static_cast<int>(inputs[0].shape[2]);
+      impl->output = impl->model->outputs().at(0);
+      std::int64_t per = 1;
+      for (std::int64_t d : impl->output.shape) per *= d < 0 ? 1 : d;
+      impl->length = static_cast<int>(per) * sound.embeddings;
+      impl->checksum = model_checksum(spec, "sound " + s.dump() + " output " + features.at("output").get<std::string>());
+      impl->preprocessing = nlohmann::json{{"sound", s}}.dump();
+      return FeatureExtractor(std::move(impl));
+    } catch (const nlohmann::json::exception& e) {
+      throw bad(e.what());
+    }
+  }
   if (!features.is_object() || !features.contains("output") || !features["output"].is_string())
     throw Error(ErrorCode::bad_model, "The recipe of '" + options.model + "' gives its features without an \"output\" name.");
 
@@ -114,6 +166,7 @@ FeatureExtractor FeatureExtractor::create(const FeatureExtractorOptions& options
 
 std::vector<float> FeatureExtractor::extract(const Image& image) {
   Impl& m = *impl_;
+  if (m.sound) throw Error(ErrorCode::bad_input, "'" + m.name + "' takes sounds, not images.");
   if (m.poses) {
     const std::vector<Pose> found = m.poses->estimate(image);
     if (found.empty()) throw Error(ErrorCode::bad_input, "'" + m.name + "' finds no one in the picture.");
@@ -129,8 +182,73 @@ std::vector<float> FeatureExtractor::extract(const Image& image) {
   return out;
 }
 
+std::vector<AudioBuffer> FeatureExtractor::sound_windows(const AudioBuffer& recording) const {
+  if (!impl_->sound) throw Error(ErrorCode::bad_input, "'" + impl_->name + "' takes images, not sounds.");
+  const Impl::Sound& s = *impl_->sound;
+  if (recording.sample_rate <= 0) throw Error(ErrorCode::bad_input, "A sound without a sample rate.");
+  const AudioBuffer clip = recording.sample_rate == s.sample_rate ? recording : resample(recording, s.sample_rate);
+  const std::size_t w = static_cast<std::size_t>(s.window), n = clip.samples.size();
+  std::vector<AudioBuffer> out;
+  const auto window_at = [&](std::size_t start) {
+    AudioBuffer b;
+    b.sample_rate = s.sample_rate;
+    b.samples.assign(clip.samples.begin() + static_cast<std::ptrdiff_t>(start),
+                     clip.samples.begin() + static_cast<std::ptrdiff_t>(std::min(n, start + w)));
+    b.samples.resize(w, 0.f);
+    return b;
+  };
+  if (n <= w) {  // centred in silence
+    AudioBuffer b;
+    b.sample_rate = s.sample_rate;
+    b.samples.assign(w, 0.f);
+    std::copy(clip.samples.begin(), clip.samples.end(), b.samples.begin() + static_cast<std::ptrdiff_t>((w - n) / 2));
+    out.push_back(std::move(b));
+  } else if (n <= w + w / 2) {  // the loudest window, found on running sums of energy
+    std::vector<double> energy(n + 1, 0.0);
+    for (std::size_t i = 0; i < n; ++i) energy[i + 1] = energy[i] + static_cast<double>(clip.samples[i]) * clip.samples[i];
+    std::size_t best = 0;
+    for (std::size_t start = 0; start + w <= n; start += 160)
+      if (energy[start + w] - energy[start] > energy[best + w] - energy[best]) best = start;
+    out.push_back(window_at(best));
+  } else {
+    for (std::size_t start = 0; start < n; start += w)
+      if (n - start >= w / 2) out.push_back(window_at(start));
+  }
+  return out;
+}
+
+std::vector<float> FeatureExtractor::extract(const AudioBuffer& clip) {
+  Impl& m = *impl_;
+  if (!m.sound) throw Error(ErrorCode::bad_input, "'" + m.name + "' takes images, not sounds.", "Use a sound model such as speech-embedding.");
+  Impl::Sound& s = *m.sound;
+  const AudioBuffer window = sound_windows(clip).front();
+  Tensor x(DType::f32, {1, static_cast<std::int64_t>(window.samples.size())});
+  for (std::size_t i = 0; i < window.samples.size(); ++i) x.data<float>()[i] = window.samples[i] * s.input_scale;
+  const Tensor frames = s.front_end->run({x}).at(0);  // [..., frames, bins]
+  const std::int64_t needed = static_cast<std::int64_t>(s.embeddings - 1) * s.step + s.frames;
+  if (frames.size() / s.bins < needed)
+    throw Error(ErrorCode::bad_model, "The front end of '" + m.name + "' gives " + std::to_string(frames.size() / s.bins) +
+                                          " frames of a window; its recipe needs " + std::to_string(needed) + ".");
+  std::vector<float> out;
+  out.reserve(static_cast<std::size_t>(m.length));
+  Tensor slice(DType::f32, {1, s.frames, s.bins, 1});
+  for (int e = 0; e < s.embeddings; ++e) {
+    const std::int64_t first = static_cast<std::int64_t>(e) * s.step;
+    for (std::int64_t f = 0; f < s.frames; ++f)
+      for (int b = 0; b < s.bins; ++b)
+        slice.data<float>()[f * s.bins + b] = frames.data<float>()[(first + f) * s.bins + b] * s.frame_scale + s.frame_offset;
+    const Tensor y = m.model->run({slice}).at(0);
+    for (std::int64_t i = 0; i < y.size(); ++i) out.push_back(y.data<float>()[i] * s.output_scale);
+  }
+  return out;
+}
+
 int FeatureExtractor::length() const { return impl_->length; }
 bool FeatureExtractor::is_pose() const { return impl_->poses.has_value(); }
+bool FeatureExtractor::is_sound() const { return impl_->sound.has_value(); }
+double FeatureExtractor::window_seconds() const {
+  return impl_->sound ? static_cast<double>(impl_->sound->window) / impl_->sound->sample_rate : 0.0;
+}
 
 Pose load_pose(const std::filesystem::path& file) {
   std::error_code ec;

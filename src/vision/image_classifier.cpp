@@ -72,6 +72,9 @@ ImageClassifier ImageClassifier::create(const ImageClassifierOptions& options) {
   if (fs::is_regular_file(options.model) && learn::is_model_file(options.model)) {
     impl->trained.emplace(TrainedClassifier::load(options.model));
     impl->extractor.emplace(FeatureExtractor::create({.model = impl->trained->extractor(), .threads = options.threads}));
+    if (impl->extractor->is_sound())
+      throw Error(ErrorCode::bad_input, "'" + options.model + "' was trained on sounds, not pictures.",
+                  "Open it with SoundClassifier (easel predict or easel listen).");
     if (impl->extractor->checksum() != impl->trained->extractor_checksum() || impl->extractor->length() != impl->trained->feature_length())
       throw Error(ErrorCode::bad_model,
                   "'" + options.model + "' was trained on features of another version of '" + impl->trained->extractor() + "'.",

@@ -56,10 +56,44 @@ void clip(Importer& im, const onnx::NodeProto& n, const std::string& name, const
   const Slot x = im.in(n, 0);
   double lo = attr_float(n, "min", -std::numeric_limits<float>::infinity()),
          hi = attr_float(n, "max", std::numeric_limits<float>::infinity());
+  // Bounds computed at run time (a spectrogram's floor: its peak less 80 dB) are a maximum
+  // and a minimum.
+  const Slot min_value = im.in(n, 1), max_value = im.in(n, 2);
+  const bool min_varies = min_value.id >= 0 && !im.const_of(min_value.id);
+  const bool max_varies = max_value.id >= 0 && !im.const_of(max_value.id);
+  if (min_varies || max_varies) {
+    for (const Slot& b : {min_value, max_value})
+      if (b.id >= 0 && b.rank != 0) im.unsupported(n, "a bound given as a tensor of rank " + std::to_string(b.rank) + " (a scalar is read)");
+    int id = x.id;
+    if (min_value.id >= 0) id = im.graph().add_node("maximum", max_value.id >= 0 ? name + "/min" : name, {id, min_value.id}).outputs[0];
+    if (max_value.id >= 0) id = im.graph().add_node("minimum", name, {id, max_value.id}).outputs[0];
+    im.out(n, id, x.rank, x.nhwc);
+    return;
+  }
   if (auto m = im.const_floats(n, 1)) lo = m->at(0);
   if (auto m = im.const_floats(n, 2)) hi = m->at(0);
   Node& node = lo == 0 && hi == 6 ? im.graph().add_node("relu6", name, {x.id}) : im.graph().add_node("clip", name, {x.id});
   if (node.op == "clip") node.attrs.set("min", lo), node.attrs.set("max", hi);
+  im.out(n, node.outputs[0], x.rank, x.nhwc);
+}
+
+// ONNX names dtypes by TensorProto.DataType number.
+void cast(Importer& im, const onnx::NodeProto& n, const std::string& name, const char*) {
+  const Slot x = im.in(n, 0);
+  const std::int64_t to = attr_int(n, "to", 0);
+  const char* dtype = nullptr;
+  switch (to) {
+    case onnx::TensorProto::FLOAT: dtype = "float32"; break;
+    case onnx::TensorProto::UINT8: dtype = "uint8"; break;
+    case onnx::TensorProto::INT8: dtype = "int8"; break;
+    case onnx::TensorProto::INT32: dtype = "int32"; break;
+    case onnx::TensorProto::INT64: dtype = "int64"; break;
+    case onnx::TensorProto::BOOL: dtype = "bool"; break;
+    case onnx::TensorProto::FLOAT16: dtype = "float16"; break;
+    default: im.unsupported(n, "a cast to ONNX data type " + std::to_string(to));
+  }
+  Node& node = im.graph().add_node("cast", name, {x.id});
+  node.attrs.set("to", std::string(dtype));
   im.out(n, node.outputs[0], x.rank, x.nhwc);
 }
 
@@ -113,7 +147,10 @@ void unsqueeze(Importer& im, const onnx::NodeProto& n, const std::string& name, 
   std::sort(axes.begin(), axes.end());
   for (auto a : axes) {
     std::string node_name = name;  // the last one takes the ONNX node's name
-    if (a != axes.back()) node_name += "/" + std::to_string(a);
+    if (a != axes.back()) {  // (two appends: GCC 12 warns falsely of an overlap for "/" + string)
+      node_name += '/';
+      node_name += std::to_string(a);
+    }
     Node& node = im.graph().add_node("expand_dims", node_name, {id});
     node.attrs.set("axis", a < 0 ? a + rank : a);
     id = node.outputs[0];
@@ -160,11 +197,52 @@ void window_attrs(Importer& im, const onnx::NodeProto& n, Node& node, bool with_
   }
 }
 
+// A 1-D convolution [N, C, L] (an audio front end's STFT, a temporal convolution) is the
+// 2-D one over [N, C, 1, L]: a kernel one row high, its strides, dilations and pads on the
+// width only.
+// (`wt` points into the graph's values: read it before adding any node.)
+void conv1d(Importer& im, const onnx::NodeProto& n, const std::string& name, const Tensor& wt) {
+  const Slot x = im.in(n, 0), b = im.in(n, 2);
+  if (x.rank != 3) im.fail(n, "a 1-D convolution's input must be [N, C, L]");
+  if (attr_int(n, "group", 1) != 1) im.unsupported(n, "grouped 1-D convolution");
+  const std::int64_t O = wt.dim(0), I = wt.dim(1), K = wt.dim(2);
+  Tensor filter(DType::f32, {1, K, I, O});  // OIK -> HWIO with H = 1
+  for (std::int64_t o = 0; o < O; ++o)
+    for (std::int64_t i = 0; i < I; ++i)
+      for (std::int64_t k = 0; k < K; ++k) filter.data<float>()[(k * I + i) * O + o] = wt.data<float>()[(o * I + i) * K + k];
+  Node& rows = im.graph().add_node("expand_dims", name + "/as_2d", {im.to_nchw(x, name)});
+  rows.attrs.set("axis", std::int64_t{2});
+  const Slot x2 = im.to_nhwc(Slot{rows.outputs[0], 4, false}, name + "/as_2d");
+  std::vector<int> inputs = {x2.id, im.graph().add_constant(name + "/filter", std::move(filter))};
+  if (b.id >= 0) inputs.push_back(b.id);
+  Node& node = im.graph().add_node("conv2d", name + "/2d", inputs);
+  const Ints strides = attr_ints(n, "strides", {1}), dilations = attr_ints(n, "dilations", {1});
+  if (strides.size() != 1 || dilations.size() != 1) im.fail(n, "'strides' and 'dilations' of a 1-D convolution take one value");
+  node.attrs.set("strides", Ints{1, strides[0]});
+  node.attrs.set("dilations", Ints{1, dilations[0]});
+  const std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
+  if (auto_pad == "SAME_UPPER") node.attrs.set("padding", std::string("SAME"));
+  else if (auto_pad == "VALID") node.attrs.set("padding", std::string("VALID"));
+  else if (auto_pad == "NOTSET") {
+    const Ints pads = attr_ints(n, "pads", {0, 0});  // begin, end
+    if (pads.size() != 2) im.fail(n, "'pads' must have 2 values for a 1-D convolution");
+    node.attrs.set("padding", std::string("EXPLICIT"));
+    node.attrs.set("explicit_paddings", Ints{0, 0, pads[0], pads[1]});
+  } else {
+    im.unsupported(n, "auto_pad " + auto_pad);
+  }
+  Node& back = im.graph().add_node("squeeze", name, {im.to_nchw(Slot{node.outputs[0], 4, true}, name + "/2d")});
+  back.attrs.set("axes", Ints{2});
+  im.out(n, back.outputs[0], 3, false);
+}
+
 void conv(Importer& im, const onnx::NodeProto& n, const std::string& name, const char*) {
-  const Slot x = im.to_nhwc(im.in(n, 0), name);
   const Slot w = im.in(n, 1), b = im.in(n, 2);
+  if (const Tensor* w1 = im.const_of(w.id); w1 && w1->rank() == 3) return conv1d(im, n, name, *w1);
+  // The layout change first: it adds nodes, and the weights are read after it.
+  const Slot x = im.to_nhwc(im.in(n, 0), name);
   const Tensor* wt = im.const_of(w.id);
-  if (!wt || wt->rank() != 4) im.unsupported(n, "only 2-D convolutions with constant weights are read");
+  if (!wt || wt->rank() != 4) im.unsupported(n, "only 1-D and 2-D convolutions with constant weights are read");
   const std::int64_t O = wt->dim(0), I = wt->dim(1), KH = wt->dim(2), KW = wt->dim(3);
   const std::int64_t group = attr_int(n, "group", 1);
   const bool depthwise = group > 1 && I == 1 && O % group == 0;
@@ -505,6 +583,7 @@ const Translation kTranslations[] = {
     {"Add", binary, "add"},
     {"AveragePool", pool, "avg_pool"},
     {"BatchNormalization", batch_norm, nullptr},
+    {"Cast", cast, nullptr},
     {"Ceil", unary, "ceil"},
     {"Clip", clip, nullptr},
     {"Concat", concat, nullptr},
@@ -514,17 +593,22 @@ const Translation kTranslations[] = {
     {"Div", binary, "div"},
     {"Dropout", unary, "identity"},
     {"Elu", unary, "elu"},
+    {"Equal", binary, "equal"},
     {"Erf", unary, "erf"},
     {"Exp", unary, "exp"},
     {"Flatten", flatten, nullptr},
     {"Floor", unary, "floor"},
     {"Gather", gather, nullptr},
     {"Gemm", matmul, nullptr},
+    {"Greater", binary, "greater"},
+    {"GreaterOrEqual", binary, "greater_equal"},
     {"GlobalAveragePool", global_pool, "mean"},
     {"GlobalMaxPool", global_pool, "max"},
     {"HardSwish", unary, "hard_swish"},
     {"Identity", unary, "identity"},
     {"LeakyRelu", leaky_relu, nullptr},
+    {"Less", binary, "less"},
+    {"LessOrEqual", binary, "less_equal"},
     {"Log", unary, "log"},
     {"LogSoftmax", softmax, "log_softmax"},
     {"MatMul", matmul, nullptr},
@@ -533,6 +617,7 @@ const Translation kTranslations[] = {
     {"Min", binary, "minimum"},
     {"Mul", binary, "mul"},
     {"Neg", unary, "neg"},
+    {"Not", unary, "logical_not"},
     {"Pad", pad, nullptr},
     {"Pow", binary, "pow"},
     {"Reciprocal", unary, "reciprocal"},
