@@ -83,11 +83,15 @@ Examples extract_examples(FeatureExtractor& extractor, const Dataset& data, cons
       }
       if (pose_file) {
         features = pose_features(load_pose(f.file));
-      } else if (!cached && data.kind == MediaKind::sound) {
-        features.clear();
-        for (const AudioBuffer& window : extractor.sound_windows(load_audio(f.file))) {
-          const std::vector<float> one = extractor.extract(window);
-          features.insert(features.end(), one.begin(), one.end());
+      } else if (!cached) {
+        if (data.kind == MediaKind::sound) {
+          features.clear();
+          for (const AudioBuffer& window : extractor.sound_windows(load_audio(f.file))) {
+            const std::vector<float> one = extractor.extract(window);
+            features.insert(features.end(), one.begin(), one.end());
+          }
+        } else {
+          features = extractor.extract(Image::load(f.file));
         }
         if (!cache.empty()) {
           try {
