@@ -21,7 +21,7 @@ say() { printf 'setup: %s\n' "$*"; }
 # --- 1. Debian packages --------------------------------------------------------------
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl xz-utils
-  libdnnl-dev ocl-icd-opencl-dev libopencv-dev nlohmann-json3-dev libsndfile1-dev libsamplerate0-dev libfftw3-dev libcsv-dev
+  libdnnl-dev ocl-icd-opencl-dev libopencv-dev nlohmann-json3-dev libsndfile1-dev libsamplerate0-dev libfftw3-dev libcsv-dev libarchive-dev
   libcpp-httplib-dev libcli11-dev liblo-dev libonnx-dev libprotobuf-dev libflatbuffers-dev flatbuffers-compiler
   libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libasound2-dev sox espeak-ng

@@ -26,6 +26,10 @@ ML5 = f"{GH}/ml5js/ml5-data-and-models/0612a3e7c51cbffdc5db701dff49d16d1ac26fa8"
 KWS = f"{GH}/mlcommons/tiny/1afd2c9820f795965a6134facd0b4dfae41ef23f"
 YOLOX = f"{GH}/Kazuhito00/YOLOX-ONNX-TFLite-Sample/3d4f1119d0694200671c08069ecb847aa0d8495a"
 ML5NG = f"{GH}/ml5js/ml5-next-gen/b787338aa4fc5902c4f14cc71b1eaeb07cac386b"
+TMC = f"{GH}/googlecreativelab/teachablemachine-community/55aa0bb84acaa9efcbb9a2068eaefbb72cddae2c"
+# Teachable Machine's official exports are published zipped in its repo: "URL#member".
+def tm_zip(zip_name):
+    return lambda f: f"{TMC}/LICENSE.txt" if f == "LICENSE.txt" else f"{TMC}/snippets/converter/image/test/{zip_name}#{f}"
 
 # name, folder, task, format, entry, labels, licence, url(base for each file or None), title
 SHARED = [
@@ -51,9 +55,9 @@ SHARED = [
   ("deeplabv3", "deeplabv3-mnv2-dm05-pascal-coral", "segmentation", "tflite", "deeplabv3_mnv2_dm05_pascal_quant.tflite", "pascal_voc_segmentation_labels.txt", "Apache-2.0",
    lambda f: f"{CORAL}/{f}", "DeepLab v3 MobileNet V2 0.5, PASCAL VOC 21 classes, uint8"),
   ("tm-image-2019", "tm-image-official-2019", "image-classification", "tfjs-layers", "model.json", "metadata.json", "Apache-2.0",
-   None, "Teachable Machine image export (2019 topology), 2 classes"),
+   tm_zip("image-model.zip"), "Teachable Machine image export (2019 topology), 2 classes"),
   ("tm-tiny-image-2021", "tm-tiny-image-official-2021", "image-classification", "tfjs-layers", "model.json", "metadata.json", "Apache-2.0",
-   None, "Teachable Machine tiny image export (2021 topology), 96x96 grayscale"),
+   tm_zip("tiny-image-model.zip"), "Teachable Machine tiny image export (2021 topology), 96x96 grayscale"),
   ("ml5-neuralnetwork", "ml5-neuralnetwork-saved", "neural-network", "tfjs-layers", "model.json", None, "ml5.js License v1.0",
    lambda f: f"{ML5NG}/LICENSE.md" if f == "LICENSE.md" else f"{ML5NG}/examples/neuralNetwork-load-model/model/{f}", "ml5 neuralNetwork.save() output"),
   ("crepe", "ml5-crepe", "pitch", "tfjs-layers", "model.json", None, "MIT",

@@ -43,13 +43,15 @@ std::vector<std::pair<std::string, fs::path>> parse_classes(const std::vector<st
 
 struct ExampleArgs {
   std::vector<std::string> classes;
+  std::string data;  // or a folder (zip) of class folders
   std::string cache;
   bool no_cache = false;
 };
 
-void add_example_options(CLI::App* cmd, ExampleArgs& a, bool required = true) {
-  auto* classes = cmd->add_option("--class,-c", a.classes, "A class and its folder of examples, NAME=FOLDER (give one per class)");
-  if (required) classes->required();
+void add_example_options(CLI::App* cmd, ExampleArgs& a) {
+  auto* classes = cmd->add_option("--class,-c", a.classes, "A class and its folder (or zip) of examples, NAME=FOLDER (give one per class)");
+  auto* data = cmd->add_option("--data,-d", a.data, "Instead: a folder or zip with one sub-folder of examples per class");
+  classes->excludes(data);
   cmd->add_option("--cache", a.cache, "Where features are kept between runs (default ~/.cache/easel/features)");
   cmd->add_flag("--no-cache", a.no_cache, "Compute every example's features again and keep none");
 }
@@ -59,7 +61,9 @@ void add_example_options(CLI::App* cmd, ExampleArgs& a, bool required = true) {
 Examples load_examples(const ExampleArgs& a, const std::string& extractor_name) {
   FeatureExtractor extractor = FeatureExtractor::create({.model = extractor_name});
   const MediaKind kind = extractor.is_sound() ? MediaKind::sound : extractor.is_pose() ? MediaKind::pose : MediaKind::image;
-  const Dataset data = Dataset::from_folders(parse_classes(a.classes), kind);
+  if (a.classes.empty() && a.data.empty())
+    throw UsageError("Give the examples: --class NAME=FOLDER for each class, or --data FOLDER with a sub-folder per class.");
+  const Dataset data = a.data.empty() ? Dataset::from_folders(parse_classes(a.classes), kind) : Dataset::from_folder_of_classes(a.data, kind);
   ExtractOptions options;
   options.cache_dir = a.cache;
   options.use_cache = !a.no_cache;
@@ -280,7 +284,6 @@ void evaluate_model(const EvaluateArgs& a) {
     write_report(result, a.report);
     return;
   }
-  if (a.examples.classes.empty()) throw UsageError("Give the labelled examples: --class NAME=FOLDER for each class.");
   const TrainedClassifier model = TrainedClassifier::load(a.model);
   const Examples examples = load_examples(a.examples, model.extractor());
   Evaluation result;
@@ -369,7 +372,7 @@ void add_training_commands(CLI::App& app) {
   auto e = std::make_shared<EvaluateArgs>();
   auto evaluate = app.add_subcommand("evaluate", "How well a trained model does on labelled examples it never saw (or k-fold)");
   evaluate->add_option("model", e->model, "MODEL.easel")->required();
-  add_example_options(evaluate, e->examples, false);
+  add_example_options(evaluate, e->examples);
   evaluate->add_option("--table", e->table, "A neuralNetwork model's test rows (CSV or JSON with its columns)");
   evaluate->add_option("--folds", e->folds, "Instead: k-fold cross-validation of the model's training on these examples")->check(CLI::Range(2, 100));
   evaluate->add_option("--report", e->report, "Write evaluation.txt, evaluation.json and confusion.png here");

@@ -35,11 +35,16 @@ struct Dataset {
   std::vector<SkippedFile> skipped;
 
   // One class per (label, folder): the folder's files of `kind`, its sub-folders included,
-  // in path order. Other files are listed in `skipped`. Throws Error(bad_input) for a
-  // missing folder, a label given twice or an empty label; a class with no usable file is
-  // kept (the trainer says which class is empty).
+  // in path order. Other files are listed in `skipped`. A zip file serves as a folder (it
+  // is unpacked once, safely, into ~/.cache/easel/datasets, or $EASEL_DATASET_CACHE).
+  // Throws Error(bad_input) for a missing folder, a damaged or unsafe zip, a label given
+  // twice or an empty label; a class with no usable file is kept (the trainer says which
+  // class is empty).
   static Dataset from_folders(const std::vector<std::pair<std::string, std::filesystem::path>>& classes,
                               MediaKind kind = MediaKind::image);
+  // Every sub-folder of a folder or zip is a class, named after it, in name order (a zip
+  // holding one folder of classes is read inside it).
+  static Dataset from_folder_of_classes(const std::filesystem::path& folder_or_zip, MediaKind kind = MediaKind::image);
   // Examples per class, in labels' order.
   std::vector<int> counts() const;
 };

