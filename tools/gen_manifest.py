@@ -239,7 +239,10 @@ RECIPES = {
   # MLPerf Tiny DS-CNN: MFCC [49, 10] of one second at 16 kHz; the float32 file of the same
   # network (its scores are the reference files'); word_labels of get_dataset.py.
   "speech-commands": {"run": "kws_ref_model_float32.tflite", "front_end": "mfcc", "decoder": "speech-commands",
-                      "labels": {"names": ["down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes", "_silence_", "_unknown_"]}},
+                      "labels": {"names": ["down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes", "_silence_", "_unknown_"]},
+                      # Its features: the 64 values after the average pool, over the same MFCCs.
+                      "features": {"output": "functional_1/flatten/Reshape",
+                                   "sound": {"sample_rate": 16000, "window_s": 1.0, "front_end": {"kind": "mfcc"}, "frames": 49, "step": 1, "embeddings": 1}}},
 }
 for m in models:
     if m["name"] in RECIPES: m["recipe"] = RECIPES[m["name"]]

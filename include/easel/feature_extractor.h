@@ -5,12 +5,14 @@
 // (the centre square, 224 x 224, -1..1), so that a head trained on these features is a real
 // Teachable Machine model. A pose model ("movenet-lightning", "movenet-thunder", "posenet")
 // gives the pose of the most confident person instead: pose_features() of it. A sound model
-// ("speech-embedding": Google's speech embedding behind openWakeWord's mel front end) hears
-// one second at a time.
+// hears one second at a time: "speech-embedding" (Google's speech embedding behind
+// openWakeWord's mel front end, 3 x 96 values) or "speech-commands" (its DS-CNN's 64).
 //
 //   auto extractor = easel::FeatureExtractor::create();
 //   std::vector<float> features = extractor.extract(easel::Image::load("photo.jpg"));
 //   std::printf("%zu features from %s\n", features.size(), extractor.name().c_str());
+//   auto ears = easel::FeatureExtractor::create({.model = "speech-embedding"});
+//   std::vector<float> word = ears.extract(easel::load_audio("yes.wav"));
 #pragma once
 
 #include <filesystem>

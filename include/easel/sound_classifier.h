@@ -7,7 +7,10 @@
 //     std::printf("%.2f s  %s %.2f\n", w.time_s, w.label.c_str(), w.confidence);
 //
 // The model hears one second at a time (MLPerf Tiny's DS-CNN on MFCCs): down, go, left,
-// no, off, on, right, stop, up, yes, plus _silence_ and _unknown_.
+// no, off, on, right, stop, up, yes, plus _silence_ and _unknown_. A sound model you trained
+// (MODEL.easel, from `easel train sound`) opens the same way: {.model = "words.easel"}; its
+// background class ("Background Noise", or a name with background, noise or silence) is
+// not a word.
 #pragma once
 
 #include <memory>

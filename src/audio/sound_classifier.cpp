@@ -14,6 +14,7 @@
 #include "easel/model_store.h"
 #include "easel/spectrogram.h"
 #include "easel/training.h"
+#include "audio/room_noise.h"
 #include "learn/model_file.h"
 #include "models/recipe.h"
 
@@ -108,17 +109,10 @@ std::vector<float> SoundClassifier::probabilities(const AudioBuffer& input) {
   }
   // A trained model hears the clip as it heard its examples (its loudest second).
   if (m.trained) return m.trained->probabilities(m.extractor->extract(clip));
-  // The model learned from microphones, never from digital zeros (whose log-mel energies
-  // are extreme): a faint, fixed noise 46 dB under the clip's peak stands in for a room.
-  // It lifts synthetic speech (espeak-ng words) from 66% to over 85% right and leaves real
+  // The model learned from microphones, never from digital zeros: a faint room under the
+  // clip lifts synthetic speech (espeak-ng words) from 66% to over 85% right and leaves real
   // recordings as they were.
-  std::uint32_t state = 0x9e3779b9u;
-  auto uniform = [&state] {
-    state = state * 1664525u + 1013904223u;
-    return static_cast<float>(state >> 8) / 16777216.0f;
-  };
-  const float level = 0.005f * peak * std::sqrt(12.f);  // uniform noise with std 0.005 * peak
-  for (float& v : second.samples) v += level * (uniform() - 0.5f);
+  detail::add_room_noise(second.samples, peak);
   Tensor features = mfcc(second);  // [49, 10]
   Tensor x(DType::f32, {1, features.dim(0), features.dim(1), 1});
   std::copy_n(features.data<float>(), features.size(), x.data<float>());

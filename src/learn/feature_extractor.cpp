@@ -11,6 +11,8 @@
 #include "easel/error.h"
 #include "easel/model.h"
 #include "easel/model_store.h"
+#include "easel/spectrogram.h"
+#include "audio/room_noise.h"
 #include "models/recipe.h"
 #include "vision/preprocess.h"
 #include "vision/recipe.h"
@@ -29,7 +31,7 @@ struct FeatureExtractor::Impl {
   // at a time, every `step` frames, `embeddings` times a window; the features are those
   // embeddings one after another (the word's course in time).
   struct Sound {
-    std::optional<Model> front_end;
+    std::optional<Model> front_end;  // or, without one, MFCCs (speech commands' front end)
     int sample_rate = 16000, window = 16000;
     float input_scale = 1, frame_scale = 1, frame_offset = 0, output_scale = 1;
     int frames = 0, step = 0, embeddings = 0, bins = 0;
@@ -129,16 +131,20 @@ FeatureExtractor FeatureExtractor::create(const FeatureExtractorOptions& options
       sound.embeddings = s.at("embeddings").get<int>();
       if (sound.sample_rate < 1000 || sound.window < 1 || sound.frames < 1 || sound.step < 1 || sound.embeddings < 1)
         throw bad("a size is not positive");
-      sound.front_end.emplace(Model::load((recipe.file.parent_path() / fe.at("model").get<std::string>()).string(), {.threads = options.threads}));
+      if (fe.contains("model"))
+        sound.front_end.emplace(Model::load((recipe.file.parent_path() / fe.at("model").get<std::string>()).string(), {.threads = options.threads}));
+      else if (fe.value("kind", std::string()) != "mfcc")
+        throw bad("its front end is neither a model nor \"mfcc\"");
       impl->model.emplace(Model::load(recipe.file.string(), {.threads = options.threads, .outputs = {features.at("output").get<std::string>()}}));
       const auto inputs = impl->model->inputs();
       if (inputs.size() != 1 || inputs[0].shape.size() < 3) throw bad("its model does not take [1, frames, bins, ...]");
       if (inputs[0].shape[1] != sound.frames) throw bad("its model hears " + std::to_string(inputs[0].shape[1]) + " frames, not " + std::to_string(sound.frames));
       sound.bins = static_cast<int>(inputs[0].shape[2]);
       impl->output = impl->model->outputs().at(0);
-      std::int64_t per = 1;
-      for (std::int64_t d : impl->output.shape) per *= d < 0 ? 1 : d;
-      impl->length = static_cast<int>(per) * sound.embeddings;
+      // How many values an embedding has: the model's answer to a window of frames (an
+      // inner value's shape may be unknown until it runs).
+      Tensor frames(DType::f32, {1, sound.frames, sound.bins, 1});
+      impl->length = static_cast<int>(impl->model->run({frames}).at(0).size()) * sound.embeddings;
       impl->checksum = model_checksum(spec, "sound " + s.dump() + " output " + features.at("output").get<std::string>());
       impl->preprocessing = nlohmann::json{{"sound", s}}.dump();
       return FeatureExtractor(std::move(impl));
@@ -222,9 +228,20 @@ std::vector<float> FeatureExtractor::extract(const AudioBuffer& clip) {
   if (!m.sound) throw Error(ErrorCode::bad_input, "'" + m.name + "' takes images, not sounds.", "Use a sound model such as speech-embedding.");
   Impl::Sound& s = *m.sound;
   const AudioBuffer window = sound_windows(clip).front();
-  Tensor x(DType::f32, {1, static_cast<std::int64_t>(window.samples.size())});
-  for (std::size_t i = 0; i < window.samples.size(); ++i) x.data<float>()[i] = window.samples[i] * s.input_scale;
-  const Tensor frames = s.front_end->run({x}).at(0);  // [..., frames, bins]
+  Tensor frames;  // [..., frames, bins]
+  if (s.front_end) {
+    Tensor x(DType::f32, {1, static_cast<std::int64_t>(window.samples.size())});
+    for (std::size_t i = 0; i < window.samples.size(); ++i) x.data<float>()[i] = window.samples[i] * s.input_scale;
+    frames = s.front_end->run({x}).at(0);
+  } else {
+    // Speech commands' MFCCs divide by the clip's peak, and its model never heard digital
+    // zeros: the same faint room as SoundClassifier hears under the clip.
+    AudioBuffer heard = window;
+    float peak = 0;
+    for (float v : heard.samples) peak = std::max(peak, std::abs(v));
+    detail::add_room_noise(heard.samples, peak > 1e-5f ? peak : 1.f);
+    frames = mfcc(heard);
+  }
   const std::int64_t needed = static_cast<std::int64_t>(s.embeddings - 1) * s.step + s.frames;
   if (frames.size() / s.bins < needed)
     throw Error(ErrorCode::bad_model, "The front end of '" + m.name + "' gives " + std::to_string(frames.size() / s.bins) +
