@@ -314,7 +314,8 @@ TEST(OnnxImport, CommonOpsMatchOnnxRuntime) {
 }
 
 // openWakeWord's mel front end (a 1-D STFT convolution over a sound of any length, power,
-// mel matrix, log, an 80 dB floor below the peak) on real speech at two lengths.
+// mel matrix, log, an 80 dB floor below the peak) on real speech at two lengths; and its
+// TFLite twin (the sample count free at run time) against the same onnxruntime run.
 TEST(OnnxImport, OpenWakeWordMelFrontEndMatchesOnnxRuntime) {
   if (oracle_missing()) EASEL_SKIP_UNLESS_REQUIRED("tests/onnx_oracle/node_modules is not installed; run scripts/setup.sh");
   fs::path model;
@@ -329,6 +330,18 @@ TEST(OnnxImport, OpenWakeWordMelFrontEndMatchesOnnxRuntime) {
     for (std::size_t i = 0; i < samples; ++i) x.data<float>()[i] = speech.samples[i] * 32768.f;
     // Frames in dB (up to about 100): within 1e-5 of the largest.
     compare_with_onnxruntime(model, {x}, 1e-5);
+    test::ScratchDir dir;
+    write_npy(dir / "x.npy", x);
+    const auto r = test::run("node " + test::shell_quote(oracle().string()) + " --model " + test::shell_quote(model.string()) +
+                             " --input " + test::shell_quote((dir / "x.npy").string()) + " --output-dir " + test::shell_quote((dir / "ort").string()));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const Tensor want = read_npy(dir / "ort" / "output.npy");
+    const Tensor got = Model::load((model.parent_path() / "melspectrogram.tflite").string()).run({x}).at(0);
+    ASSERT_EQ(got.shape(), want.shape());
+    double err = 0, mag = 1;
+    for (std::int64_t k = 0; k < want.size(); ++k) err = std::max(err, std::abs(got.at(k) - want.at(k))), mag = std::max(mag, std::abs(want.at(k)));
+    std::printf("[ onnx     ] melspectrogram.tflite: max|err| %.3g, max|ref| %.4g\n", err, mag);
+    EXPECT_LE(err / mag, 1e-5);
   }
 }
 

