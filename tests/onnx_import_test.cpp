@@ -313,6 +313,47 @@ TEST(OnnxImport, CommonOpsMatchOnnxRuntime) {
   }
 }
 
+// If with a condition known only at run time (both branches run, the condition picks) and
+// with a constant one (one branch kept), on inputs that take each branch.
+TEST(OnnxImport, IfTakesTheBranchItsConditionNames) {
+  if (oracle_missing()) EASEL_SKIP_UNLESS_REQUIRED("tests/onnx_oracle/node_modules is not installed; run scripts/setup.sh");
+  test::ScratchDir dir;
+  const auto branch = [](onnx::NodeProto* n, const char* which, const std::string& op, const std::string& out, float k) {
+    auto* a = n->add_attribute();
+    a->set_name(which), a->set_type(onnx::AttributeProto::GRAPH);
+    onnx::GraphProto* g = a->mutable_g();
+    g->set_name(which);
+    auto* c = g->add_initializer();
+    c->set_name(out + "_k"), c->set_data_type(onnx::TensorProto::FLOAT), c->add_float_data(k);
+    auto* node = g->add_node();
+    node->set_op_type(op), node->add_input("h"), node->add_input(out + "_k"), node->add_output(out);
+    auto* o = g->add_output();
+    o->set_name(out), o->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  };
+  for (const bool constant : {false, true}) {
+    Builder b;
+    b.input("x", {1, 6});
+    b.node("Gemm", {"x", b.weights("w", {6, 6})}, {"h"});
+    if (constant) {
+      auto* t = b.g->add_initializer();
+      t->set_name("cond"), t->set_data_type(onnx::TensorProto::BOOL), t->add_int32_data(0);
+    } else {
+      Builder::set(b.node("ReduceSum", {"x"}, {"s"}), "keepdims", std::int64_t{0});
+      b.node("Greater", {"s", b.floats("zero", {}, {0})}, {"cond"});
+    }
+    auto* n = b.node("If", {"cond"}, {"y"});
+    branch(n, "then_branch", "Mul", "doubled", 2.f);
+    branch(n, "else_branch", "Sub", "lowered", 10.f);
+    b.output("y");
+    const fs::path file = b.save(dir / (constant ? "if_constant.onnx" : "if.onnx"));
+    for (const float shift : {1.5f, -1.5f}) {  // the sum of x above zero, then below
+      Tensor x = random_tensor({1, 6}, 5);
+      for (std::int64_t i = 0; i < 6; ++i) x.data<float>()[i] += shift;
+      compare_with_onnxruntime(file, {x}, 1e-5);
+    }
+  }
+}
+
 // openWakeWord's mel front end (a 1-D STFT convolution over a sound of any length, power,
 // mel matrix, log, an 80 dB floor below the peak) on real speech at two lengths; and its
 // TFLite twin (the sample count free at run time) against the same onnxruntime run.
@@ -401,7 +442,7 @@ TEST(OnnxImport, OpsListComesFromTheTranslationTable) {
                                            "Conv",          "ConvTranspose", "Div",         "Dropout",
                                            "Elu",           "Equal",         "Erf",         "Exp",         "Flatten",
                                            "Floor",         "Gather",        "Gemm",        "GlobalAveragePool",
-                                           "GlobalMaxPool", "Greater",       "GreaterOrEqual", "HardSwish", "Identity",    "LeakyRelu",
+                                           "GlobalMaxPool", "Greater",       "GreaterOrEqual", "HardSwish", "Identity",    "If",          "LeakyRelu",
                                            "Less",          "LessOrEqual",   "Log",           "LogSoftmax",    "MatMul",      "Max",
                                            "MaxPool",       "Min",           "Mul",         "Neg",         "Not",
                                            "Pad",           "Pow",           "Reciprocal",  "ReduceMax",

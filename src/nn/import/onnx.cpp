@@ -113,6 +113,10 @@ Tensor Importer::tensor_of(const onnx::TensorProto& t) const {
       fail_model("the tensor '" + t.name() + "' has " + std::to_string(raw.size()) + " bytes of data, " +
                  std::to_string(n * static_cast<std::int64_t>(elem)) + " expected");
   };
+  // Values given as a list that does not fill the shape: the file's fault, said so.
+  const auto count_mismatch = [&](int given) {
+    fail_model("the tensor '" + t.name() + "' has " + std::to_string(given) + " values, " + std::to_string(n) + " expected");
+  };
   switch (t.data_type()) {
     case onnx::TensorProto::FLOAT: {
       Tensor out(DType::f32, shape);
@@ -140,6 +144,7 @@ Tensor Importer::tensor_of(const onnx::TensorProto& t) const {
     }
     case onnx::TensorProto::DOUBLE: {
       Tensor out(DType::f32, shape);
+      if (raw.empty() && t.double_data_size() != n) count_mismatch(t.double_data_size());
       for (std::int64_t i = 0; i < n; ++i) {
         double v = 0;
         if (!raw.empty()) from_raw(8), std::memcpy(&v, raw.data() + 8 * i, 8);
@@ -152,6 +157,8 @@ Tensor Importer::tensor_of(const onnx::TensorProto& t) const {
     case onnx::TensorProto::INT32: {
       // easel's integers are int32: shapes, indices, axes.
       const bool wide = t.data_type() == onnx::TensorProto::INT64;
+      if (raw.empty() && (wide ? t.int64_data_size() : t.int32_data_size()) != n)
+        count_mismatch(wide ? t.int64_data_size() : t.int32_data_size());
       Tensor out(DType::i32, shape);
       for (std::int64_t i = 0; i < n; ++i) {
         std::int64_t v = 0;
@@ -171,10 +178,18 @@ Tensor Importer::tensor_of(const onnx::TensorProto& t) const {
       }
       return out;
     }
+    case onnx::TensorProto::BOOL: {  // a byte each in raw_data, else one int32 each
+      Tensor out(DType::boolean, shape);
+      if (!raw.empty()) from_raw(1);
+      else if (t.int32_data_size() != n) count_mismatch(t.int32_data_size());
+      for (std::int64_t i = 0; i < n; ++i)
+        out.data<bool>()[i] = !raw.empty() ? raw[static_cast<std::size_t>(i)] != 0 : t.int32_data(static_cast<int>(i)) != 0;
+      return out;
+    }
     default:
       throw Error(ErrorCode::unsupported_op, "The tensor '" + t.name() + "' in " + file_.string() + " has ONNX data type " +
                                                  std::to_string(t.data_type()) +
-                                                 ", which easel does not read (float, float16, double, int32 and int64 it does).");
+                                                 ", which easel does not read (float, float16, double, int32, int64 and bool it does).");
   }
 }
 
@@ -287,6 +302,18 @@ void Importer::bind(const std::string& name, Slot s) { slots_[name] = s; }
 void Importer::out(const onnx::NodeProto& n, int id, int rank, bool nhwc) { bind(n.output(0), {id, rank, nhwc}); }
 
 std::string Importer::name_of(const onnx::NodeProto& n) const { return n.name().empty() ? n.output(0) : n.name(); }
+std::vector<Slot> Importer::translate_subgraph(const onnx::GraphProto& g) {
+  for (const auto& init : g.initializer()) bind(init.name(), constant(init));
+  for (const auto& node : g.node()) translate(node);
+  std::vector<Slot> outs;
+  for (const auto& out : g.output()) {
+    auto it = slots_.find(out.name());
+    if (it == slots_.end()) fail_model("the branch output '" + out.name() + "' is produced by no node");
+    outs.push_back(it->second);
+  }
+  return outs;
+}
+
 void Importer::translate(const onnx::NodeProto& n) {
   if (!n.domain().empty() && n.domain() != "ai.onnx") unsupported(n, "it is in the custom domain '" + n.domain() + "'");
   const Translation* t = find_translation(n.op_type());

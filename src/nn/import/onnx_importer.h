@@ -64,6 +64,11 @@ class Importer {
   void bind(const std::string& name, Slot s);
   Slot constant(const onnx::TensorProto& t);
 
+  // Translates the nodes of a subgraph (an If's branch) into this graph, its initializers
+  // as constants; returns its outputs. ONNX names are unique across a model, subgraphs
+  // included, so the branch reads outer values by name.
+  std::vector<Slot> translate_subgraph(const onnx::GraphProto& g);
+
   // Layout: a value in NCHW (a transpose when it is NHWC), in NHWC, a constant permuted to
   // broadcast against an NHWC value.
   int transpose(int id, const Ints& perm, const std::string& name);

@@ -577,6 +577,35 @@ void pad(Importer& im, const onnx::NodeProto& n, const std::string& name, const 
   im.out(n, node.outputs[0], x.rank, x.nhwc);
 }
 
+// If: a constant condition (shapes known at load) keeps one branch. Otherwise both branches
+// are computed and each output takes its value from one by the condition (select): right for
+// branches without side effects whose outputs agree in shape, as a model's optional second
+// stage (openWakeWord's verifier); where they do not, the select names the shapes at run time.
+void if_op(Importer& im, const onnx::NodeProto& n, const std::string& name, const char*) {
+  const Slot cond = im.in(n, 0);
+  const onnx::AttributeProto* then_branch = attr(n, "then_branch");
+  const onnx::AttributeProto* else_branch = attr(n, "else_branch");
+  if (!then_branch || !else_branch || !then_branch->has_g() || !else_branch->has_g()) im.fail(n, "it needs a then_branch and an else_branch graph");
+  if (const Tensor* c = im.const_of(cond.id)) {
+    if (c->size() != 1) im.fail(n, "its condition has " + std::to_string(c->size()) + " values, not one");
+    const std::vector<Slot> outs = im.translate_subgraph(c->at(0) != 0 ? then_branch->g() : else_branch->g());
+    if (static_cast<int>(outs.size()) != n.output_size()) im.fail(n, "its branch gives " + std::to_string(outs.size()) + " outputs");
+    for (int i = 0; i < n.output_size(); ++i) im.bind(n.output(i), outs[static_cast<std::size_t>(i)]);
+    return;
+  }
+  const std::vector<Slot> yes = im.translate_subgraph(then_branch->g()), no = im.translate_subgraph(else_branch->g());
+  if (static_cast<int>(yes.size()) != n.output_size() || static_cast<int>(no.size()) != n.output_size())
+    im.fail(n, "its branches do not give one value per output");
+  const int c = im.to_nchw(cond, name + "/condition");
+  for (int i = 0; i < n.output_size(); ++i) {
+    const Slot& a = yes[static_cast<std::size_t>(i)];
+    const Slot& b = no[static_cast<std::size_t>(i)];
+    Node& node = im.graph().add_node("select", n.output_size() == 1 ? name : name + "/" + std::to_string(i),
+                                     {c, im.to_nchw(a, name + "/then"), im.to_nchw(b, name + "/else")});
+    im.bind(n.output(i), {node.outputs[0], std::max(a.rank, b.rank), false});
+  }
+}
+
 // Sorted by ONNX op name (find_translation searches it in order; `easel ops` lists it).
 const Translation kTranslations[] = {
     {"Abs", unary, "abs"},
@@ -606,6 +635,7 @@ const Translation kTranslations[] = {
     {"GlobalMaxPool", global_pool, "max"},
     {"HardSwish", unary, "hard_swish"},
     {"Identity", unary, "identity"},
+    {"If", if_op, nullptr},
     {"LeakyRelu", leaky_relu, nullptr},
     {"Less", binary, "less"},
     {"LessOrEqual", binary, "less_equal"},
