@@ -1,7 +1,8 @@
 #include "easel/npy.h"
 
 #include <cstring>
-#include <regex>
+#include <algorithm>
+#include <cstdint>
 
 #include "core/files.h"
 #include "easel/error.h"
@@ -39,25 +40,61 @@ Tensor read_npy(const std::filesystem::path& file) {
     header_start = 12;
   }
   if (header_start + header_len > bytes.size()) throw bad("truncated header");
-  std::string header = bytes.substr(header_start, header_len);
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']+)'"))) throw bad("no 'descr' in the header");
-  std::string descr = m[1];
+  const std::string header = bytes.substr(header_start, header_len);
+  // The header is a Python dict literal; its three keys are read by hand (no regular
+  // expression: a hostile header of 60,000 digits overflowed std::regex's recursion).
+  const auto value_of = [&](const std::string& key) -> std::size_t {
+    const std::size_t at = header.find("'" + key + "'");
+    if (at == std::string::npos) throw bad("no '" + key + "' in the header");
+    std::size_t i = at + key.size() + 2;
+    while (i < header.size() && (header[i] == ' ' || header[i] == ':')) ++i;
+    return i;
+  };
+  std::size_t i = value_of("descr");
+  if (i >= header.size() || header[i] != '\'') throw bad("'descr' is not a quoted type");
+  const std::size_t close = header.find('\'', i + 1);
+  if (close == std::string::npos || close - i > 16) throw bad("'descr' is not a quoted type");
+  const std::string descr = header.substr(i + 1, close - i - 1);
   const DescrEntry* entry = nullptr;
   for (const auto& e : kDescrs)
     if (descr == e.descr) entry = &e;
   if (!entry) throw bad("dtype '" + descr + "' is not supported");
-  if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True"))) throw bad("Fortran order");
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)"))) throw bad("no 'shape' in the header");
+  if (header.compare(value_of("fortran_order"), 4, "True") == 0) throw bad("Fortran order");
+  i = value_of("shape");
+  if (i >= header.size() || header[i] != '(') throw bad("'shape' is not a tuple");
+  const std::size_t end = header.find(')', i);
+  if (end == std::string::npos) throw bad("'shape' is not a tuple");
   Shape shape;
-  std::string dims = m[1];
-  const std::regex digits("\\d+");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), digits), end; it != end; ++it) shape.push_back(std::stoll(it->str()));
+  std::uint64_t count = 1;
+  bool overflow = false;
+  for (std::size_t p = i + 1; p < end;) {
+    while (p < end && (header[p] == ' ' || header[p] == ',')) ++p;
+    if (p == end) break;
+    if (header[p] == '-') throw bad("'shape' holds a negative size");
+    std::size_t q = p;
+    std::uint64_t d = 0;
+    while (q < end && header[q] >= '0' && header[q] <= '9') {
+      if (q - p >= 18) throw bad("'shape' holds a size too large to be real");
+      d = d * 10 + static_cast<std::uint64_t>(header[q] - '0');
+      ++q;
+    }
+    if (q == p) throw bad("'shape' holds '" + header.substr(p, std::min<std::size_t>(end - p, 20)) + "', not a size");
+    if (q < end && header[q] == 'L') ++q;  // Python 2's long integers
+    if (q < end && header[q] != ',' && header[q] != ' ') throw bad("'shape' holds a size that is not a whole number");
+    if (shape.size() >= 32) throw bad("'shape' has more than 32 dimensions");
+    shape.push_back(static_cast<std::int64_t>(d));
+    if (d != 0 && count > (std::uint64_t{1} << 62) / d) overflow = true;
+    else count *= d;
+    p = q;
+  }
+  // The data must be there before anything is allocated for it (a header may claim anything).
+  const std::size_t data_start = header_start + header_len;
+  const std::uint64_t have = bytes.size() - data_start, elem = dtype_size(entry->dtype);
+  if (overflow || count > have || count * elem != have)  // (count <= have: the product cannot wrap)
+    throw bad("its header's shape " + to_string(shape) + " needs " +
+              (overflow ? std::string("more bytes of data than any file holds") : std::to_string(count) + " x " + std::to_string(elem) + " bytes of data") +
+              "; the file has " + std::to_string(have));
   Tensor t(entry->dtype, shape);
-  std::size_t data_start = header_start + header_len;
-  if (bytes.size() - data_start != t.bytes())
-    throw bad("expected " + std::to_string(t.bytes()) + " bytes of data for shape " + to_string(shape) + ", found " +
-              std::to_string(bytes.size() - data_start));
   if (t.bytes()) std::memcpy(t.raw(), bytes.data() + data_start, t.bytes());
   return t;
 }
