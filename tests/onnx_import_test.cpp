@@ -313,6 +313,59 @@ TEST(OnnxImport, CommonOpsMatchOnnxRuntime) {
   }
 }
 
+// Forms ONNX's conformance cases caught easel ignoring (issue 15): Elu's alpha, Max and Min
+// of one and of three inputs, Shape's start and end; each now matches onnxruntime. Those
+// easel does not do (pooling dilations, MaxPool's indices) are refused by name.
+TEST(OnnxImport, ConformanceFormsOnceIgnored) {
+  if (oracle_missing()) EASEL_SKIP_UNLESS_REQUIRED("tests/onnx_oracle/node_modules is not installed; run scripts/setup.sh");
+  test::ScratchDir dir;
+  const std::vector<std::pair<std::string, std::function<void(Builder&)>>> cases = {
+      {"elu_alpha", [](Builder& b) { Builder::set(b.node("Elu", {"x"}, {"y"}), "alpha", 0.3f); }},
+      {"max_one", [](Builder& b) { b.node("Max", {"x"}, {"y"}); }},
+      {"min_one", [](Builder& b) { b.node("Min", {"x"}, {"y"}); }},
+      {"max_three",
+       [](Builder& b) {
+         b.node("Max", {"x", b.weights("a", {3, 4}), b.weights("c", {4})}, {"y"});
+       }},
+      {"min_three",
+       [](Builder& b) {
+         b.node("Min", {"x", b.weights("a", {3, 4}), b.floats("c", {}, {0.1f})}, {"y"});
+       }},
+      {"shape_start_end",
+       [](Builder& b) {
+         auto* sh = b.node("Shape", {"x"}, {"s"});
+         Builder::set(sh, "start", std::int64_t{-1});
+         auto* sh2 = b.node("Shape", {"x"}, {"s2"});
+         Builder::set(sh2, "start", std::int64_t{0});
+         Builder::set(sh2, "end", std::int64_t{1});
+         auto* c = b.node("Concat", {"s", "s2"}, {"s3"});
+         Builder::set(c, "axis", std::int64_t{0});
+         Builder::set(b.node("Cast", {"s3"}, {"y"}), "to", std::int64_t{onnx::TensorProto::FLOAT});
+       }},
+  };
+  for (const auto& [name, build] : cases) {
+    SCOPED_TRACE(name);
+    Builder b(15);
+    b.input("x", {3, 4});
+    build(b);
+    b.output("y");
+    compare_with_onnxruntime(b.save(dir / (name + ".onnx")), {random_tensor({3, 4}, 21)}, 1e-5);
+  }
+  Builder p;
+  p.input("x", {1, 2, 8, 8});
+  auto* m = p.node("MaxPool", {"x"}, {"y"});
+  Builder::set(m, "kernel_shape", std::vector<std::int64_t>{2, 2});
+  Builder::set(m, "dilations", std::vector<std::int64_t>{2, 2});
+  p.output("y");
+  try {
+    Model::load(p.save(dir / "dilated.onnx").string());
+    ADD_FAILURE() << "a dilated MaxPool was read as an undilated one";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unsupported_op);
+    EXPECT_NE(std::string(e.what()).find("dilations"), std::string::npos) << e.what();
+  }
+}
+
 // If with a condition known only at run time (both branches run, the condition picks) and
 // with a constant one (one branch kept), on inputs that take each branch.
 TEST(OnnxImport, IfTakesTheBranchItsConditionNames) {

@@ -23,6 +23,48 @@ void unary(Importer& im, const onnx::NodeProto& n, const std::string& name, cons
 
 // Two inputs broadcast against each other: both NHWC, or one NHWC and a constant (permuted
 // to match), or both as ONNX has them.
+// Elu with ONNX's alpha: easel's elu is alpha 1, so alpha * (e^x - 1) below zero is its
+// negative part scaled: relu(e) + alpha * min(e, 0).
+void elu(Importer& im, const onnx::NodeProto& n, const std::string& name, const char*) {
+  const Slot x = im.in(n, 0);
+  const float alpha = attr_float(n, "alpha", 1.f);
+  const int e = im.graph().add_node("elu", alpha == 1.f ? name : name + "/elu", {x.id}).outputs[0];
+  if (alpha == 1.f) return im.out(n, e, x.rank, x.nhwc);
+  const int pos = im.graph().add_node("relu", name + "/positive", {e}).outputs[0];
+  const int zero = im.graph().add_constant(name + "/zero", Tensor::scalar(0.f));
+  const int neg = im.graph().add_node("minimum", name + "/negative", {e, zero}).outputs[0];
+  const int k = im.graph().add_constant(name + "/alpha", Tensor::scalar(alpha));
+  const int scaled = im.graph().add_node("mul", name + "/scaled", {neg, k}).outputs[0];
+  im.out(n, im.graph().add_node("add", name, {pos, scaled}).outputs[0], x.rank, x.nhwc);
+}
+
+// Two slots broadcast against each other by `easel_op`, their layouts reconciled.
+Slot binary_of(Importer& im, Slot a, Slot c, const std::string& name, const char* easel_op) {
+  const bool ca = im.const_of(a.id) != nullptr, cc = im.const_of(c.id) != nullptr;
+  if (a.nhwc && cc) c = {im.constant_for_nhwc(c.id, name), 4, true};
+  else if (c.nhwc && ca) a = {im.constant_for_nhwc(a.id, name), 4, true};
+  else if (a.nhwc != c.nhwc) {
+    if (a.rank == 4 && c.rank == 4) a = im.to_nhwc(a, name), c = im.to_nhwc(c, name);
+    else a = {im.to_nchw(a, name), a.rank, false}, c = {im.to_nchw(c, name), c.rank, false};
+  }
+  Node& node = im.graph().add_node(easel_op, name, {a.id, c.id});
+  return {node.outputs[0], std::max(a.rank, c.rank), a.nhwc || c.nhwc};
+}
+
+// Max, Min: any number of inputs (one is itself), folded pairwise.
+void variadic(Importer& im, const onnx::NodeProto& n, const std::string& name, const char* easel_op) {
+  if (n.input_size() < 1) im.fail(n, "it has no input");
+  Slot acc = im.in(n, 0);
+  if (n.input_size() == 1) {
+    const Slot x = acc;
+    im.out(n, im.graph().add_node("identity", name, {x.id}).outputs[0], x.rank, x.nhwc);
+    return;
+  }
+  for (int i = 1; i < n.input_size(); ++i)
+    acc = binary_of(im, acc, im.in(n, i), i + 1 == n.input_size() ? name : name + "/" + std::to_string(i), easel_op);
+  im.out(n, acc.id, acc.rank, acc.nhwc);
+}
+
 void binary(Importer& im, const onnx::NodeProto& n, const std::string& name, const char* easel_op) {
   if (n.input_size() != 2) im.unsupported(n, std::to_string(n.input_size()) + " inputs (easel reads two)");
   Slot a = im.in(n, 0), c = im.in(n, 1);
@@ -126,7 +168,18 @@ void softmax(Importer& im, const onnx::NodeProto& n, const std::string& name, co
 
 void shape(Importer& im, const onnx::NodeProto& n, const std::string& name, const char*) {
   const Slot x = im.in(n, 0);
-  im.out(n, im.graph().add_node("shape", name, {im.to_nchw(x, name)}).outputs[0], 1, false);
+  const bool part = attr(n, "start") || attr(n, "end");
+  const int whole = im.graph().add_node("shape", part ? name + "/whole" : name, {im.to_nchw(x, name)}).outputs[0];
+  if (!part) return im.out(n, whole, 1, false);
+  // Opset 15's start and end (negative from the back, clamped): the dims between them.
+  if (x.rank < 0) im.unsupported(n, "start or end on an input of unknown rank");
+  const auto clamp = [&](std::int64_t v) { return std::clamp<std::int64_t>(v < 0 ? v + x.rank : v, 0, x.rank); };
+  const std::int64_t start = clamp(attr_int(n, "start", 0)), end = clamp(attr_int(n, "end", x.rank));
+  Tensor indices(DType::i32, {std::max<std::int64_t>(0, end - start)});
+  for (std::int64_t i = start; i < end; ++i) indices.data<std::int32_t>()[i - start] = static_cast<std::int32_t>(i);
+  Node& g = im.graph().add_node("gather", name, {whole, im.graph().add_constant(name + "/dims", std::move(indices))});
+  g.attrs.set("axis", std::int64_t{0});
+  im.out(n, g.outputs[0], 1, false);
 }
 
 void squeeze(Importer& im, const onnx::NodeProto& n, const std::string& name, const char*) {
@@ -311,6 +364,10 @@ void conv_transpose(Importer& im, const onnx::NodeProto& n, const std::string& n
 }
 
 void pool(Importer& im, const onnx::NodeProto& n, const std::string& name, const char* kind) {
+  for (std::int64_t d : attr_ints(n, "dilations"))
+    if (d != 1) im.unsupported(n, "dilations other than 1");
+  if (n.output_size() > 1 && !n.output(1).empty()) im.unsupported(n, "the indices output");
+  if (attr_ints(n, "kernel_shape").size() != 2) im.unsupported(n, "a window of " + std::to_string(attr_ints(n, "kernel_shape").size()) + " dimensions (easel pools in 2-D)");
   const Slot x = im.to_nhwc(im.in(n, 0), name);
   if (attr_int(n, "ceil_mode", 0) != 0) im.unsupported(n, "ceil_mode 1");
   if (std::string(kind) == "avg_pool" && attr_int(n, "count_include_pad", 0) != 0) im.unsupported(n, "count_include_pad 1");
@@ -621,7 +678,7 @@ const Translation kTranslations[] = {
     {"ConvTranspose", conv_transpose, nullptr},
     {"Div", binary, "div"},
     {"Dropout", unary, "identity"},
-    {"Elu", unary, "elu"},
+    {"Elu", elu, nullptr},
     {"Equal", binary, "equal"},
     {"Erf", unary, "erf"},
     {"Exp", unary, "exp"},
@@ -642,9 +699,9 @@ const Translation kTranslations[] = {
     {"Log", unary, "log"},
     {"LogSoftmax", softmax, "log_softmax"},
     {"MatMul", matmul, nullptr},
-    {"Max", binary, "maximum"},
+    {"Max", variadic, "maximum"},
     {"MaxPool", pool, "max_pool"},
-    {"Min", binary, "minimum"},
+    {"Min", variadic, "minimum"},
     {"Mul", binary, "mul"},
     {"Neg", unary, "neg"},
     {"Not", unary, "logical_not"},
