@@ -982,3 +982,27 @@ TEST(TfjsGraphBase64, DecodesEveryPaddingLength) {
 }
 
 }  // namespace
+
+// A placeholder of 2^40 x 2^40 pixels (oneDNN divided by zero planning a pool on it) or of
+// 10^8 x 10^8 (an allocation of petabytes): refused at load, naming the input and the limit
+// (issue 15).
+TEST(TfjsGraphHostile, AbsurdPlaceholderShapesAreRefusedAtLoad) {
+  test::ScratchDir dir;
+  for (const std::int64_t side : {std::int64_t{1099511627776}, std::int64_t{99999999}}) {
+    Json nodes = Json::array();
+    nodes.push_back(placeholder("image", {1, side, side, 3}));
+    Json pool = node("pool", "AvgPool", {"image"},
+                     {{"ksize", ints_attr({1, 2, 2, 1})}, {"strides", ints_attr({1, 2, 2, 1})}, {"padding", s_attr("VALID")},
+                      {"data_format", s_attr("NHWC")}});
+    nodes.push_back(pool);
+    const fs::path model = write_model(dir / std::to_string(side), nodes, {});
+    try {
+      Model::load(model.string());
+      ADD_FAILURE() << "loaded a placeholder of side " << side;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::bad_model) << e.what();
+      EXPECT_NE(std::string(e.what()).find("Input 'image'"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("2^30"), std::string::npos) << e.what();
+    }
+  }
+}

@@ -46,6 +46,26 @@ Interpreter::~Interpreter() = default;
 Interpreter::Interpreter(Interpreter&&) noexcept = default;
 Interpreter& Interpreter::operator=(Interpreter&&) noexcept = default;
 
+namespace {
+
+// The most elements one tensor of a model may hold: 2^30 (4 GiB of float32). A model that
+// declares more is damaged or hostile (a placeholder of 2^40 x 2^40 pixels), and sizes past
+// it would overflow the byte counts of the kernels.
+constexpr std::int64_t kMaxTensorElements = std::int64_t{1} << 30;
+
+// Empty when the shape is within the limit; else why not.
+std::string too_large(const Shape& shape) {
+  std::int64_t n = 1;
+  for (std::int64_t d : shape) {
+    if (d < 0) return {};  // unknown: checked once known
+    if (d > 0 && n > kMaxTensorElements / d) return "shape " + to_string(shape) + " has more than 2^30 elements, easel's limit for one tensor";
+    n *= d;
+  }
+  return n > kMaxTensorElements ? "shape " + to_string(shape) + " has more than 2^30 elements, easel's limit for one tensor" : std::string();
+}
+
+}  // namespace
+
 void Interpreter::plan(const std::vector<Shape>& input_shapes) {
   omp_set_num_threads(options_.threads);  // oneDNN and our loops share OpenMP's pool
   const std::size_t nv = graph_.values.size();
@@ -61,7 +81,12 @@ void Interpreter::plan(const std::vector<Shape>& input_shapes) {
       is_known[v] = true;
     }
   }
-  for (std::size_t i = 0; i < graph_.inputs.size(); ++i) shapes[static_cast<std::size_t>(graph_.inputs[i])] = input_shapes[i];
+  for (std::size_t i = 0; i < graph_.inputs.size(); ++i) {
+    const auto v = static_cast<std::size_t>(graph_.inputs[i]);
+    shapes[v] = input_shapes[i];
+    if (const std::string why = too_large(shapes[v]); !why.empty())
+      throw Error(ErrorCode::bad_model, "Input '" + graph_.values[v].name + "' of " + graph_.source + ": " + why + ".");
+  }
 
   std::vector<Step> steps;
   PlanStats stats;
@@ -102,6 +127,7 @@ void Interpreter::plan(const std::vector<Shape>& input_shapes) {
       shapes[v] = ctx.output_shapes[o];
       for (auto d : shapes[v])
         if (d < 0) ctx.fail("output " + std::to_string(o) + " has an unknown dimension " + to_string(shapes[v]));
+      if (const std::string why = too_large(shapes[v]); !why.empty()) ctx.fail("output " + std::to_string(o) + ": " + why);
     }
     if (all_known) {
       RunContext rc;
