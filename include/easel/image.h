@@ -19,7 +19,9 @@ class Image {
   Image(int width, int height, const std::uint8_t* rgb);
 
   // Decodes an image file (OpenCV: jpg, png, bmp, webp, tiff, pnm). Throws Error naming the
-  // file when it is missing or not an image.
+  // file when it is missing, not an image, or a JPEG or PNG cut short. A picture of more than
+  // 134 megapixels is refused, except a JPEG, which is decoded at 1/2, 1/4 or 1/8 of its size
+  // to fit.
   static Image load(const std::filesystem::path& file);
   // Writes png/jpg/bmp by the file's extension, atomically (temp file + rename).
   void save(const std::filesystem::path& file) const;

@@ -4,7 +4,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cstdint>
 #include <cstring>
+#include <string>
 
 #include "core/files.h"
 #include "easel/error.h"
@@ -23,11 +25,82 @@ Image::Image(int width, int height, const std::uint8_t* rgb) : Image(width, heig
   if (!pixels_.empty()) std::memcpy(pixels_.data(), rgb, pixels_.size());
 }
 
+namespace {
+
+// The largest picture decoded whole: 2^27 pixels (134 megapixels, 400 MB as RGB). A JPEG
+// past it is decoded at 1/2, 1/4 or 1/8 of its size (libjpeg scales while decoding); another
+// format past it is refused, as is a JPEG still past it at 1/8.
+constexpr std::uint64_t kMaxImagePixels = std::uint64_t{1} << 27;
+
+struct Header {
+  std::uint64_t width = 0, height = 0;  // 0: not read from the header
+  bool cut_short = false;               // the file ends before the image does
+};
+
+std::uint32_t big_endian(const std::string& b, std::size_t at, int bytes) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(b[at + static_cast<std::size_t>(i)]);
+  return v;
+}
+
+// What the header of a JPEG or PNG says of its size, and whether its end is there (libjpeg
+// decodes a JPEG cut in half as grey below the cut, saying so only on stderr).
+Header read_header(const std::string& b) {
+  Header h;
+  if (b.size() >= 4 && static_cast<unsigned char>(b[0]) == 0xFF && static_cast<unsigned char>(b[1]) == 0xD8) {
+    std::size_t i = 2;
+    while (i + 9 < b.size() && static_cast<unsigned char>(b[i]) == 0xFF) {
+      const unsigned marker = static_cast<unsigned char>(b[i + 1]);
+      if (marker == 0xFF) {  // fill byte
+        ++i;
+        continue;
+      }
+      const std::size_t length = big_endian(b, i + 2, 2);
+      if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+        h.height = big_endian(b, i + 5, 2);
+        h.width = big_endian(b, i + 7, 2);
+      }
+      if (marker == 0xDA) {  // start of scan: the image's end marker must follow somewhere
+        h.cut_short = b.find("\xFF\xD9", i + 2 + length) == std::string::npos;
+        break;
+      }
+      i += 2 + length;
+    }
+    if (i + 9 >= b.size()) h.cut_short = true;  // no scan at all
+  } else if (b.size() >= 24 && b.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0) {
+    h.width = big_endian(b, 16, 4);
+    h.height = big_endian(b, 20, 4);
+    h.cut_short = b.rfind("IEND") == std::string::npos;
+  }
+  return h;
+}
+
+}  // namespace
+
 Image Image::load(const fs::path& file) {
   if (!fs::exists(file)) throw Error(ErrorCode::io_error, "There is no image file '" + file.string() + "'.", "Check the path.");
+  const std::string bytes = detail::read_file(file);
+  const Header header = read_header(bytes);
+  if (header.cut_short)
+    throw Error(ErrorCode::bad_input, "The image '" + file.string() + "' is cut short: the file ends before the picture does.",
+                "Copy or download it again.");
+  int flags = cv::IMREAD_COLOR;
+  const std::uint64_t pixels = header.width * header.height;
+  if (pixels > kMaxImagePixels) {
+    const bool jpeg = static_cast<unsigned char>(bytes[0]) == 0xFF;
+    const int reduce = pixels <= kMaxImagePixels * 4 ? 2 : pixels <= kMaxImagePixels * 16 ? 4 : 8;
+    if (!jpeg || pixels > kMaxImagePixels * 64)
+      throw Error(ErrorCode::bad_input,
+                  "The image '" + file.string() + "' is " + std::to_string(header.width) + " x " + std::to_string(header.height) +
+                      " pixels, more than easel decodes (" + std::to_string(kMaxImagePixels >> 20) + " megapixels" +
+                      (jpeg ? ", or 64 times that for a JPEG, read smaller" : "") + ").",
+                  "Scale it down first (models see a few hundred pixels across).");
+    flags = reduce == 2 ? cv::IMREAD_REDUCED_COLOR_2 : reduce == 4 ? cv::IMREAD_REDUCED_COLOR_4 : cv::IMREAD_REDUCED_COLOR_8;
+  }
   cv::Mat bgr;
   try {
-    bgr = cv::imread(file.string(), cv::IMREAD_COLOR);
+    const cv::Mat buffer(1, static_cast<int>(std::min<std::size_t>(bytes.size(), INT32_MAX)), CV_8U, const_cast<char*>(bytes.data()));
+    bgr = cv::imdecode(buffer, flags);
   } catch (const cv::Exception& e) {
     throw Error(ErrorCode::bad_input, "Could not decode the image '" + file.string() + "': " + e.what());
   }

@@ -1,0 +1,69 @@
+// Hostile and unusual pictures (issue 15): a JPEG or PNG cut short is an error in easel's
+// words (libjpeg decoded the missing half as grey, and said so only on stderr); a header
+// claiming 20,000 x 20,000 pixels is refused before any decoding; a JPEG past the pixel limit
+// is decoded smaller, as libjpeg can.
+#include <gtest/gtest.h>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <string>
+#include <vector>
+
+#include "easel/error.h"
+#include "easel/image.h"
+#include "sample_media.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+using namespace easel;
+
+namespace {
+
+std::string refusal(const fs::path& file) {
+  try {
+    Image::load(file);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::bad_input) << e.what();
+    EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << file << " was decoded";
+  return {};
+}
+
+}  // namespace
+
+TEST(HostileImage, PicturesCutShortAreErrors) {
+  test::ScratchDir dir;
+  const std::string photo = test::slurp(find_sample("dog.jpg"));
+  test::write(dir / "half.jpg", photo.substr(0, photo.size() / 2));
+  EXPECT_NE(refusal(dir / "half.jpg").find("cut short"), std::string::npos);
+  Image(64, 48).save(dir / "whole.png");
+  const std::string png = test::slurp(dir / "whole.png");
+  test::write(dir / "half.png", png.substr(0, png.size() - 20));
+  EXPECT_NE(refusal(dir / "half.png").find("cut short"), std::string::npos);
+  // The whole files still load.
+  EXPECT_GT(Image::load(find_sample("dog.jpg")).width(), 0);
+  EXPECT_EQ(Image::load(dir / "whole.png").width(), 64);
+}
+
+TEST(HostileImage, HugePicturesAreRefusedOrReadSmaller) {
+  test::ScratchDir dir;
+  // A PNG header of 20,000 x 20,000 (with a tiny body): refused before decoding.
+  Image(8, 8).save(dir / "small.png");
+  std::string png = test::slurp(dir / "small.png");
+  for (int at : {16, 20}) {
+    png[static_cast<std::size_t>(at)] = 0, png[static_cast<std::size_t>(at) + 1] = 0;
+    png[static_cast<std::size_t>(at) + 2] = static_cast<char>(20000 >> 8), png[static_cast<std::size_t>(at) + 3] = static_cast<char>(20000 & 0xff);
+  }
+  test::write(dir / "huge.png", png);
+  EXPECT_NE(refusal(dir / "huge.png").find("20000 x 20000 pixels"), std::string::npos);
+  // A 12,000 x 12,000 JPEG (144 megapixels, past the 134 limit): read at half size.
+  const cv::Mat big(12000, 12000, CV_8UC3, cv::Scalar(40, 80, 120));
+  ASSERT_TRUE(cv::imwrite((dir / "big.jpg").string(), big));
+  const Image read = Image::load(dir / "big.jpg");
+  EXPECT_EQ(read.width(), 6000);
+  EXPECT_EQ(read.height(), 6000);
+  EXPECT_NEAR(read.data()[0], 120, 3);  // RGB from OpenCV's BGR
+}
