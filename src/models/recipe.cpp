@@ -28,7 +28,18 @@ std::vector<std::string> teachable_machine_labels(const fs::path& metadata) {
     throw Error(ErrorCode::bad_model, "'" + metadata.string() + "' has no \"labels\" list.",
                 "Export the model again from Teachable Machine.");
   std::vector<std::string> labels;
-  for (const auto& l : doc["labels"]) labels.push_back(l.is_string() ? l.get<std::string>() : l.dump());
+  for (const auto& l : doc["labels"]) {
+    if (!l.is_string())
+      throw Error(ErrorCode::bad_model, "'" + metadata.string() + "' has a label that is not text (" + l.dump().substr(0, 40) + ").",
+                  "Teachable Machine writes each class name as a string; export the model again.");
+    labels.push_back(l.get<std::string>());
+  }
+  // imageSize: the side of the square the model sees (224 for image models); easel reads the
+  // size from the model itself, but a file claiming an impossible one is damaged.
+  if (doc.contains("imageSize") && !(doc["imageSize"].is_number_integer() && doc["imageSize"].get<long long>() > 0 &&
+                                     doc["imageSize"].get<long long>() <= 8192))
+    throw Error(ErrorCode::bad_model, "'" + metadata.string() + "' gives \"imageSize\" " + doc["imageSize"].dump().substr(0, 40) +
+                                          ", not a size in pixels.");
   return labels;
 }
 

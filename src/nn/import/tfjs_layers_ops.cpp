@@ -158,7 +158,12 @@ int weighted_op(Builder& b, const char* op, Values in, Attrs at, Shape shape, co
 }
 
 int bias_value(Builder& b, const json& c, std::int64_t channels) {
-  if (!b.flag(c, "use_bias", true)) return -1;
+  if (!b.flag(c, "use_bias", true)) {
+    // A bias the config says is not used: the weights are not this layer's, or the file was
+    // edited; either way its answers would not be the author's.
+    if (b.has_weight("bias")) b.fail("its config says use_bias false, yet the weights give '" + b.layer_name() + "/bias'");
+    return -1;
+  }
   const Tensor& bias = b.weight("bias", 1);
   if (bias.dim(0) != channels)
     b.fail("weight '" + b.layer_name() + "/bias' has " + std::to_string(bias.dim(0)) + " values for " + std::to_string(channels) +
