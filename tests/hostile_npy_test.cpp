@@ -83,3 +83,11 @@ TEST(HostileNpy, AbsurdShapesAreRefusedBeforeAnyAllocation) {
   EXPECT_EQ(back.shape(), (Shape{2, 3}));
   EXPECT_EQ(back.data<float>()[5], 6.f);
 }
+
+// A shape whose byte count wraps in 64 bits is refused, not allocated as a few bytes.
+TEST(HostileNpy, TensorShapesThatWrapAreRefused) {
+  EXPECT_THROW(Tensor(DType::f32, {2305843009213693952, 42}), Error);
+  EXPECT_THROW(Tensor(DType::f32, {std::int64_t{1} << 31, std::int64_t{1} << 31, 4}), Error);
+  EXPECT_THROW(Tensor(DType::f32, {-1, 3}), Error);
+  EXPECT_EQ(Tensor(DType::f32, {0, std::int64_t{1} << 40}).size(), 0);  // empty, whatever the rest
+}

@@ -78,13 +78,22 @@ void throw_size_mismatch(const Shape& shape, std::size_t count) {
 }  // namespace detail
 
 Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
-  for (auto d : shape_)
-    if (d < 0) throw Error(ErrorCode::bad_input, "Cannot allocate a tensor of shape " + to_string(shape_) + ".");
+  // Checked: a shape whose byte count would wrap (a hostile file's) is refused, not allocated
+  // as a few bytes and then written past.
+  std::uint64_t count = 1;
+  const std::uint64_t limit = (std::uint64_t{1} << 62) / dtype_size(dtype_);
+  for (auto d : shape_) {
+    if (d < 0 || (d > 0 && count > limit / static_cast<std::uint64_t>(d)))
+      throw Error(ErrorCode::bad_input, "Cannot allocate a tensor of shape " + to_string(shape_) + ".");
+    count *= static_cast<std::uint64_t>(d);
+  }
   std::size_t n = bytes();
   std::size_t padded = (n + 63) / 64 * 64;
   if (padded == 0) padded = 64;
   void* p = std::aligned_alloc(64, padded);
-  if (!p) throw Error(ErrorCode::internal, "Out of memory allocating " + std::to_string(n) + " bytes.");
+  if (!p)
+    throw Error(ErrorCode::bad_input, "Out of memory allocating " + std::to_string(n) + " bytes for a tensor of shape " + to_string(shape_) + ".",
+                "The machine has not enough free memory for it; use smaller inputs.");
   std::memset(p, 0, padded);
   storage_ = std::shared_ptr<void>(p, std::free);
   data_ = p;
