@@ -17,6 +17,7 @@ void add_pose_command(CLI::App& app);
 void add_detect_command(CLI::App& app);
 void add_sound_commands(CLI::App& app);
 void add_training_commands(CLI::App& app);  // train, evaluate, predict, export
+void add_live_command(CLI::App& app);       // live pose|detect|classify
 
 struct MediaArgs;
 // `easel classify` on these inputs with this model (also `easel predict`).
