@@ -11,11 +11,9 @@
 // - /wek/inputs (floats). Pose: 17 x (x, y, confidence), x and y 0..1 of the frame.
 //  Classification: the confidences in label order. Detection: 5 a box (x, y, w, h in
 //  0..1, confidence) for the 10 most confident boxes, zeros after.
-// - /wek/outputs (floats): a trained model's outputs, to port 12000 (Wekinator's).
 // - /easel/label (string, float): the top class and its confidence.
 // - /easel/pose/ID/KEYPOINT (float x3): x, y (0..1) and confidence of a keypoint of pose ID.
 // - /easel/box (string, float x5): label, confidence, x, y, w, h (0..1).
-// - /easel/word (string, float): a word heard and its confidence.
 #pragma once
 
 #include <memory>
