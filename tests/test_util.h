@@ -1,6 +1,7 @@
 // Small helpers shared by the tests.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 
 #include "core/files.h"
 #include "core/sha256.h"
+#include "easel/error.h"
 #include "easel/image.h"
 #include "sample_media.h"
 
@@ -85,6 +87,22 @@ inline std::filesystem::path mediapipe_model(const std::string& package, const s
   auto r = run("cd '" + dir.string() + "' && npm pack --silent @mediapipe/" + package + "@" + version + " && tar xzf " + tgz +
                " && rm -f " + tgz);
   return r.exit_code == 0 && std::filesystem::exists(path) ? path : std::filesystem::path();
+}
+
+// The message of the easel::Error that `load` throws, checked to carry `code` and to name
+// `file`; a test failure (and "") when it throws none. What the hostile-input tests ask of
+// every refusal.
+template <class Load>
+std::string refusal(Load load, ErrorCode code, const std::filesystem::path& file) {
+  try {
+    load();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), code) << e.what();
+    EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << file << " was accepted";
+  return {};
 }
 
 }  // namespace easel::test

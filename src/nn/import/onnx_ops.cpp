@@ -67,16 +67,8 @@ void variadic(Importer& im, const onnx::NodeProto& n, const std::string& name, c
 
 void binary(Importer& im, const onnx::NodeProto& n, const std::string& name, const char* easel_op) {
   if (n.input_size() != 2) im.unsupported(n, std::to_string(n.input_size()) + " inputs (easel reads two)");
-  Slot a = im.in(n, 0), c = im.in(n, 1);
-  const bool ca = im.const_of(a.id) != nullptr, cc = im.const_of(c.id) != nullptr;
-  if (a.nhwc && cc) c = {im.constant_for_nhwc(c.id, name), 4, true};
-  else if (c.nhwc && ca) a = {im.constant_for_nhwc(a.id, name), 4, true};
-  else if (a.nhwc != c.nhwc) {
-    if (a.rank == 4 && c.rank == 4) a = im.to_nhwc(a, name), c = im.to_nhwc(c, name);
-    else a = {im.to_nchw(a, name), a.rank, false}, c = {im.to_nchw(c, name), c.rank, false};
-  }
-  Node& node = im.graph().add_node(easel_op, name, {a.id, c.id});
-  im.out(n, node.outputs[0], std::max(a.rank, c.rank), a.nhwc || c.nhwc);
+  const Slot y = binary_of(im, im.in(n, 0), im.in(n, 1), name, easel_op);
+  im.out(n, y.id, y.rank, y.nhwc);
 }
 
 void constant(Importer& im, const onnx::NodeProto& n, const std::string&, const char*) {
