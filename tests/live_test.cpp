@@ -178,3 +178,39 @@ TEST(LiveCli, MissingCameraAndUnknownHostAreClearErrors) {
   EXPECT_NE(host.output.find("no-such-host.invalid"), std::string::npos) << host.output;
   EXPECT_THROW(easel::OscSender::open("127.0.0.1:notaport"), easel::Error);
 }
+
+// A model trained here (KNN on a few frames of two videos) predicts live and speaks as a
+// Wekinator classifier: /wek/outputs with the class number, 1 or 2.
+TEST(LiveOsc, PredictSendsWekinatorOutputs) {
+  easel::test::ScratchDir dir;
+  for (const char* video : {"vtest.avi", "tree.avi"}) {
+    easel::VideoReader reader = easel::VideoReader::open(easel::find_sample(video));
+    easel::Image frame;
+    fs::create_directories(dir / video);
+    for (int i = 0; i < 3 && reader.read(frame); ++i) frame.save(dir / video / ("f" + std::to_string(i) + ".png"));
+  }
+  const std::string model = (dir / "scenes.easel").string();
+  auto r = easel::test::run(std::string(EASEL_CLI) + " train image -q --knn 1 --validation 0 --cache " +
+                            easel::test::shell_quote((dir / "cache").string()) + " -c street=" +
+                            easel::test::shell_quote((dir / "vtest.avi").string()) + " -c tree=" +
+                            easel::test::shell_quote((dir / "tree.avi").string()) + " -o " + easel::test::shell_quote(model));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  OscReceiver receiver;
+  r = easel::test::run(std::string(EASEL_CLI) + " live predict -q --every-frame --max-frames 4 -m " + easel::test::shell_quote(model) +
+                       " --video " + easel::test::shell_quote(easel::find_sample("vtest.avi").string()) + " --osc 127.0.0.1:" +
+                       std::to_string(receiver.port()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::this_thread::sleep_for(300ms);
+  int outputs = 0;
+  for (const Message& m : receiver.messages()) {
+    if (m.path == "/wek/outputs") {
+      ++outputs;
+      ASSERT_EQ(m.types, "f");
+      EXPECT_EQ(m.floats[0], 1.f) << "vtest.avi is the first class, street";
+    } else {
+      EXPECT_EQ(m.path, "/easel/label");
+      EXPECT_EQ(m.types, "sf");
+    }
+  }
+  EXPECT_EQ(outputs, 4);
+}

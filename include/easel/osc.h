@@ -11,6 +11,8 @@
 // - /wek/inputs (floats). Pose: 17 x (x, y, confidence), x and y 0..1 of the frame.
 //  Classification: the confidences in label order. Detection: 5 a box (x, y, w, h in
 //  0..1, confidence) for the 10 most confident boxes, zeros after.
+// - /wek/outputs (float): a trained model's class number, 1 for its first label, as a
+//  Wekinator classifier sends it (to port 12000, where Wekinator's output patches listen).
 // - /easel/label (string, float): the top class and its confidence.
 // - /easel/pose/ID/KEYPOINT (float x3): x, y (0..1) and confidence of a keypoint of pose ID.
 // - /easel/box (string, float x5): label, confidence, x, y, w, h (0..1).
@@ -49,6 +51,9 @@ class OscSender {
   void send_pose(const std::vector<Pose>& poses);
   void send_classes(const std::vector<float>& probabilities, const std::vector<std::string>& labels);
   void send_detections(const std::vector<Detection>& detections);
+  // A trained classifier's answer as Wekinator's outputs: /wek/outputs with the class's
+  // number (1 for the first label, as Wekinator numbers classes), and /easel/label.
+  void send_wek_outputs(const std::vector<float>& probabilities, const std::vector<std::string>& labels);
   const std::string& destination() const;  // "host:port"
 
  private:

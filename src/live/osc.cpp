@@ -95,6 +95,13 @@ void OscSender::send_classes(const std::vector<float>& probabilities, const std:
   send("/easel/label", {best < labels.size() ? labels[best] : std::to_string(best), probabilities[best]});
 }
 
+void OscSender::send_wek_outputs(const std::vector<float>& probabilities, const std::vector<std::string>& labels) {
+  if (probabilities.empty()) return;
+  const auto best = static_cast<std::size_t>(std::max_element(probabilities.begin(), probabilities.end()) - probabilities.begin());
+  send("/wek/outputs", {static_cast<float>(best + 1)});
+  send("/easel/label", {best < labels.size() ? labels[best] : std::to_string(best), probabilities[best]});
+}
+
 void OscSender::send_detections(const std::vector<Detection>& detections) {
   send_wek_inputs(wek_inputs(detections));
   for (const Detection& d : detections)
