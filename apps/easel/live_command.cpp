@@ -1,3 +1,4 @@
+// easel live listen (--audio FILE | --mic): words as they are heard, OSC /easel/word.
 // easel live pose|detect|classify|predict (--video FILE | --camera N) [--model M] [--osc HOST:PORT]
 // [--out FILE] [--max-frames N] [--every-frame] [--quiet]: a model on a video as it plays
 // or on a camera, the newest frame each time (stale ones dropped), one line per analysed
@@ -16,7 +17,10 @@
 #include "commands.h"
 #include "easel/draw.h"
 #include "easel/image_classifier.h"
+#include "easel/audio.h"
 #include "easel/live.h"
+#include "easel/microphone.h"
+#include "easel/sound_classifier.h"
 #include "easel/object_detector.h"
 #include "easel/osc.h"
 #include "easel/pose.h"
@@ -28,7 +32,8 @@ namespace {
 volatile std::sig_atomic_t interrupted = 0;
 
 struct LiveArgs {
-  std::string task, model, video, osc, out;
+  std::string task, model, video, osc, out, audio, device = "default";
+  bool mic = false;
   int camera = -1, max_frames = 0, threads = 0;
   bool every_frame = false, quiet = false, headless = false, wekinator = false;
 };
@@ -99,6 +104,47 @@ void run_live(const LiveArgs& a) {
   if (failure) throw *failure;
 }
 
+// listen: words as they are heard from a microphone or a recording played at its own pace
+// (--every-frame: as fast as the model goes), every window's probabilities to on_window as
+// ml5's classifyStart gives them; OSC /easel/word and /wek/inputs (the window's).
+void run_live_listen(const LiveArgs& a) {
+  if (a.audio.empty() == !a.mic) throw UsageError("Give one source: --audio FILE or --mic.");
+  std::optional<OscSender> osc;
+  if (a.wekinator) osc.emplace(OscSender::open("127.0.0.1:6448"));
+  else if (!a.osc.empty()) osc.emplace(OscSender::open(a.osc));
+  SoundClassifierOptions options{.model = a.model.empty() ? SoundClassifierOptions{}.model : a.model};
+  if (osc) options.on_window = [&](double, const std::vector<float>& p) { osc->send_wek_inputs(p); };
+  SoundClassifier words = SoundClassifier::create(options);
+  const auto heard = [&](const std::vector<WordDetection>& found) {
+    for (const WordDetection& w : found) {
+      if (osc) osc->send("/easel/word", {w.label, w.confidence});
+      if (!a.quiet) std::printf("%7.2f s  %-10s %.2f\n", w.time_s, w.label.c_str(), w.confidence);
+    }
+    std::fflush(stdout);
+  };
+  auto stream = words.stream();
+  const std::size_t chunk = static_cast<std::size_t>(words.sample_rate() / 10);  // 100 ms
+  std::signal(SIGINT, [](int) { interrupted = 1; });
+  if (a.mic) {
+    Microphone mic = Microphone::open(a.device, words.sample_rate());
+    std::vector<float> buffer(chunk);
+    while (!interrupted) {
+      const std::size_t n = mic.read(buffer.data(), buffer.size());
+      if (n == 0) break;
+      heard(stream.push(buffer.data(), n));
+    }
+  } else {
+    const AudioBuffer sound = load_audio(a.audio, words.sample_rate());
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t at = 0; at < sound.samples.size() && !interrupted; at += chunk) {
+      if (!a.every_frame)  // the recording plays at its own pace, as a microphone would deliver it
+        std::this_thread::sleep_until(start + std::chrono::milliseconds(static_cast<long long>(at * 1000 / static_cast<std::size_t>(words.sample_rate()))));
+      heard(stream.push(sound.samples.data() + at, std::min(chunk, sound.samples.size() - at)));
+    }
+  }
+  heard(stream.finish());
+}
+
 }  // namespace
 
 void add_live_command(CLI::App& app) {
@@ -130,6 +176,16 @@ void add_live_command(CLI::App& app) {
       run_live(*args);
     });
   }
+  auto listen = live->add_subcommand("listen", "Words as they are heard, from a microphone or a recording played at its own pace");
+  listen->add_option("--audio", args->audio, "A recording (WAV, FLAC, OGG), played at its own speed");
+  listen->add_flag("--mic", args->mic, "The microphone (Ctrl-C stops)");
+  listen->add_option("--device", args->device, "Microphone (ALSA name)");
+  listen->add_option("--model,-m", args->model, "speech-commands (default) or a sound model you trained (MODEL.easel)");
+  listen->add_option("--osc", args->osc, "Send /easel/word and each window's /wek/inputs by OSC to HOST:PORT");
+  listen->add_flag("--wekinator", args->wekinator, "Send OSC where Wekinator listens (127.0.0.1:6448)");
+  listen->add_flag("--every-frame", args->every_frame, "Hear a recording as fast as the model goes instead of in real time");
+  listen->add_flag("--quiet,-q", args->quiet, "No line per word");
+  listen->callback([args] { run_live_listen(*args); });
 }
 
 }  // namespace easel::cli

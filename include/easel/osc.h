@@ -16,6 +16,7 @@
 // - /easel/label (string, float): the top class and its confidence.
 // - /easel/pose/ID/KEYPOINT (float x3): x, y (0..1) and confidence of a keypoint of pose ID.
 // - /easel/box (string, float x5): label, confidence, x, y, w, h (0..1).
+// - /easel/word (string, float): a word heard and its confidence (easel live listen).
 #pragma once
 
 #include <memory>

@@ -13,6 +13,7 @@
 // not a word.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ struct SoundClassifierOptions {
   double hop_s = 0.1;            // the one-second window moves this far each step
   double suppress_s = 0.75;      // after a word, the same word is not reported again for this long
   int threads = 1;               // a small model: one thread leaves the other cores free
+  // Called for every window a stream hears (ml5's classifyStart): where the window starts
+  // (seconds from the first sample pushed) and every class's probability, labels() order.
+  std::function<void(double start_s, const std::vector<float>& probabilities)> on_window = {};
 };
 
 class SoundClassifier {

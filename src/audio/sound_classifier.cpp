@@ -198,6 +198,7 @@ struct SoundClassifier::Stream::Impl {
       shortened.samples.assign(pending.begin(), pending.begin() + kKept);
       shortened.samples.resize(kWindow, 0.f);
       const std::vector<float> whole = owner->probabilities(window);
+      if (o.on_window) o.on_window((static_cast<double>(consumed) - kMargin) / kRate, whole);
       const auto a = best_word(whole);
       // Only a window the model calls _unknown_ as a whole is heard shortened: a word among
       // other speech, not the tail of a word that already counted.
