@@ -3,8 +3,8 @@
 # tests again in a build with AddressSanitizer and UndefinedBehaviorSanitizer (all but
 # the TF.js golden and Arm NN oracle comparisons, which spend their time in node and in
 # Arm NN, not in easel, the whole-video detection scan, whose code the other detector tests
-# run already, and the training acceptance runs on hundreds of recordings, whose code the
-# smaller sound-training tests run).
+# run already, and the training acceptance runs on thousands of digits and hundreds of
+# recordings, whose code the smaller training tests run).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash "$ROOT/scripts/setup.sh"
