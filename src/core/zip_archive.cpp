@@ -19,6 +19,12 @@ struct ReaderCloser {
   void operator()(archive* a) const { archive_read_free(a); }
 };
 
+// libarchive's words for what went wrong (it may have none: a null pointer).
+std::string reason(archive* a) {
+  const char* why = archive_error_string(a);
+  return why ? why : "no reason given";
+}
+
 }  // namespace
 
 fs::path zip_member_path(const std::string& name) {
@@ -53,7 +59,7 @@ std::vector<std::string> unpack_zip(const fs::path& zip, const fs::path& dest, c
   if (!a) throw Error(ErrorCode::internal, "libarchive could not start.");
   archive_read_support_format_zip(a.get());
   if (archive_read_open_filename(a.get(), zip.c_str(), 1 << 16) != ARCHIVE_OK)
-    throw bad(std::string("cannot be read as a zip: ") + archive_error_string(a.get()));
+    throw bad(std::string("cannot be read as a zip: ") + reason(a.get()));
   const std::set<std::string> wanted(members.begin(), members.end());
   std::set<std::string> found;
   std::vector<std::string> written;
@@ -64,7 +70,7 @@ std::vector<std::string> unpack_zip(const fs::path& zip, const fs::path& dest, c
     archive_entry* entry = nullptr;
     const int r = archive_read_next_header(a.get(), &entry);
     if (r == ARCHIVE_EOF) break;
-    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) throw bad(std::string("is damaged: ") + archive_error_string(a.get()));
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) throw bad(std::string("is damaged: ") + reason(a.get()));
     const char* raw_name = archive_entry_pathname(entry);
     const std::string name = raw_name ? raw_name : "";
     if (archive_entry_filetype(entry) == AE_IFDIR) continue;
@@ -82,7 +88,7 @@ std::vector<std::string> unpack_zip(const fs::path& zip, const fs::path& dest, c
     for (;;) {
       // Sizes are counted as the bytes come, not trusted from the header (a zip bomb lies).
       const la_ssize_t n = archive_read_data(a.get(), buffer.data(), buffer.size());
-      if (n < 0) throw bad("is damaged at '" + name + "': " + archive_error_string(a.get()));
+      if (n < 0) throw bad("is damaged at '" + name + "': " + reason(a.get()));
       if (n == 0) break;
       size += static_cast<std::uint64_t>(n);
       total += static_cast<std::uint64_t>(n);
