@@ -244,7 +244,7 @@ void predict_table(const std::string& model, const std::vector<std::string>& arg
 // A MODEL.easel trained on sounds (its extractor hears sound).
 bool is_sound_model(const std::string& model) {
   if (!fs::is_regular_file(model) || !learn::is_model_file(model)) return false;
-  return FeatureExtractor::create({.model = TrainedClassifier::load(model).extractor()}).is_sound();
+  return FeatureExtractor::hears_sounds(TrainedClassifier::load(model).extractor());
 }
 
 // Each recording's top classes: "label 0.97" lines for one, "FILE: label 0.97; ..." for several.

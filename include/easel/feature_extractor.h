@@ -66,6 +66,8 @@ class FeatureExtractor {
   int length() const;               // how many values extract() returns
   bool is_pose() const;             // a pose model: extract() gives pose_features()
   bool is_sound() const;            // a sound model: extract(AudioBuffer), sound_windows()
+  // Whether the store model `model` is a sound model, read from its recipe (nothing loaded).
+  static bool hears_sounds(const std::string& model);
   double window_seconds() const;    // a sound model's window (1 s); 0 for images
   const std::string& name() const;  // the model's name
   // A digest of the model's files: features from another version of the model are not these.

@@ -16,6 +16,7 @@
 #include "easel/training.h"
 #include "audio/room_noise.h"
 #include "learn/model_file.h"
+#include "learn/trained_model.h"
 #include "models/recipe.h"
 
 namespace easel {
@@ -58,15 +59,9 @@ SoundClassifier SoundClassifier::create(const SoundClassifierOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   if (std::filesystem::is_regular_file(options.model) && learn::is_model_file(options.model)) {
-    impl->trained.emplace(TrainedClassifier::load(options.model));
-    impl->extractor.emplace(FeatureExtractor::create({.model = impl->trained->extractor(), .threads = options.threads}));
-    if (!impl->extractor->is_sound())
-      throw Error(ErrorCode::bad_input, "'" + options.model + "' was trained on " + (impl->extractor->is_pose() ? "poses" : "images") + ", not sounds.",
-                  "Open it with " + std::string(impl->extractor->is_pose() ? "a pose classifier" : "ImageClassifier (easel classify)") + ".");
-    if (impl->extractor->checksum() != impl->trained->extractor_checksum() || impl->extractor->length() != impl->trained->feature_length())
-      throw Error(ErrorCode::bad_model,
-                  "'" + options.model + "' was trained on features of another version of '" + impl->trained->extractor() + "'.",
-                  "Train it again with this easel.");
+    learn::TrainedModel opened = learn::open_trained_model(options.model, true, options.threads);
+    impl->trained.emplace(std::move(opened.head));
+    impl->extractor.emplace(std::move(opened.extractor));
     if (std::abs(impl->extractor->window_seconds() - static_cast<double>(kWindow) / kRate) > 1e-9)
       throw Error(ErrorCode::bad_model, "'" + impl->trained->extractor() + "' hears windows of " + std::to_string(impl->extractor->window_seconds()) +
                                             " s; SoundClassifier listens a second at a time.");

@@ -260,6 +260,12 @@ std::vector<float> FeatureExtractor::extract(const AudioBuffer& clip) {
   return out;
 }
 
+bool FeatureExtractor::hears_sounds(const std::string& model) {
+  const ModelStore store;
+  const nlohmann::json r = nlohmann::json::parse(store.spec(model).recipe, nullptr, false);
+  return r.is_object() && r.contains("features") && r["features"].is_object() && r["features"].contains("sound");
+}
+
 int FeatureExtractor::length() const { return impl_->length; }
 bool FeatureExtractor::is_pose() const { return impl_->poses.has_value(); }
 bool FeatureExtractor::is_sound() const { return impl_->sound.has_value(); }

@@ -9,6 +9,7 @@
 #include "easel/feature_extractor.h"
 #include "easel/training.h"
 #include "learn/model_file.h"
+#include "learn/trained_model.h"
 #include "easel/model.h"
 #include "easel/model_store.h"
 #include "models/recipe.h"
@@ -70,15 +71,9 @@ ImageClassifier ImageClassifier::create(const ImageClassifierOptions& options) {
   impl->name = options.model;
   impl->top_k = std::max(1, options.top_k);
   if (fs::is_regular_file(options.model) && learn::is_model_file(options.model)) {
-    impl->trained.emplace(TrainedClassifier::load(options.model));
-    impl->extractor.emplace(FeatureExtractor::create({.model = impl->trained->extractor(), .threads = options.threads}));
-    if (impl->extractor->is_sound())
-      throw Error(ErrorCode::bad_input, "'" + options.model + "' was trained on sounds, not pictures.",
-                  "Open it with SoundClassifier (easel predict or easel listen).");
-    if (impl->extractor->checksum() != impl->trained->extractor_checksum() || impl->extractor->length() != impl->trained->feature_length())
-      throw Error(ErrorCode::bad_model,
-                  "'" + options.model + "' was trained on features of another version of '" + impl->trained->extractor() + "'.",
-                  "Train it again with this easel.");
+    learn::TrainedModel opened = learn::open_trained_model(options.model, false, options.threads);
+    impl->trained.emplace(std::move(opened.head));
+    impl->extractor.emplace(std::move(opened.extractor));
     impl->labels = impl->trained->labels();
     return ImageClassifier(std::move(impl));
   }
