@@ -4,8 +4,12 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
+
+#include "easel/sound_classifier.h"
 
 namespace easel::cli {
 
@@ -22,6 +26,12 @@ void add_live_command(CLI::App& app);       // live pose|detect|classify
 struct MediaArgs;
 // `easel classify` on these inputs with this model (also `easel predict`).
 void classify_media(const MediaArgs& media, const std::string& model, int top, int threads);
+
+// Words from a microphone into `stream`, 100 ms at a time, each batch to `heard`, until
+// Ctrl-C or `seconds` of sound (0: no limit); the caller finishes the stream (`easel listen
+// --mic` and `easel live listen --mic`).
+void hear_microphone(SoundClassifier::Stream& stream, const std::string& device, int sample_rate, double seconds,
+                     const std::function<void(const std::vector<WordDetection>&)>& heard);
 
 // Wrong use of the command line (a missing file name, a malformed option): exit code 2.
 struct UsageError : std::runtime_error {

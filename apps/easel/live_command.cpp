@@ -19,7 +19,6 @@
 #include "easel/image_classifier.h"
 #include "easel/audio.h"
 #include "easel/live.h"
-#include "easel/microphone.h"
 #include "easel/sound_classifier.h"
 #include "easel/object_detector.h"
 #include "easel/osc.h"
@@ -124,16 +123,10 @@ void run_live_listen(const LiveArgs& a) {
   };
   auto stream = words.stream();
   const std::size_t chunk = static_cast<std::size_t>(words.sample_rate() / 10);  // 100 ms
-  std::signal(SIGINT, [](int) { interrupted = 1; });
   if (a.mic) {
-    Microphone mic = Microphone::open(a.device, words.sample_rate());
-    std::vector<float> buffer(chunk);
-    while (!interrupted) {
-      const std::size_t n = mic.read(buffer.data(), buffer.size());
-      if (n == 0) break;
-      heard(stream.push(buffer.data(), n));
-    }
+    hear_microphone(stream, a.device, words.sample_rate(), 0, heard);
   } else {
+    std::signal(SIGINT, [](int) { interrupted = 1; });
     const AudioBuffer sound = load_audio(a.audio, words.sample_rate());
     const auto start = std::chrono::steady_clock::now();
     for (std::size_t at = 0; at < sound.samples.size() && !interrupted; at += chunk) {

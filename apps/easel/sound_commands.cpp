@@ -61,17 +61,30 @@ void listen(const ListenArgs& args) {
     for (const auto& w : words.listen(load_audio(args.file, words.sample_rate()))) print_word(w, args.json);
     return;
   }
-  Microphone mic = Microphone::open(args.device, words.sample_rate());
-  std::signal(SIGINT, [](int) { stop_listening = true; });
   auto stream = words.stream();
-  std::vector<float> chunk(static_cast<std::size_t>(words.sample_rate() / 10));  // 100 ms
-  while (!stop_listening && (args.seconds <= 0 || stream.seconds_heard() < args.seconds)) {
+  const auto print = [&](const std::vector<WordDetection>& found) {
+    for (const auto& w : found) print_word(w, args.json);
+  };
+  hear_microphone(stream, args.device, words.sample_rate(), args.seconds, print);
+  print(stream.finish());
+}
+
+}  // namespace
+
+void hear_microphone(SoundClassifier::Stream& stream, const std::string& device, int sample_rate, double seconds,
+                     const std::function<void(const std::vector<WordDetection>&)>& heard) {
+  Microphone mic = Microphone::open(device, sample_rate);
+  stop_listening = false;
+  std::signal(SIGINT, [](int) { stop_listening = true; });
+  std::vector<float> chunk(static_cast<std::size_t>(sample_rate / 10));  // 100 ms
+  while (!stop_listening && (seconds <= 0 || stream.seconds_heard() < seconds)) {
     const std::size_t n = mic.read(chunk.data(), chunk.size());
     if (n == 0) break;
-    for (const auto& w : stream.push(chunk.data(), n)) print_word(w, args.json);
+    heard(stream.push(chunk.data(), n));
   }
-  for (const auto& w : stream.finish()) print_word(w, args.json);
 }
+
+namespace {
 
 struct PitchArgs {
   std::string file;
