@@ -105,4 +105,12 @@ std::string env_or(const char* name, std::string fallback) {
   return (v && *v) ? std::string(v) : fallback;
 }
 
+fs::path user_cache_dir(const char* override_env, const std::string& kind, const std::string& home) {
+  const std::string set = env_or(override_env);
+  if (!set.empty()) return set;
+  const std::string xdg = env_or("XDG_CACHE_HOME");
+  if (!xdg.empty()) return fs::path(xdg) / "easel" / kind;
+  return fs::path(env_or("HOME", home)) / ".cache" / "easel" / kind;
+}
+
 }  // namespace easel::detail

@@ -33,4 +33,9 @@ class TempDir {
 // Value of an environment variable, or `fallback` when unset or empty.
 std::string env_or(const char* name, std::string fallback = {});
 
+// Where easel keeps a kind of cache ("models", "features", "datasets"): $override_env when
+// set, else $XDG_CACHE_HOME/easel/KIND, else $HOME/.cache/easel/KIND (`home` when HOME is
+// unset).
+std::filesystem::path user_cache_dir(const char* override_env, const std::string& kind, const std::string& home = "/tmp");
+
 }  // namespace easel::detail

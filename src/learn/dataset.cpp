@@ -49,12 +49,8 @@ const char* kind_words(MediaKind kind) {
 // ~/.cache/easel/datasets (or $EASEL_DATASET_CACHE): a second run, or a second model
 // trained on the same zip, reads the folder. The folder appears whole or not at all.
 fs::path unpacked(const fs::path& zip) {
-  std::string root = detail::env_or("EASEL_DATASET_CACHE");
-  if (root.empty()) {
-    const std::string xdg = detail::env_or("XDG_CACHE_HOME");
-    root = (xdg.empty() ? fs::path(detail::env_or("HOME", "/tmp")) / ".cache" : fs::path(xdg)) / "easel" / "datasets";
-  }
-  const fs::path dir = fs::path(root) / detail::sha256_file(zip).substr(0, 32);
+  const fs::path root = detail::user_cache_dir("EASEL_DATASET_CACHE", "datasets");
+  const fs::path dir = root / detail::sha256_file(zip).substr(0, 32);
   std::error_code ec;
   if (fs::is_directory(dir, ec)) return dir;
   fs::create_directories(root);

@@ -18,14 +18,6 @@ namespace fs = std::filesystem;
 namespace easel {
 namespace {
 
-fs::path default_cache_dir() {
-  const std::string set = detail::env_or("EASEL_FEATURE_CACHE");
-  if (!set.empty()) return set;
-  const std::string xdg = detail::env_or("XDG_CACHE_HOME");
-  if (!xdg.empty()) return fs::path(xdg) / "easel" / "features";
-  return fs::path(detail::env_or("HOME", "/tmp")) / ".cache" / "easel" / "features";
-}
-
 std::string safe(const std::string& name) {
   std::string s = name;
   for (char& c : s)
@@ -64,7 +56,7 @@ Examples extract_examples(FeatureExtractor& extractor, const Dataset& data, cons
   examples.labels = data.labels;
   examples.length = extractor.length();
   examples.skipped = data.skipped;
-  const fs::path cache = options.use_cache ? (options.cache_dir.empty() ? default_cache_dir() : options.cache_dir) /
+  const fs::path cache = options.use_cache ? (options.cache_dir.empty() ? detail::user_cache_dir("EASEL_FEATURE_CACHE", "features") : options.cache_dir) /
                                                  (safe(extractor.name()) + "-" + extractor.checksum().substr(0, 16))
                                            : fs::path();
   std::vector<float> features;

@@ -61,12 +61,7 @@ ModelStoreOptions ModelStoreOptions::from_environment() {
   std::stringstream path(detail::env_or("EASEL_MODEL_PATH"));
   for (std::string dir; std::getline(path, dir, ':');)
     if (!dir.empty()) o.search_path.emplace_back(dir);
-  std::string cache = detail::env_or("EASEL_CACHE_DIR");
-  if (cache.empty()) {
-    std::string xdg = detail::env_or("XDG_CACHE_HOME");
-    cache = !xdg.empty() ? xdg + "/easel/models" : detail::env_or("HOME", ".") + "/.cache/easel/models";
-  }
-  o.cache_dir = cache;
+  o.cache_dir = detail::user_cache_dir("EASEL_CACHE_DIR", "models", ".");
   std::string offline = detail::env_or("EASEL_OFFLINE");
   o.offline = !offline.empty() && offline != "0";
   std::stringstream manifests(detail::env_or("EASEL_MANIFEST"));
