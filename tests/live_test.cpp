@@ -179,6 +179,36 @@ TEST(LiveCli, MissingCameraAndUnknownHostAreClearErrors) {
   EXPECT_THROW(easel::OscSender::open("127.0.0.1:notaport"), easel::Error);
 }
 
+// Headless, the annotated frames go to --out: every analysed frame, the boxes drawn on the
+// people YOLOX finds in vtest.avi (pixels the video does not have, in the boxes' colours).
+TEST(LiveCli, HeadlessWritesTheAnnotatedVideo) {
+  easel::test::ScratchDir dir;
+  const fs::path out = dir / "boxes.avi";
+  const auto r = easel::test::run("env -u DISPLAY " + std::string(EASEL_CLI) + " live detect -q --headless --every-frame --max-frames 5 --video " +
+                                  easel::test::shell_quote(easel::find_sample("vtest.avi").string()) + " --out " +
+                                  easel::test::shell_quote(out.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("5 frames read, 5 analysed"), std::string::npos) << r.output;
+  easel::VideoReader written = easel::VideoReader::open(out);
+  easel::VideoReader original = easel::VideoReader::open(easel::find_sample("vtest.avi"));
+  easel::Image a, b;
+  int frames = 0;
+  while (written.read(a)) {
+    ASSERT_TRUE(original.read(b));
+    ASSERT_EQ(a.width(), b.width());
+    long changed = 0;
+    for (int y = 0; y < a.height(); ++y)
+      for (int x = 0; x < a.width(); ++x) {
+        const std::uint8_t *p = a.pixel(x, y), *q = b.pixel(x, y);
+        changed += std::abs(p[0] - q[0]) + std::abs(p[1] - q[1]) + std::abs(p[2] - q[2]) > 150;
+      }
+    EXPECT_GT(changed, 500) << "frame " << frames << ": boxes and labels drawn";
+    EXPECT_LT(changed, a.width() * a.height() / 10) << "frame " << frames << ": the rest is the video";
+    ++frames;
+  }
+  EXPECT_EQ(frames, 5);
+}
+
 // A model trained here (KNN on a few frames of two videos) predicts live and speaks as a
 // Wekinator classifier: /wek/outputs with the class number, 1 or 2.
 TEST(LiveOsc, PredictSendsWekinatorOutputs) {

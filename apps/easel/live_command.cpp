@@ -4,6 +4,7 @@
 // or on a camera, the newest frame each time (stale ones dropped), one line per analysed
 // frame with its latency, OSC to other tools (Wekinator's /wek/inputs and easel's own
 // addresses, include/easel/osc.h), the annotated frames written with --out.
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "terminal.h"
 #include "easel/draw.h"
 #include "easel/image_classifier.h"
 #include "easel/audio.h"
@@ -24,11 +26,14 @@
 #include "easel/osc.h"
 #include "easel/pose.h"
 #include "easel/video.h"
+#include "easel/window.h"
 
 namespace easel::cli {
 namespace {
 
 volatile std::sig_atomic_t interrupted = 0;
+
+std::string window_title(const std::string& task) { return "easel live " + task; }
 
 struct LiveArgs {
   std::string task, model, video, osc, out, audio, device = "default";
@@ -45,6 +50,7 @@ void run_live(const LiveArgs& a) {
   // Wekinator listens for inputs on 6448 and its output patches for outputs on 12000.
   if (a.wekinator) osc.emplace(OscSender::open(a.task == "predict" ? "127.0.0.1:12000" : "127.0.0.1:6448"));
   else if (!a.osc.empty()) osc.emplace(OscSender::open(a.osc));
+  const double source_fps = source.fps();  // (source moves into the loop)
   std::optional<PoseEstimator> poses;
   std::optional<ObjectDetector> detector;
   std::optional<ImageClassifier> classifier;
@@ -57,7 +63,19 @@ void run_live(const LiveArgs& a) {
   std::optional<Error> failure;
   std::mutex failure_mutex;
 
+  // A window where a screen is (highgui draws on the main thread, so frames reach it through
+  // `shown`); --headless, or no screen, writes lines (and --out) only.
+  std::optional<Window> window;
+  if (!a.headless) {
+    if (Window::available()) window.emplace(Window::open(window_title(a.task)));
+    else if (!a.quiet) std::fprintf(messages(), "No screen here: running headless (--out FILE writes the annotated video).\n");
+  }
+  std::mutex shown_mutex;
+  std::optional<LiveFrame> shown;  // the newest annotated frame, for the window
+  std::atomic<bool> paused{false};
+
   const auto on_frame = [&](const LiveFrame& frame) {
+    if (paused) return;
     Image picture = frame.image;
     std::string said;
     if (poses) {
@@ -82,8 +100,12 @@ void run_live(const LiveArgs& a) {
       draw_text(picture, said, 8, 24);
     }
     if (!a.out.empty()) {
-      if (!writer) writer.emplace(VideoWriter::create(a.out, picture.width(), picture.height(), source.fps() > 0 ? source.fps() : 30));
+      if (!writer) writer.emplace(VideoWriter::create(a.out, picture.width(), picture.height(), source_fps > 0 ? source_fps : 30));
       writer->write(picture);
+    }
+    if (window) {
+      std::lock_guard lock(shown_mutex);
+      shown = LiveFrame{std::move(picture), frame.timestamp_ms, frame.index, frame.age_ms};
     }
     if (!a.quiet) std::printf("[%7.0f ms] frame %d: %s (waited %.0f ms)\n", frame.timestamp_ms, frame.index, said.c_str(), frame.age_ms);
     std::fflush(stdout);
@@ -94,11 +116,38 @@ void run_live(const LiveArgs& a) {
   };
   std::signal(SIGINT, [](int) { interrupted = 1; });
   LiveLoop live = LiveLoop::start(std::move(source), on_frame, on_error, {.realtime = !a.every_frame, .max_frames = a.max_frames});
-  while (live.running() && !interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  int snapshots = 0;
+  while (live.running() && !interrupted) {
+    if (!window) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    std::optional<LiveFrame> frame;
+    {
+      std::lock_guard lock(shown_mutex);
+      frame.swap(shown);
+    }
+    if (frame) {
+      const LiveStats s = live.stats();
+      char text[120];
+      std::snprintf(text, sizeof text, "%.1f fps  latency %.0f ms%s", s.fps, s.latency_ms, paused ? "  (paused)" : "");
+      draw_text(frame->image, text, 8, frame->image.height() - 24);
+      window->show(frame->image);
+      window->set_title(window_title(a.task) + " - frame " + std::to_string(frame->index));
+    }
+    const int key = window->key(15);
+    if (key == 'q' || key == 27 || !window->is_open()) break;
+    if (key == ' ') paused = !paused;
+    if (key == 's' && frame) {
+      const std::string file = "easel-snapshot-" + std::to_string(++snapshots) + ".png";
+      frame->image.save(file);
+      std::fprintf(messages(), "Saved %s\n", file.c_str());
+    }
+  }
   live.stop();
   if (writer) writer->close();
   const LiveStats s = live.stats();
-  std::fprintf(stderr, "%d frames read, %d analysed, %d dropped (the model was busy); last latency %.0f ms\n", s.read, s.analysed, s.dropped,
+  std::fprintf(messages(), "%d frames read, %d analysed, %d dropped (the model was busy); last latency %.0f ms\n", s.read, s.analysed, s.dropped,
                s.latency_ms);
   if (failure) throw *failure;
 }
@@ -142,7 +191,7 @@ void run_live_listen(const LiveArgs& a) {
 
 void add_live_command(CLI::App& app) {
   auto args = std::make_shared<LiveArgs>();
-  auto live = app.add_subcommand("live", "Run a model live on a camera or a video as it plays, with OSC out (Wekinator's and easel's addresses)");
+  auto live = app.add_subcommand("live", "Run a model live on a camera or a video as it plays, in a window (keys: q quit, s snapshot, space pause), with OSC out (Wekinator's and easel's addresses)");
   live->require_subcommand(1);
   for (const auto& [task, what] : std::vector<std::pair<const char*, const char*>>{
            {"pose", "Body keypoints of everyone, live (default movenet-multipose)"},
@@ -159,7 +208,7 @@ void add_live_command(CLI::App& app) {
     cmd->add_option("--out,-o", args->out, "Write the annotated frames to this video file");
     cmd->add_option("--max-frames", args->max_frames, "Stop after reading this many frames")->check(CLI::NonNegativeNumber);
     cmd->add_flag("--every-frame", args->every_frame, "Analyse every frame of a video, as fast as the model goes, instead of playing it");
-    cmd->add_flag("--headless", args->headless, "No window (the default for now: frames go to --out and lines to the terminal)");
+    cmd->add_flag("--headless", args->headless, "No window (lines to the terminal, frames to --out); without a screen this is the default");
     cmd->add_flag("--quiet,-q", args->quiet, "No line per frame");
     cmd->add_option("--threads", args->threads, "Threads (0: easel chooses)");
     const std::string name = task;

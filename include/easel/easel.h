@@ -26,3 +26,4 @@
 #include "easel/tensor.h"
 #include "easel/version.h"
 #include "easel/video.h"
+#include "easel/window.h"
