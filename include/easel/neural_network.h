@@ -65,6 +65,10 @@ class NeuralNetwork {
 
   // A row of data. Every row has the first row's names (in any order) and kinds of value.
   void add_data(const DataRow& inputs, const DataRow& outputs);
+  // ml5's arrays: nn.addData([0.2, 0.7], [1.5]). The columns are named "0", "1", ... and the
+  // outputs "out0", "out1", ...; a label (classification) in place of the numbers.
+  void add_data(const std::vector<double>& inputs, const std::vector<double>& outputs);
+  void add_data(const std::vector<double>& inputs, const std::string& label);
   // Rows from a CSV file with a header line (numbers where a column holds only numbers),
   // or from JSON (ml5's saveData(): {"data": [{"xs": {...}, "ys": {...}}]}, or a list of
   // objects); `inputs` and `outputs` name the columns.

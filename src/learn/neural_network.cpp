@@ -489,6 +489,22 @@ static std::vector<Prediction> values_of(const NeuralNetwork::Impl& m, const std
   return out;
 }
 
+namespace {
+DataRow numbered(const std::vector<double>& values, const std::string& prefix) {
+  DataRow row;
+  row.reserve(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) row.emplace_back(prefix + std::to_string(i), values[i]);
+  return row;
+}
+}  // namespace
+
+void NeuralNetwork::add_data(const std::vector<double>& inputs, const std::vector<double>& outputs) {
+  add_data(numbered(inputs, ""), numbered(outputs, "out"));
+}
+void NeuralNetwork::add_data(const std::vector<double>& inputs, const std::string& label) {
+  add_data(numbered(inputs, ""), DataRow{{"label", label}});
+}
+
 std::vector<Classification> NeuralNetwork::classify(const DataRow& inputs) const {
   return classes_of(*impl_, impl_->by_name(inputs, impl_->input_names, "input"));
 }
