@@ -25,7 +25,7 @@ PACKAGES=(
   libcpp-httplib-dev libcli11-dev liblo-dev libonnx-dev libprotobuf-dev libflatbuffers-dev flatbuffers-compiler
   libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libasound2-dev sox espeak-ng
-  libx11-dev xvfb
+  libx11-dev xvfb pulseaudio pulseaudio-utils libasound2-plugins
   libarmnntfliteparser-dev libarmnn-cpuref-backend22
 )
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)   # keep a node the machine already has

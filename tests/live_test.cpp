@@ -3,7 +3,6 @@
 // Wekinator's /wek/inputs and easel's /easel/pose/... messages, received here by a liblo
 // server and checked for addresses, argument counts and types, and keypoints in the frame.
 #include <gtest/gtest.h>
-#include <lo/lo.h>
 
 #include <algorithm>
 #include <atomic>
@@ -21,53 +20,15 @@
 #include "easel/pose.h"
 #include "easel/video.h"
 #include "golden_util.h"
+#include "osc_receiver.h"
 #include "sample_media.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using easel::test::Message;
+using easel::test::OscReceiver;
 
-namespace {
-
-struct Message {
-  std::string path, types;
-  std::vector<float> floats;
-  std::vector<std::string> strings;
-};
-
-// A liblo server on a free port of 127.0.0.1, keeping every message it receives.
-class OscReceiver {
- public:
-  OscReceiver() {
-    thread_ = lo_server_thread_new_with_proto(nullptr, LO_UDP, nullptr);
-    lo_server_thread_add_method(thread_, nullptr, nullptr, &OscReceiver::handle, this);
-    lo_server_thread_start(thread_);
-  }
-  ~OscReceiver() { lo_server_thread_free(thread_); }
-  int port() const { return lo_server_thread_get_port(thread_); }
-  std::vector<Message> messages() {
-    std::lock_guard lock(mutex_);
-    return messages_;
-  }
-
- private:
-  static int handle(const char* path, const char* types, lo_arg** argv, int argc, lo_message, void* self) {
-    Message m{path, types, {}, {}};
-    for (int i = 0; i < argc; ++i) {
-      if (types[i] == 'f') m.floats.push_back(argv[i]->f);
-      if (types[i] == 's') m.strings.emplace_back(&argv[i]->s);
-    }
-    auto* r = static_cast<OscReceiver*>(self);
-    std::lock_guard lock(r->mutex_);
-    r->messages_.push_back(std::move(m));
-    return 0;
-  }
-  lo_server_thread thread_;
-  std::mutex mutex_;
-  std::vector<Message> messages_;
-};
-
-}  // namespace
 
 TEST(LiveOsc, PoseOnVtestReachesALibloServer) {
   OscReceiver receiver;

@@ -39,6 +39,7 @@ struct LiveArgs {
   std::string task, model, video, osc, out, audio, device = "default";
   bool mic = false;
   int camera = -1, max_frames = 0, threads = 0;
+  double seconds = 0;  // listen --mic: stop after this long (0: until Ctrl-C)
   bool every_frame = false, quiet = false, headless = false, wekinator = false;
 };
 
@@ -173,7 +174,7 @@ void run_live_listen(const LiveArgs& a) {
   auto stream = words.stream();
   const std::size_t chunk = static_cast<std::size_t>(words.sample_rate() / 10);  // 100 ms
   if (a.mic) {
-    hear_microphone(stream, a.device, words.sample_rate(), 0, heard);
+    hear_microphone(stream, a.device, words.sample_rate(), a.seconds, heard);
   } else {
     std::signal(SIGINT, [](int) { interrupted = 1; });
     const AudioBuffer sound = load_audio(a.audio, words.sample_rate());
@@ -221,7 +222,8 @@ void add_live_command(CLI::App& app) {
   auto listen = live->add_subcommand("listen", "Words as they are heard, from a microphone or a recording played at its own pace");
   listen->add_option("--audio", args->audio, "A recording (WAV, FLAC, OGG), played at its own speed");
   listen->add_flag("--mic", args->mic, "The microphone (Ctrl-C stops)");
-  listen->add_option("--device", args->device, "Microphone (ALSA name)");
+  listen->add_option("--device", args->device, "Microphone (ALSA name; easel listen --list-devices lists them)");
+  listen->add_option("--seconds", args->seconds, "With --mic: stop after this many seconds (default: at Ctrl-C)");
   listen->add_option("--model,-m", args->model, "speech-commands (default) or a sound model you trained (MODEL.easel)");
   listen->add_option("--osc", args->osc, "Send /easel/word and each window's /wek/inputs by OSC to HOST:PORT");
   listen->add_flag("--wekinator", args->wekinator, "Send OSC where Wekinator listens (127.0.0.1:6448)");

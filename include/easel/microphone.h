@@ -17,7 +17,8 @@ struct MicrophoneInfo {
   std::string description;  // the card's name
 };
 
-// The capture devices ALSA knows; empty on a machine without sound cards.
+// The capture devices ALSA can open now: a sound server's ("default", "pulse", "pipewire")
+// where one runs, then each sound card's; empty on a machine with neither.
 std::vector<MicrophoneInfo> list_microphones();
 
 class Microphone {

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "audio/ring_buffer.h"
@@ -25,9 +26,26 @@ void quiet_alsa() {
 }
 }  // namespace
 
+namespace {
+// Whether ALSA can open `name` for capture now (a sound server's device is there only while
+// the server runs).
+bool opens_for_capture(const char* name) {
+  snd_pcm_t* pcm = nullptr;
+  if (snd_pcm_open(&pcm, name, SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK) < 0) return false;
+  snd_pcm_close(pcm);
+  return true;
+}
+}  // namespace
+
 std::vector<MicrophoneInfo> list_microphones() {
   quiet_alsa();
   std::vector<MicrophoneInfo> found;
+  // Sound servers first (PulseAudio, PipeWire): ALSA's plugins reach them by name, and
+  // "default" goes through one where one runs, with no sound card listed below.
+  for (const auto& [name, description] : {std::pair{"default", "ALSA's default input (the sound server's, where one runs)"},
+                                          std::pair{"pulse", "PulseAudio's (or PipeWire's) default input"},
+                                          std::pair{"pipewire", "PipeWire's default input"}})
+    if (opens_for_capture(name)) found.push_back({name, description});
   int card = -1;
   while (snd_card_next(&card) == 0 && card >= 0) {
     snd_ctl_t* ctl = nullptr;
@@ -68,9 +86,19 @@ struct Microphone::Impl {
     std::vector<std::int16_t> chunk(static_cast<std::size_t>(rate / 50));  // 20 ms
     std::vector<float> samples(chunk.size());
     while (!stop) {
+      // Non-blocking reads with waits of at most 100 ms: a plugin's stream (pulse) that
+      // overran while the thread slept in poll() would otherwise never wake it.
       snd_pcm_sframes_t n = snd_pcm_readi(pcm, chunk.data(), chunk.size());
+      if (n == -EAGAIN) {
+        snd_pcm_wait(pcm, 100);
+        continue;
+      }
       if (n == -EPIPE || n == -ESTRPIPE || n == -EINTR) {
-        if (snd_pcm_recover(pcm, static_cast<int>(n), 1) == 0) continue;
+        // An overrun (the oldest sound is lost): prepare the stream again and restart it.
+        if (snd_pcm_recover(pcm, static_cast<int>(n), 1) == 0) {
+          snd_pcm_start(pcm);
+          continue;
+        }
       }
       if (n < 0) {
         std::lock_guard lock(error_mutex);
@@ -86,7 +114,7 @@ struct Microphone::Impl {
 
   ~Impl() {
     stop = true;
-    if (pcm) snd_pcm_drop(pcm);  // unblocks a pending read
+    if (pcm) snd_pcm_drop(pcm);  // the capture thread sees stop within its 100 ms wait
     if (capture.joinable()) capture.join();
     if (pcm) snd_pcm_close(pcm);
   }
@@ -103,7 +131,7 @@ Microphone Microphone::open(const std::string& device, int sample_rate) {
   quiet_alsa();
   auto impl = std::make_unique<Impl>();
   impl->rate = sample_rate;
-  int rc = snd_pcm_open(&impl->pcm, device.c_str(), SND_PCM_STREAM_CAPTURE, 0);
+  int rc = snd_pcm_open(&impl->pcm, device.c_str(), SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK);
   if (rc < 0) {
     impl->pcm = nullptr;
     throw Error(ErrorCode::io_error, "Cannot open the microphone '" + device + "': " + snd_strerror(rc) + ".",
@@ -115,6 +143,12 @@ Microphone Microphone::open(const std::string& device, int sample_rate) {
   if (rc < 0)
     throw Error(ErrorCode::io_error, "The microphone '" + device + "' cannot record mono 16-bit sound at " + std::to_string(sample_rate) +
                                          " Hz: " + snd_strerror(rc) + ".");
+  // Started now: a read of 20 ms is less than the start threshold set_params chooses (the
+  // buffer), and would wait for the stream to start itself, which some plugins (pulse)
+  // never do.
+  rc = snd_pcm_start(impl->pcm);
+  if (rc < 0 && snd_pcm_state(impl->pcm) != SND_PCM_STATE_RUNNING)
+    throw Error(ErrorCode::io_error, "The microphone '" + device + "' does not start: " + snd_strerror(rc) + ".");
   impl->ring = std::make_unique<RingBuffer>(static_cast<std::size_t>(sample_rate) * 10);
   Impl* raw = impl.get();
   impl->capture = std::thread([raw] { raw->run(); });

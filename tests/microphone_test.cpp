@@ -1,0 +1,192 @@
+// A real microphone path on a machine without a sound card: a PulseAudio server of the
+// test's own with a null sink, whose monitor is the default source; ALSA's pulse plugin
+// routes easel's "default" capture device to it, and paplay speaks recordings into the
+// sink. `easel listen --mic`, `easel live listen --mic` (OSC out) and the library's
+// Microphone + SoundClassifier stream then hear the words of the recordings.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "easel/audio.h"
+#include "easel/microphone.h"
+#include "easel/sound_classifier.h"
+#include "golden_util.h"
+#include "osc_receiver.h"
+#include "test_util.h"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+fs::path recording(const std::string& name) { return easel::test::shared_dir() / "media" / "arm-kws-samples" / name; }
+
+// pulseaudio with one null sink ("easel_speaker"), its monitor the default source, on a
+// socket in a scratch folder; PULSE_SERVER points this process and its children at it.
+class PulseServer {
+ public:
+  PulseServer() {
+    const fs::path config = dir_ / "pulse.pa";
+    easel::test::write(config, "load-module module-null-sink sink_name=easel_speaker\n"
+                               "set-default-sink easel_speaker\n"
+                               "set-default-source easel_speaker.monitor\n"
+                               "load-module module-native-protocol-unix socket=" + (dir_ / "native").string() + " auth-anonymous=1\n");
+    fs::create_directories(dir_ / "runtime");
+    setenv("PULSE_RUNTIME_PATH", (dir_ / "runtime").c_str(), 1);
+    setenv("PULSE_STATE_PATH", (dir_ / "runtime").c_str(), 1);
+    const std::string file = config.string();
+    const char* argv[] = {"pulseaudio", "-n", "-F", file.c_str(), "--daemonize=no", "--exit-idle-time=-1", "--log-target=stderr", nullptr};
+    if (posix_spawnp(&pid_, "pulseaudio", nullptr, nullptr, const_cast<char**>(argv), environ) != 0) return;
+    setenv("PULSE_SERVER", ("unix:" + (dir_ / "native").string()).c_str(), 1);
+    for (int i = 0; i < 100 && !ready_; ++i) {  // up to 10 s on a busy machine
+      ready_ = easel::test::run("pactl info").exit_code == 0;
+      if (!ready_) std::this_thread::sleep_for(100ms);
+    }
+  }
+  ~PulseServer() {
+    unsetenv("PULSE_SERVER");
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool ready() const { return ready_; }
+
+  // Waits until someone records from the server (easel opened its microphone).
+  bool wait_for_a_listener(std::atomic<bool>& gave_up) const {
+    for (int i = 0; i < 300 && !gave_up; ++i) {  // 30 s: loading a model on a busy machine
+      if (!easel::test::run("pactl list short source-outputs").output.empty()) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  // Plays recordings into the sink, one after the other, as someone speaking.
+  void say(const std::vector<std::string>& files) const {
+    for (const std::string& f : files) {
+      EXPECT_EQ(easel::test::run("paplay " + easel::test::shell_quote(recording(f).string())).exit_code, 0) << f;
+      std::this_thread::sleep_for(300ms);
+    }
+  }
+
+ private:
+  easel::test::ScratchDir dir_;
+  pid_t pid_ = -1;
+  bool ready_ = false;
+};
+
+bool pulse_installed() {
+  return easel::test::run("command -v pulseaudio && command -v paplay && command -v pactl").exit_code == 0;
+}
+
+#define NEED_PULSE()                                                                                             \
+  if (!pulse_installed()) {                                                                                      \
+    if (easel::test::require_all()) FAIL() << "pulseaudio is missing: scripts/setup.sh installs it";           \
+    GTEST_SKIP() << "pulseaudio is not installed";                                                             \
+  }                                                                                                              \
+  PulseServer pulse;                                                                                             \
+  ASSERT_TRUE(pulse.ready()) << "pulseaudio did not start"
+
+// The words a CLI run printed ("   1.40 s  left   0.99" lines), in order.
+std::vector<std::string> words_printed(const std::string& output) {
+  std::vector<std::string> words;
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream l(line);
+    double t;
+    std::string s, word;
+    if (l >> t >> s >> word && s == "s") words.push_back(word);
+  }
+  return words;
+}
+
+}  // namespace
+
+TEST(Microphone, ASoundServersInputIsListed) {
+  NEED_PULSE();
+  const auto r = easel::test::run(std::string(EASEL_CLI) + " listen --list-devices");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("default\t"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("pulse\t"), std::string::npos) << r.output;
+}
+
+TEST(Microphone, ListenMicHearsWordsSpokenIntoIt) {
+  NEED_PULSE();
+  std::atomic<bool> done{false};
+  easel::test::CommandResult cli;
+  std::thread listener([&] {
+    cli = easel::test::run(std::string(EASEL_CLI) + " listen --mic --seconds 9");
+    done = true;
+  });
+  ASSERT_TRUE(pulse.wait_for_a_listener(done)) << "easel never opened the microphone";
+  pulse.say({"right_left_up.wav", "yes.wav"});
+  listener.join();
+  ASSERT_EQ(cli.exit_code, 0) << cli.output;
+  EXPECT_EQ(words_printed(cli.output), (std::vector<std::string>{"right", "left", "up", "yes"})) << cli.output;
+}
+
+TEST(Microphone, LiveListenSendsWhatItHearsByOsc) {
+  NEED_PULSE();
+  easel::test::OscReceiver receiver;
+  std::atomic<bool> done{false};
+  easel::test::CommandResult cli;
+  std::thread listener([&] {
+    cli = easel::test::run(std::string(EASEL_CLI) + " live listen --mic --seconds 7 --osc 127.0.0.1:" + std::to_string(receiver.port()));
+    done = true;
+  });
+  ASSERT_TRUE(pulse.wait_for_a_listener(done)) << "easel never opened the microphone";
+  pulse.say({"down.wav", "yes.wav"});
+  listener.join();
+  ASSERT_EQ(cli.exit_code, 0) << cli.output;
+  std::this_thread::sleep_for(300ms);
+  std::vector<std::string> words;
+  int windows = 0;
+  for (const auto& m : receiver.messages()) {
+    if (m.path == "/easel/word") words.push_back(m.strings.at(0));
+    windows += m.path == "/wek/inputs";
+  }
+  EXPECT_EQ(words, (std::vector<std::string>{"down", "yes"})) << cli.output;
+  EXPECT_GE(windows, 50) << "a window each 100 ms of the 7 s heard";
+}
+
+// The library's own path: Microphone reads the default device, a SoundClassifier stream
+// hears it, the same words as in the file played into it.
+TEST(Microphone, TheLibrarysMicrophoneFeedsAStream) {
+  NEED_PULSE();
+  auto classifier = easel::SoundClassifier::create();
+  easel::Microphone mic = easel::Microphone::open("default", classifier.sample_rate());
+  std::atomic<bool> stop{false};
+  std::thread speaker([&] {
+    std::this_thread::sleep_for(500ms);
+    pulse.say({"yes_no_go_stop.wav"});
+  });
+  auto stream = classifier.stream();
+  std::vector<std::string> words;
+  std::vector<float> chunk(1600);
+  while (stream.seconds_heard() < 7) {
+    const std::size_t n = mic.read(chunk.data(), chunk.size());
+    ASSERT_GT(n, 0u);
+    for (const auto& w : stream.push(chunk.data(), n)) words.push_back(w.label);
+  }
+  for (const auto& w : stream.finish()) words.push_back(w.label);
+  speaker.join();
+  // What the same model hears in the file itself (its "no" sounds like "go" to it).
+  std::vector<std::string> in_the_file;
+  for (const auto& w : classifier.listen(easel::load_audio(recording("yes_no_go_stop.wav"), classifier.sample_rate())))
+    in_the_file.push_back(w.label);
+  EXPECT_EQ(in_the_file.size(), 4u);
+  EXPECT_EQ(words, in_the_file);
+  EXPECT_EQ(mic.dropped(), 0u);
+}
