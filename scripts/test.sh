@@ -13,8 +13,12 @@ export EASEL_REQUIRE_ALL=1
 ctest --test-dir "$ROOT/build" --output-on-failure -j"$(nproc)"
 
 ASAN=$ROOT/build-asan
+# -O1 with line tables: GCC compiles the sanitized code 3.5 times faster than at -O2 -g
+# (83 s against 24 s for src/learn/training.cpp), and reports still name file and line. The
+# benchmarks are not run here, so not built.
 if [ ! -f "$ASAN/build.ninja" ]; then
-  cmake -S "$ROOT" -B "$ASAN" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEASEL_SANITIZE=ON >/dev/null
+  cmake -S "$ROOT" -B "$ASAN" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
+    -DEASEL_BUILD_BENCHMARKS=OFF -DEASEL_SANITIZE=ON >/dev/null
 fi
 cmake --build "$ASAN" -- -j"$(nproc)" | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

@@ -118,6 +118,7 @@ void run_live(const LiveArgs& a) {
   std::signal(SIGINT, [](int) { interrupted = 1; });
   LiveLoop live = LiveLoop::start(std::move(source), on_frame, on_error, {.realtime = !a.every_frame, .max_frames = a.max_frames});
   int snapshots = 0;
+  std::optional<Image> last_shown;  // what s saves
   while (live.running() && !interrupted) {
     if (!window) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -135,13 +136,14 @@ void run_live(const LiveArgs& a) {
       draw_text(frame->image, text, 8, frame->image.height() - 24);
       window->show(frame->image);
       window->set_title(window_title(a.task) + " - frame " + std::to_string(frame->index));
+      last_shown = std::move(frame->image);
     }
     const int key = window->key(15);
     if (key == 'q' || key == 27 || !window->is_open()) break;
     if (key == ' ') paused = !paused;
-    if (key == 's' && frame) {
+    if (key == 's' && last_shown) {
       const std::string file = "easel-snapshot-" + std::to_string(++snapshots) + ".png";
-      frame->image.save(file);
+      last_shown->save(file);
       std::fprintf(messages(), "Saved %s\n", file.c_str());
     }
   }
