@@ -21,5 +21,5 @@ if [ ! -f "$ASAN/build.ninja" ]; then
     -DEASEL_BUILD_BENCHMARKS=OFF -DEASEL_SANITIZE=ON >/dev/null
 fi
 cmake --build "$ASAN" -- -j"$(nproc)" | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$ROOT/scripts/lsan-suppressions.txt UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   ctest --test-dir "$ASAN" --output-on-failure -j"$(nproc)" -E 'Golden|InferCli|DetectVideoScan|ArmnnOracle|SoundTraining.WordsOfUnseenVoices|Training.FiftyDigits|Training.LearningCurve'

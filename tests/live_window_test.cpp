@@ -7,7 +7,6 @@
 #include <X11/Xutil.h>
 #include <X11/keysym.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,8 +28,6 @@
 #include "sample_media.h"
 #include "test_util.h"
 
-extern char** environ;
-
 namespace fs = std::filesystem;
 
 namespace {
@@ -43,11 +40,10 @@ class VirtualDisplay {
   VirtualDisplay() {
     for (int number = 90 + getpid() % 400, tries = 0; tries < 10 && name_.empty(); ++number, ++tries) {
       const std::string display = ":" + std::to_string(number);
-      std::string program = "Xvfb";
       // -noreset: the server would reset (and refuse connections a moment) when its last client,
       // the probe below, leaves.
-      const char* argv[] = {"Xvfb", display.c_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset", nullptr};
-      if (posix_spawnp(&pid_, program.c_str(), nullptr, nullptr, const_cast<char**>(argv), environ) != 0) return;
+      pid_ = easel::test::start_server({"Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"});
+      if (pid_ < 0) return;
       for (int wait = 0; wait < 100; ++wait) {  // up to 10 s on a busy machine
         if (waitpid(pid_, nullptr, WNOHANG) == pid_) {  // the number was taken: try the next
           pid_ = -1;

@@ -5,7 +5,6 @@
 // Microphone + SoundClassifier stream then hear the words of the recordings.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,8 +22,6 @@
 #include "golden_util.h"
 #include "osc_receiver.h"
 #include "test_util.h"
-
-extern char** environ;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -46,9 +43,8 @@ class PulseServer {
     fs::create_directories(dir_ / "runtime");
     setenv("PULSE_RUNTIME_PATH", (dir_ / "runtime").c_str(), 1);
     setenv("PULSE_STATE_PATH", (dir_ / "runtime").c_str(), 1);
-    const std::string file = config.string();
-    const char* argv[] = {"pulseaudio", "-n", "-F", file.c_str(), "--daemonize=no", "--exit-idle-time=-1", "--log-target=stderr", nullptr};
-    if (posix_spawnp(&pid_, "pulseaudio", nullptr, nullptr, const_cast<char**>(argv), environ) != 0) return;
+    pid_ = easel::test::start_server({"pulseaudio", "-n", "-F", config.string(), "--daemonize=no", "--exit-idle-time=-1"});
+    if (pid_ < 0) return;
     setenv("PULSE_SERVER", ("unix:" + (dir_ / "native").string()).c_str(), 1);
     for (int i = 0; i < 100 && !ready_; ++i) {  // up to 10 s on a busy machine
       ready_ = easel::test::run("pactl info").exit_code == 0;

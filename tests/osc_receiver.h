@@ -4,6 +4,7 @@
 
 #include <lo/lo.h>
 
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -35,8 +36,14 @@ class OscReceiver {
   static int handle(const char* path, const char* types, lo_arg** argv, int argc, lo_message, void* self) {
     Message m{path, types, {}, {}};
     for (int i = 0; i < argc; ++i) {
-      if (types[i] == 'f') m.floats.push_back(argv[i]->f);
-      if (types[i] == 's') m.strings.emplace_back(&argv[i]->s);
+      // OSC aligns arguments to 4 bytes, and lo_arg (which holds doubles) wants 8: read the
+      // bytes, not the union's members (UBSan calls that a misaligned access).
+      if (types[i] == 'f') {
+        float f;
+        std::memcpy(&f, argv[i], sizeof f);
+        m.floats.push_back(f);
+      }
+      if (types[i] == 's') m.strings.emplace_back(reinterpret_cast<const char*>(argv[i]));
     }
     auto* r = static_cast<OscReceiver*>(self);
     std::lock_guard lock(r->mutex_);

@@ -2,7 +2,11 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/files.h"
 #include "core/sha256.h"
@@ -51,6 +56,25 @@ inline CommandResult run(const std::string& command) {
   int status = pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+// Starts a server for a test (Xvfb, pulseaudio) in the background, its output discarded, and
+// ended by the kernel if the test process dies first (a crashed test must not leave a server
+// holding ctest's pipes open). Returns its pid, or -1.
+inline pid_t start_server(const std::vector<std::string>& command) {
+  std::vector<char*> argv;
+  for (const std::string& a : command) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent) _exit(127);  // the parent died before prctl
+  const int devnull = open("/dev/null", O_RDWR);
+  dup2(devnull, 1);
+  dup2(devnull, 2);
+  execvp(argv[0], argv.data());
+  _exit(127);
 }
 
 // A fresh temp folder per test.
