@@ -199,6 +199,16 @@ TEST(LiveWindow, PoseSkeletonsAreDrawnWherePeopleAre) {
   };
 
   easel::test::ScratchDir dir;  // where snapshots are saved
+  const auto best_match = [&](const easel::Image& shown, int hint) {
+    int best = hint;
+    long most = -1;
+    for (int n = std::max(0, hint - 10); n <= std::min(kFrames - 1, hint + 10); ++n) {
+      const long same = compare(shown, frames[static_cast<std::size_t>(n)], {}).same;
+      if (same > most) most = same, best = n;
+    }
+    return best;
+  };
+
   std::atomic<bool> done{false};
   easel::test::CommandResult cli;
   std::thread runner([&] {
@@ -216,6 +226,9 @@ TEST(LiveWindow, PoseSkeletonsAreDrawnWherePeopleAre) {
     auto g = grab_window(d, "easel live pose", width, height);
     if (!g || g->frame < 0 || g->frame >= kFrames) continue;
     ++grabs;
+    // The frame shown is the one it matches best near the frame the title names (Qt can
+    // change the picture a moment before the title).
+    g->frame = best_match(g->image, g->frame);
     if (compare(g->image, frames[static_cast<std::size_t>(g->frame)], {}).drawn > 60) kept = std::move(g);
   }
   // Keys: s saves a snapshot in the working folder, q quits before the video's end.
@@ -238,16 +251,9 @@ TEST(LiveWindow, PoseSkeletonsAreDrawnWherePeopleAre) {
   EXPECT_LT(std::stoi(read[1]), kFrames - 5) << "q stopped it before the video's end: " << cli.output;
   kept->image.save(fs::path(EASEL_BINARY_DIR) / "live-window.png");
 
-  // The window shows a frame of the video: the one it matches best, near the frame its
-  // title names (Qt can change the picture a moment before the title). The skeletons lie on
-  // YOLOX's people there, or on a frame beside it (a person YOLOX misses on one frame it
-  // finds on the next).
-  int shown = kept->frame;
-  for (int n = 0; n < kFrames; ++n)
-    if (compare(kept->image, frames[static_cast<std::size_t>(n)], {}).same > compare(kept->image, frames[static_cast<std::size_t>(shown)], {}).same)
-      shown = n;
-  EXPECT_LE(std::abs(shown - kept->frame), 10) << "the title names frame " << kept->frame << ", the picture is frame " << shown;
-  kept->frame = shown;
+  // The skeletons lie on YOLOX's people in the frame shown, or on a frame beside it (a
+  // person YOLOX misses on one frame it finds on the next).
+  const int shown = kept->frame;
   const easel::Image& frame = frames[static_cast<std::size_t>(shown)];
   auto detector = easel::ObjectDetector::create();
   std::vector<easel::BoundingBox> people;
@@ -259,7 +265,7 @@ TEST(LiveWindow, PoseSkeletonsAreDrawnWherePeopleAre) {
   const long pixels = c.pixels, same = c.same, drawn = c.drawn, drawn_on_people = c.drawn_on_people;
   std::printf("[ window   ] frame %d: %.1f%% of pixels as in the video, %ld drawn, %ld of them on YOLOX's people (%zu boxes over 7 frames)\n",
               kept->frame, 100.0 * same / pixels, drawn, drawn_on_people, people.size());
-  EXPECT_GT(same, pixels * 9 / 10) << "the window shows frame " << kept->frame << " of the video";
+  EXPECT_GT(same, pixels * 97 / 100) << "the window shows frame " << kept->frame << " of the video";
   EXPECT_GT(drawn, 60);
   EXPECT_GT(drawn_on_people, drawn * 9 / 10) << "skeletons are drawn where people are";
 }
