@@ -206,29 +206,36 @@ TEST(LiveOsc, PredictSendsWekinatorOutputs) {
   EXPECT_EQ(outputs, 4);
 }
 
-// Words heard from a recording: /easel/word for each word in order, and every window's
-// probabilities as /wek/inputs (ml5's classifyStart), one a 100 ms step.
+// Words heard from a recording: /easel/word for each word in order, and windows'
+// probabilities as /wek/inputs (ml5's classifyStart): one each half second by default (its
+// overlap of 0.5), one each 100 ms step with --overlap 0.9.
 TEST(LiveOsc, ListenSendsWordsAndEveryWindow) {
-  OscReceiver receiver;
   const fs::path audio = easel::test::shared_dir() / "media" / "arm-kws-samples" / "right_left_up.wav";
-  const auto r = easel::test::run(std::string(EASEL_CLI) + " live listen --every-frame --audio " + easel::test::shell_quote(audio.string()) +
-                                  " --osc 127.0.0.1:" + std::to_string(receiver.port()));
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  std::this_thread::sleep_for(300ms);
-  std::vector<std::string> words;
-  int windows = 0;
-  for (const Message& m : receiver.messages()) {
-    if (m.path == "/easel/word") {
-      ASSERT_EQ(m.types, "sf");
-      words.push_back(m.strings[0]);
-    } else if (m.path == "/wek/inputs") {
-      ++windows;
-      ASSERT_EQ(m.types, std::string(12, 'f'));  // speech commands' 12 classes
-      float sum = 0;
-      for (float p : m.floats) sum += p;
-      EXPECT_NEAR(sum, 1.f, 1e-3f);
+  std::map<std::string, int> windows_at;
+  for (const std::string overlap : {"0.5", "0.9"}) {
+    OscReceiver receiver;
+    const auto r = easel::test::run(std::string(EASEL_CLI) + " live listen --every-frame --overlap " + overlap + " --audio " +
+                                    easel::test::shell_quote(audio.string()) + " --osc 127.0.0.1:" + std::to_string(receiver.port()));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    std::this_thread::sleep_for(300ms);
+    std::vector<std::string> words;
+    int windows = 0;
+    for (const Message& m : receiver.messages()) {
+      if (m.path == "/easel/word") {
+        ASSERT_EQ(m.types, "sf");
+        words.push_back(m.strings[0]);
+      } else if (m.path == "/wek/inputs") {
+        ++windows;
+        ASSERT_EQ(m.types, std::string(12, 'f'));  // speech commands' 12 classes
+        float sum = 0;
+        for (float p : m.floats) sum += p;
+        EXPECT_NEAR(sum, 1.f, 1e-3f);
+      }
     }
+    EXPECT_EQ(words, (std::vector<std::string>{"right", "left", "up"})) << r.output;
+    windows_at[overlap] = windows;
   }
-  EXPECT_EQ(words, (std::vector<std::string>{"right", "left", "up"})) << r.output;
-  EXPECT_GE(windows, 30);  // 3 s and the half seconds of silence around, a window each 100 ms
+  // 3 s and the half seconds of silence around it.
+  EXPECT_GE(windows_at["0.9"], 30);
+  EXPECT_NEAR(windows_at["0.5"], windows_at["0.9"] / 5.0, 1.5) << windows_at["0.9"];
 }

@@ -89,6 +89,39 @@ TEST(SoundClassifier, StreamingInChunksHearsTheSameWords) {
   EXPECT_NEAR(stream.seconds_heard(), 3.0, 0.01);
 }
 
+// ml5's classifyStart: every class of a window each half second (overlap 0.5), or each
+// 100 ms step (0.9), ranked, each window the model's answer for that second of sound.
+TEST(SoundClassifier, WindowsAsMl5sClassifyStartGivesThem) {
+  const AudioBuffer audio = load_audio(kws_sample("right_left_up.wav"), 16000);
+  for (const double overlap : {0.5, 0.9}) {
+    std::vector<SoundWindow> windows;
+    auto classifier = SoundClassifier::create({.window_overlap = overlap, .on_window = [&](const SoundWindow& w) { windows.push_back(w); }});
+    auto stream = classifier.stream();
+    stream.push(audio.samples.data(), audio.samples.size());
+    stream.finish();
+    ASSERT_GE(windows.size(), 4u);
+    for (std::size_t i = 1; i < windows.size(); ++i) EXPECT_NEAR(windows[i].start_s - windows[i - 1].start_s, 1.0 - overlap, 1e-6);
+    for (const SoundWindow& w : windows) {
+      ASSERT_EQ(w.ranked.size(), classifier.labels().size());
+      ASSERT_EQ(w.probabilities.size(), classifier.labels().size());
+      for (std::size_t k = 1; k < w.ranked.size(); ++k) EXPECT_GE(w.ranked[k - 1].confidence, w.ranked[k].confidence);
+      EXPECT_EQ(w.ranked[0].label, classifier.labels()[static_cast<std::size_t>(w.ranked[0].index)]);
+      EXPECT_FLOAT_EQ(w.ranked[0].confidence, w.probabilities[static_cast<std::size_t>(w.ranked[0].index)]);
+    }
+    // A window inside the recording is the model's answer for that second of it.
+    const SoundWindow& w = windows[windows.size() / 2];
+    ASSERT_GE(w.start_s, 0.0);
+    AudioBuffer second;
+    second.sample_rate = 16000;
+    const auto from = static_cast<std::size_t>(std::lround(w.start_s * 16000));
+    second.samples.assign(audio.samples.begin() + static_cast<std::ptrdiff_t>(from),
+                          audio.samples.begin() + static_cast<std::ptrdiff_t>(std::min(audio.samples.size(), from + 16000)));
+    const std::vector<float> direct = classifier.probabilities(second);
+    for (std::size_t k = 0; k < direct.size(); ++k) EXPECT_NEAR(w.probabilities[k], direct[k], 1e-4) << classifier.labels()[k];
+  }
+  EXPECT_THROW(SoundClassifier::create({.window_overlap = 1.0}), Error);
+}
+
 TEST(SoundClassifier, GoAtTheStartOfGoForward) {
   const fs::path raw = find_sample("goforward.raw");
   ASSERT_FALSE(raw.empty());

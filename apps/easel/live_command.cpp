@@ -40,6 +40,7 @@ struct LiveArgs {
   bool mic = false;
   int camera = -1, max_frames = 0, threads = 0;
   double seconds = 0;  // listen --mic: stop after this long (0: until Ctrl-C)
+  double overlap = 0.5;  // listen: ml5's overlapFactor for the windows sent by OSC
   bool every_frame = false, quiet = false, headless = false, wekinator = false;
 };
 
@@ -164,7 +165,8 @@ void run_live_listen(const LiveArgs& a) {
   if (a.wekinator) osc.emplace(OscSender::open("127.0.0.1:6448"));
   else if (!a.osc.empty()) osc.emplace(OscSender::open(a.osc));
   SoundClassifierOptions options{.model = a.model.empty() ? SoundClassifierOptions{}.model : a.model};
-  if (osc) options.on_window = [&](double, const std::vector<float>& p) { osc->send_wek_inputs(p); };
+  options.window_overlap = a.overlap;
+  if (osc) options.on_window = [&](const SoundWindow& w) { osc->send_wek_inputs(w.probabilities); };
   SoundClassifier words = SoundClassifier::create(options);
   const auto heard = [&](const std::vector<WordDetection>& found) {
     for (const WordDetection& w : found) {
@@ -229,6 +231,8 @@ void add_live_command(CLI::App& app) {
   listen->add_option("--model,-m", args->model, "speech-commands (default) or a sound model you trained (MODEL.easel)");
   listen->add_option("--osc", args->osc, "Send /easel/word and each window's /wek/inputs by OSC to HOST:PORT");
   listen->add_flag("--wekinator", args->wekinator, "Send OSC where Wekinator listens (127.0.0.1:6448)");
+  listen->add_option("--overlap", args->overlap, "How much each window sent by OSC overlaps the one before (ml5's default 0.5: one each half second; 0.9: every 100 ms)")
+      ->check(CLI::Range(0.0, 0.95));
   listen->add_flag("--every-frame", args->every_frame, "Hear a recording as fast as the model goes instead of in real time");
   listen->add_flag("--quiet,-q", args->quiet, "No line per word");
   listen->callback([args] { run_live_listen(*args); });

@@ -30,6 +30,13 @@ struct WordDetection {
   double start_s = 0, end_s = 0;  // the one-second window
 };
 
+// One window's classes, as ml5's classifyStart reports them.
+struct SoundWindow {
+  double start_s = 0;                  // where the one-second window starts (from the first sample pushed)
+  std::vector<Classification> ranked;  // every class, most probable first
+  std::vector<float> probabilities;    // every class's probability, in labels() order
+};
+
 struct SoundClassifierOptions {
   std::string model = "speech-commands";
   int top_k = 3;
@@ -38,9 +45,11 @@ struct SoundClassifierOptions {
   double hop_s = 0.1;            // the one-second window moves this far each step
   double suppress_s = 0.75;      // after a word, the same word is not reported again for this long
   int threads = 1;               // a small model: one thread leaves the other cores free
-  // Called for every window a stream hears (ml5's classifyStart): where the window starts
-  // (seconds from the first sample pushed) and every class's probability, labels() order.
-  std::function<void(double start_s, const std::vector<float>& probabilities)> on_window = {};
+  // ml5's classifyStart: on_window hears a window every (1 - window_overlap) seconds of the
+  // sound a stream is given, with every class (no probability threshold). 0.5 is ml5's
+  // default, a window each half second; 0.9 gives every 100 ms step.
+  double window_overlap = 0.5;
+  std::function<void(const SoundWindow&)> on_window = {};
 };
 
 class SoundClassifier {

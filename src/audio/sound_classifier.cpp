@@ -54,6 +54,8 @@ const std::vector<std::string>& SoundClassifier::labels() const { return impl_->
 int SoundClassifier::sample_rate() const { return kRate; }
 
 SoundClassifier SoundClassifier::create(const SoundClassifierOptions& options) {
+  if (!(options.window_overlap >= 0 && options.window_overlap < 1))
+    throw Error(ErrorCode::bad_input, "window_overlap must be in [0, 1), got " + std::to_string(options.window_overlap) + ".");
   if (options.hop_s <= 0 || options.hop_s > 1)
     throw Error(ErrorCode::bad_input, "hop_s must be in (0, 1] seconds, got " + std::to_string(options.hop_s) + ".");
   auto impl = std::make_unique<Impl>();
@@ -151,6 +153,7 @@ struct SoundClassifier::Stream::Impl {
   std::vector<float> pending;  // samples not yet consumed by a window
   std::size_t consumed = 0;    // samples before pending[0]
   std::size_t heard = 0;
+  double next_window_s = -1e9;  // on_window's next window starts here or later
   // The word being heard across windows, and what was reported.
   bool started = false;
   bool active = false;
@@ -193,7 +196,14 @@ struct SoundClassifier::Stream::Impl {
       shortened.samples.assign(pending.begin(), pending.begin() + kKept);
       shortened.samples.resize(kWindow, 0.f);
       const std::vector<float> whole = owner->probabilities(window);
-      if (o.on_window) o.on_window((static_cast<double>(consumed) - kMargin) / kRate, whole);
+      const double start_s = (static_cast<double>(consumed) - kMargin) / kRate;
+      if (o.on_window && start_s >= next_window_s - 1e-6) {
+        next_window_s = start_s + (1.0 - o.window_overlap);
+        SoundWindow w{start_s, {}, whole};
+        for (std::size_t i = 0; i < whole.size(); ++i) w.ranked.push_back({labels[i], whole[i], static_cast<int>(i)});
+        std::stable_sort(w.ranked.begin(), w.ranked.end(), [](const Classification& a, const Classification& b) { return a.confidence > b.confidence; });
+        o.on_window(w);
+      }
       const auto a = best_word(whole);
       // Only a window the model calls _unknown_ as a whole is heard shortened: a word among
       // other speech, not the tail of a word that already counted.
