@@ -24,9 +24,7 @@ void quiet_alsa() {
   }();
   (void)once;
 }
-}  // namespace
 
-namespace {
 // Whether ALSA can open `name` for capture now (a sound server's device is there only while
 // the server runs).
 bool opens_for_capture(const char* name) {

@@ -118,18 +118,24 @@ std::vector<float> SoundClassifier::probabilities(const AudioBuffer& input) {
   return p;
 }
 
-std::vector<Classification> SoundClassifier::classify(const AudioBuffer& clip) {
-  const std::vector<float> p = probabilities(clip);
+namespace {
+// The `count` most probable classes, most probable first (the earlier label wins a tie).
+std::vector<Classification> ranked_classes(const std::vector<float>& p, const std::vector<std::string>& labels, std::size_t count) {
   std::vector<int> order(p.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](int a, int b) { return p[static_cast<std::size_t>(a)] > p[static_cast<std::size_t>(b)]; });
   std::vector<Classification> out;
-  for (int i = 0; i < std::min<int>(impl_->options.top_k, static_cast<int>(order.size())); ++i) {
-    const int c = order[static_cast<std::size_t>(i)];
-    out.push_back({impl_->labels[static_cast<std::size_t>(c)], p[static_cast<std::size_t>(c)], c});
+  for (std::size_t i = 0; i < std::min(count, order.size()); ++i) {
+    const int c = order[i];
+    out.push_back({labels[static_cast<std::size_t>(c)], p[static_cast<std::size_t>(c)], c});
   }
   return out;
+}
+}  // namespace
+
+std::vector<Classification> SoundClassifier::classify(const AudioBuffer& clip) {
+  return ranked_classes(probabilities(clip), impl_->labels, static_cast<std::size_t>(std::max(0, impl_->options.top_k)));
 }
 
 // ---- streaming
@@ -199,10 +205,7 @@ struct SoundClassifier::Stream::Impl {
       const double start_s = (static_cast<double>(consumed) - kMargin) / kRate;
       if (o.on_window && start_s >= next_window_s - 1e-6) {
         next_window_s = start_s + (1.0 - o.window_overlap);
-        SoundWindow w{start_s, {}, whole};
-        for (std::size_t i = 0; i < whole.size(); ++i) w.ranked.push_back({labels[i], whole[i], static_cast<int>(i)});
-        std::stable_sort(w.ranked.begin(), w.ranked.end(), [](const Classification& a, const Classification& b) { return a.confidence > b.confidence; });
-        o.on_window(w);
+        o.on_window(SoundWindow{start_s, ranked_classes(whole, labels, whole.size()), whole});
       }
       const auto a = best_word(whole);
       // Only a window the model calls _unknown_ as a whole is heard shortened: a word among
