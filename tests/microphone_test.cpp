@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -69,12 +70,22 @@ class PulseServer {
     return false;
   }
 
-  // Plays recordings into the sink, one after the other, as someone speaking.
+  // Plays recordings into the sink, one after the other with a second of silence between,
+  // as someone speaking. They are joined into one file first (sox): played one by one, the
+  // silence between them is the time between two paplay runs, and a busy server that falls
+  // behind renders the next file early, closing the gap (then a window holding the end of
+  // one word and the start of the next is heard as a third word).
   void say(const std::vector<std::string>& files) const {
-    for (const std::string& f : files) {
-      EXPECT_EQ(easel::test::run("paplay " + easel::test::shell_quote(recording(f).string())).exit_code, 0) << f;
-      std::this_thread::sleep_for(300ms);
+    std::string join = "sox";
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const fs::path padded = dir_ / ("padded" + std::to_string(i) + ".wav");
+      ASSERT_EQ(easel::test::run("sox " + easel::test::shell_quote(recording(files[i]).string()) + " " + padded.string() + " pad 0 1").exit_code, 0)
+          << files[i];
+      join += " " + padded.string();
     }
+    const fs::path speech = dir_ / "speech.wav";
+    ASSERT_EQ(easel::test::run(join + " " + speech.string()).exit_code, 0);
+    EXPECT_EQ(easel::test::run("paplay " + speech.string()).exit_code, 0);
   }
 
  private:
@@ -84,12 +95,12 @@ class PulseServer {
 };
 
 bool pulse_installed() {
-  return easel::test::run("command -v pulseaudio && command -v paplay && command -v pactl").exit_code == 0;
+  return easel::test::run("command -v pulseaudio && command -v paplay && command -v pactl && command -v sox").exit_code == 0;
 }
 
 #define NEED_PULSE()                                                                                             \
   if (!pulse_installed()) {                                                                                      \
-    if (easel::test::require_all()) FAIL() << "pulseaudio is missing: scripts/setup.sh installs it";           \
+    if (easel::test::require_all()) FAIL() << "pulseaudio or sox is missing: setup.sh installs them";         \
     GTEST_SKIP() << "pulseaudio is not installed";                                                             \
   }                                                                                                              \
   PulseServer pulse;                                                                                             \
@@ -118,43 +129,61 @@ TEST(Microphone, ASoundServersInputIsListed) {
   EXPECT_NE(r.output.find("pulse\t"), std::string::npos) << r.output;
 }
 
+// Runs the CLI (listening to the microphone) while the recordings are played into it.
+// A run in which easel reported sound lost to a machine too busy to read the microphone
+// (its buffer overflowed) proves nothing either way, and is run once more; the report of the
+// first is printed.
+template <class Command, class Check>
+void hear_through_the_cli(PulseServer& pulse, Command command, const std::vector<std::string>& files, Check check) {
+  for (int attempt = 1;; ++attempt) {
+    std::atomic<bool> done{false};
+    easel::test::CommandResult cli;
+    const std::string cmd = command();
+    std::thread listener([&] {
+      cli = easel::test::run(cmd);
+      done = true;
+    });
+    const bool listening = pulse.wait_for_a_listener(done);
+    if (listening) pulse.say(files);
+    listener.join();
+    ASSERT_TRUE(listening) << "easel never opened the microphone\n" << cli.output;
+    ASSERT_EQ(cli.exit_code, 0) << cli.output;
+    const bool sound_lost = cli.output.find("sound was lost") != std::string::npos || cli.output.find("were lost") != std::string::npos;
+    if (sound_lost && attempt == 1) {
+      std::printf("[ busy     ] the machine was too busy to read the microphone; once more. easel said:\n%s\n", cli.output.c_str());
+      continue;
+    }
+    check(cli);
+    return;
+  }
+}
+
 TEST(Microphone, ListenMicHearsWordsSpokenIntoIt) {
   NEED_PULSE();
-  std::atomic<bool> done{false};
-  easel::test::CommandResult cli;
-  std::thread listener([&] {
-    cli = easel::test::run(std::string(EASEL_CLI) + " listen --mic --seconds 9");
-    done = true;
-  });
-  ASSERT_TRUE(pulse.wait_for_a_listener(done)) << "easel never opened the microphone";
-  pulse.say({"right_left_up.wav", "yes.wav"});
-  listener.join();
-  ASSERT_EQ(cli.exit_code, 0) << cli.output;
-  EXPECT_EQ(words_printed(cli.output), (std::vector<std::string>{"right", "left", "up", "yes"})) << cli.output;
+  hear_through_the_cli(pulse, [] { return std::string(EASEL_CLI) + " listen --mic --seconds 9"; }, {"right_left_up.wav", "yes.wav"},
+                       [](const easel::test::CommandResult& cli) {
+                         EXPECT_EQ(words_printed(cli.output), (std::vector<std::string>{"right", "left", "up", "yes"})) << cli.output;
+                       });
 }
 
 TEST(Microphone, LiveListenSendsWhatItHearsByOsc) {
   NEED_PULSE();
-  easel::test::OscReceiver receiver;
-  std::atomic<bool> done{false};
-  easel::test::CommandResult cli;
-  std::thread listener([&] {
-    cli = easel::test::run(std::string(EASEL_CLI) + " live listen --mic --seconds 7 --osc 127.0.0.1:" + std::to_string(receiver.port()));
-    done = true;
+  std::optional<easel::test::OscReceiver> receiver;
+  const auto command = [&] {  // a receiver of its own for each run
+    receiver.emplace();
+    return std::string(EASEL_CLI) + " live listen --mic --seconds 7 --osc 127.0.0.1:" + std::to_string(receiver->port());
+  };
+  hear_through_the_cli(pulse, command, {"down.wav", "yes.wav"}, [&](const easel::test::CommandResult& cli) {
+    std::this_thread::sleep_for(300ms);  // the last datagrams reach the receiver's thread
+    std::vector<std::string> words;
+    int windows = 0;
+    for (const auto& m : receiver->messages()) {
+      if (m.path == "/easel/word") words.push_back(m.strings.at(0));
+      windows += m.path == "/wek/inputs";
+    }
+    EXPECT_EQ(words, (std::vector<std::string>{"down", "yes"})) << cli.output << receiver->transcript();
+    EXPECT_GE(windows, 12) << "a window each half second of the 7 s heard (ml5's overlap, 0.5)\n" << cli.output << receiver->transcript();
   });
-  ASSERT_TRUE(pulse.wait_for_a_listener(done)) << "easel never opened the microphone";
-  pulse.say({"down.wav", "yes.wav"});
-  listener.join();
-  ASSERT_EQ(cli.exit_code, 0) << cli.output;
-  std::this_thread::sleep_for(300ms);
-  std::vector<std::string> words;
-  int windows = 0;
-  for (const auto& m : receiver.messages()) {
-    if (m.path == "/easel/word") words.push_back(m.strings.at(0));
-    windows += m.path == "/wek/inputs";
-  }
-  EXPECT_EQ(words, (std::vector<std::string>{"down", "yes"})) << cli.output;
-  EXPECT_GE(windows, 12) << "a window each half second of the 7 s heard (ml5's overlap, 0.5)";
 }
 
 // The library's own path: Microphone reads the default device, a SoundClassifier stream
@@ -183,6 +212,6 @@ TEST(Microphone, TheLibrarysMicrophoneFeedsAStream) {
   for (const auto& w : classifier.listen(easel::load_audio(recording("yes_no_go_stop.wav"), classifier.sample_rate())))
     in_the_file.push_back(w.label);
   EXPECT_EQ(in_the_file.size(), 4u);
-  EXPECT_EQ(words, in_the_file);
+  EXPECT_EQ(words, in_the_file) << "sound lost to a busy machine: " << mic.overruns() << " overrun(s)";
   EXPECT_EQ(mic.dropped(), 0u);
 }

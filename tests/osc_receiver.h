@@ -31,6 +31,18 @@ class OscReceiver {
     std::lock_guard lock(mutex_);
     return messages_;
   }
+  // Every message received, a line each ("/easel/word s f: down 0.98"), for a failure's report.
+  std::string transcript() {
+    std::string out;
+    for (const Message& m : messages()) {
+      out += m.path + " " + m.types + ":";
+      for (const std::string& s : m.strings) out += " " + s;
+      for (std::size_t i = 0; i < m.floats.size() && i < 4; ++i) out += " " + std::to_string(m.floats[i]);
+      if (m.floats.size() > 4) out += " ...";
+      out += "\n";
+    }
+    return out;
+  }
 
  private:
   static int handle(const char* path, const char* types, lo_arg** argv, int argc, lo_message, void* self) {

@@ -59,6 +59,26 @@ TEST(SoundClassifier, SpeechCommandsSamples) {
   EXPECT_EQ(down[0].label, "down");
 }
 
+// Each sample with silence around it, as a word said into a quiet microphone: the word, and
+// nothing for its tail as the windows slide past it ("own" of "down" once came out as "on").
+TEST(SoundClassifier, AWordInSilenceIsOneWord) {
+  for (const char* name : {"yes.wav", "down.wav", "right_left_up.wav"}) {
+    const AudioBuffer sample = load_audio(kws_sample(name), 16000);
+    const auto in_the_file = words().listen(sample);
+    for (const auto& [before, after] : std::vector<std::pair<int, int>>{{0, 16000}, {8000, 24000}, {800, 16000}, {4000, 8000}}) {
+      AudioBuffer padded;
+      padded.sample_rate = 16000;
+      padded.samples.assign(static_cast<std::size_t>(before), 0.f);
+      padded.samples.insert(padded.samples.end(), sample.samples.begin(), sample.samples.end());
+      padded.samples.resize(padded.samples.size() + static_cast<std::size_t>(after), 0.f);
+      const auto heard = words().listen(padded);
+      ASSERT_EQ(heard.size(), in_the_file.size()) << name << " with " << before << " samples of silence before, " << after << " after: "
+                                                  << said(heard);
+      for (std::size_t i = 0; i < heard.size(); ++i) EXPECT_EQ(heard[i].label, in_the_file[i].label) << name << ": " << said(heard);
+    }
+  }
+}
+
 TEST(SoundClassifier, RightLeftUpInOrder) {
   const auto found = words().listen(load_audio(kws_sample("right_left_up.wav")));
   ASSERT_EQ(found.size(), 3u) << said(found);

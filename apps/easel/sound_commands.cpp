@@ -19,6 +19,7 @@
 #include "easel/pitch.h"
 #include "easel/sound_classifier.h"
 #include "easel/spectrogram.h"
+#include "terminal.h"
 
 namespace fs = std::filesystem;
 
@@ -82,6 +83,13 @@ void hear_microphone(SoundClassifier::Stream& stream, const std::string& device,
     if (n == 0) break;
     heard(stream.push(chunk.data(), n));
   }
+  // Sound lost is words unheard: say so rather than miss them in silence.
+  if (mic.dropped() > 0)
+    std::fprintf(cli::messages(), "easel: %.1f s of sound from the microphone were lost: the model fell more than 10 s behind it (a busy machine?).\n",
+                 static_cast<double>(mic.dropped()) / sample_rate);
+  if (mic.overruns() > 0)
+    std::fprintf(cli::messages(), "easel: the microphone's buffer overflowed %zu time(s) and some sound was lost: the machine was too busy to read it in time.\n",
+                 mic.overruns());
 }
 
 namespace {

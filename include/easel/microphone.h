@@ -34,6 +34,9 @@ class Microphone {
   std::size_t read(float* out, std::size_t count);
   int sample_rate() const;
   std::size_t dropped() const;  // samples lost because the reader fell more than 10 s behind
+  // Times the device's own buffer (half a second) filled before the capture thread emptied
+  // it, each losing some sound: a machine too busy to give that thread a turn.
+  std::size_t overruns() const;
 
  private:
   struct Impl;

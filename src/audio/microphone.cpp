@@ -68,6 +68,28 @@ std::vector<MicrophoneInfo> list_microphones() {
   return found;
 }
 
+namespace {
+
+// snd_pcm_set_params with a period of 20 ms and a buffer of 500 ms (set_params ties the
+// period to a quarter of the buffer). Returns ALSA's error code, or 0.
+int set_capture_params(snd_pcm_t* pcm, unsigned rate) {
+  snd_pcm_hw_params_t* hw = nullptr;
+  snd_pcm_hw_params_alloca(&hw);
+  int rc = snd_pcm_hw_params_any(pcm, hw);
+  if (rc >= 0) rc = snd_pcm_hw_params_set_rate_resample(pcm, hw, 1);
+  if (rc >= 0) rc = snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED);
+  if (rc >= 0) rc = snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16_LE);
+  if (rc >= 0) rc = snd_pcm_hw_params_set_channels(pcm, hw, 1);
+  if (rc >= 0) rc = snd_pcm_hw_params_set_rate(pcm, hw, rate, 0);
+  unsigned buffer_us = 500000, period_us = 20000;
+  if (rc >= 0) rc = snd_pcm_hw_params_set_buffer_time_near(pcm, hw, &buffer_us, nullptr);
+  if (rc >= 0) rc = snd_pcm_hw_params_set_period_time_near(pcm, hw, &period_us, nullptr);
+  if (rc >= 0) rc = snd_pcm_hw_params(pcm, hw);
+  return rc;
+}
+
+}  // namespace
+
 // A capture thread moves sound from ALSA into a ring buffer of ten seconds, so that a slow
 // moment in the listener costs nothing (and a long one only the oldest audio, counted in
 // dropped()), never an ALSA overrun.
@@ -77,6 +99,7 @@ struct Microphone::Impl {
   std::unique_ptr<RingBuffer> ring;
   std::thread capture;
   std::atomic<bool> stop{false};
+  std::atomic<std::size_t> overruns{0};
   std::mutex error_mutex;
   std::string error;
 
@@ -93,6 +116,7 @@ struct Microphone::Impl {
       }
       if (n == -EPIPE || n == -ESTRPIPE || n == -EINTR) {
         // An overrun (the oldest sound is lost): prepare the stream again and restart it.
+        if (n == -EPIPE) ++overruns;
         if (snd_pcm_recover(pcm, static_cast<int>(n), 1) == 0) {
           snd_pcm_start(pcm);
           continue;
@@ -124,6 +148,7 @@ Microphone::Microphone(Microphone&&) noexcept = default;
 Microphone& Microphone::operator=(Microphone&&) noexcept = default;
 int Microphone::sample_rate() const { return impl_->rate; }
 std::size_t Microphone::dropped() const { return impl_->ring->dropped(); }
+std::size_t Microphone::overruns() const { return impl_->overruns; }
 
 Microphone Microphone::open(const std::string& device, int sample_rate) {
   quiet_alsa();
@@ -135,9 +160,10 @@ Microphone Microphone::open(const std::string& device, int sample_rate) {
     throw Error(ErrorCode::io_error, "Cannot open the microphone '" + device + "': " + snd_strerror(rc) + ".",
                 "See `easel listen --list-devices`; on a machine without a sound card there is none.");
   }
-  // Mono, 16-bit, resampled by ALSA's plug layer to the rate asked for, 100 ms of latency.
-  rc =
-      snd_pcm_set_params(impl->pcm, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED, 1, static_cast<unsigned>(sample_rate), 1, 100000);
+  // Mono, 16-bit, resampled by ALSA's plug layer to the rate asked for. Periods of 20 ms
+  // bring the sound without delay; a buffer of half a second lets a busy machine leave the
+  // capture thread waiting that long before any sound is lost.
+  rc = set_capture_params(impl->pcm, static_cast<unsigned>(sample_rate));
   if (rc < 0)
     throw Error(ErrorCode::io_error, "The microphone '" + device + "' cannot record mono 16-bit sound at " + std::to_string(sample_rate) +
                                          " Hz: " + snd_strerror(rc) + ".");

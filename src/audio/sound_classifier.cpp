@@ -167,15 +167,34 @@ struct SoundClassifier::Stream::Impl {
   std::map<std::string, double> last_reported;
   bool has_previous = false;
   WordDetection previous;  // the last word reported
+  double best_fresh_sound = 1;  // the share of best's window's energy after previous's window
+
+  // The share of a window's energy (sum of squares) in its part after the last reported
+  // word's window ended; 1 when it shares nothing with it.
+  double fresh_sound(const std::vector<float>& window, double start_s) const {
+    if (!has_previous || previous.end_s <= start_s) return 1;
+    const auto from = static_cast<std::size_t>(std::clamp((previous.end_s - start_s) * kRate, 0.0, static_cast<double>(window.size())));
+    double total = 0, fresh = 0;
+    for (std::size_t i = 0; i < window.size(); ++i) {
+      const double e = static_cast<double>(window[i]) * window[i];
+      total += e;
+      if (i >= from) fresh += e;
+    }
+    return total > 0 ? fresh / total : 0;
+  }
 
   void close(std::vector<WordDetection>& out) {
     if (!active) return;
     active = false;
     auto it = last_reported.find(best.label);
     if (it != last_reported.end() && best.time_s - it->second < owner->impl_->options.suppress_s) return;
-    // Half its window shared with a surer word just reported: the tail of that word
-    // ("op" of "stop" heard as "off"), not a new one.
-    if (has_previous && previous.end_s - best.start_s >= 0.5 && previous.confidence > best.confidence) return;
+    // The tail of a surer word just reported, not a new word: a window sharing half of
+    // itself with that word's ("op" of "stop" heard as "off"), or one whose only sound is in
+    // the part it shares ("own" of "down" followed by silence, heard as "on"). The next
+    // word of running speech shares as much of its window ("up" after "left" in
+    // right_left_up.wav: 0.3 s) but brings its own sound.
+    const double shared = has_previous ? previous.end_s - best.start_s : 0;
+    if (has_previous && previous.confidence > best.confidence && (shared >= 0.5 || (shared > 0 && best_fresh_sound < 0.1))) return;
     last_reported[best.label] = best.time_s;
     previous = best;
     has_previous = true;
@@ -222,7 +241,10 @@ struct SoundClassifier::Stream::Impl {
         const std::string& label = labels[static_cast<std::size_t>(word)];
         if (active && best.label != label) close(out);
         const double centre = start + (p == first ? 0.3 : 0.5);
-        if (!active || confidence > best.confidence) best = {label, confidence, std::max(0.0, centre), std::max(0.0, start), start + 1.0};
+        if (!active || confidence > best.confidence) {
+          best = {label, confidence, std::max(0.0, centre), std::max(0.0, start), start + 1.0};
+          best_fresh_sound = fresh_sound(window.samples, start);
+        }
         active = true;
       } else {
         close(out);

@@ -113,4 +113,13 @@ fs::path user_cache_dir(const char* override_env, const std::string& kind, const
   return fs::path(env_or("HOME", home)) / ".cache" / "easel" / kind;
 }
 
+std::string json_problem(const std::exception& e) {
+  std::string_view what = e.what();
+  if (what.starts_with("[json.exception.")) {
+    const std::size_t end = what.find("] ");
+    if (end != std::string_view::npos) what.remove_prefix(end + 2);
+  }
+  return std::string(what);
+}
+
 }  // namespace easel::detail

@@ -3,6 +3,7 @@
 // temporary directories that clean up after themselves.
 #pragma once
 
+#include <exception>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -29,6 +30,10 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// What a JSON parser's exception says, without its "[json.exception.parse_error.101] "
+// prefix: the part a person can read ("parse error at line 3, column 7: ...").
+std::string json_problem(const std::exception& e);
 
 // Value of an environment variable, or `fallback` when unset or empty.
 std::string env_or(const char* name, std::string fallback = {});

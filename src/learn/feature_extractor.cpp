@@ -31,6 +31,9 @@ struct FeatureExtractor::Impl {
   // at a time, every `step` frames, `embeddings` times a window; the features are those
   // embeddings one after another (the word's course in time).
   struct Sound {
+    // User-provided: clang judges a nested struct with member initializers not default-
+    // constructible while its enclosing class is incomplete (std::optional<Sound> below).
+    Sound() {}
     std::optional<Model> front_end;  // or, without one, MFCCs (speech commands' front end)
     int sample_rate = 16000, window = 16000;
     float input_scale = 1, frame_scale = 1, frame_offset = 0, output_scale = 1;

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "core/files.h"
 #include "easel/error.h"
 
 namespace easel::detail {
@@ -53,8 +54,8 @@ std::vector<ModelSpec> parse_manifest(std::string_view json_text, std::string_vi
   json doc;
   try {
     doc = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    ctx.fail(std::string("not valid JSON (") + e.what() + ")");
+  } catch (const json::exception& e) {  // parse errors, and numbers past a double's range
+    ctx.fail("not valid JSON (" + detail::json_problem(e) + ")");
   }
   if (!doc.is_object() || !doc.contains("models") || !doc["models"].is_array()) ctx.fail("expected an object with a 'models' array");
 

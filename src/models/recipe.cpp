@@ -22,7 +22,7 @@ std::vector<std::string> teachable_machine_labels(const fs::path& metadata) {
   try {
     doc = json::parse(read_file(metadata));
   } catch (const json::exception& e) {
-    throw Error(ErrorCode::bad_model, "'" + metadata.string() + "' is not valid JSON: " + e.what());
+    throw Error(ErrorCode::bad_model, "'" + metadata.string() + "' is not valid JSON: " + json_problem(e) + ".");
   }
   if (!doc.is_object() || !doc.contains("labels") || !doc["labels"].is_array())
     throw Error(ErrorCode::bad_model, "'" + metadata.string() + "' has no \"labels\" list.",

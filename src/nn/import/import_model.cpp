@@ -21,8 +21,8 @@ Graph import_model(const fs::path& file, std::string* format) {
     nlohmann::json doc;
     try {
       doc = nlohmann::json::parse(detail::read_file(file));
-    } catch (const nlohmann::json::parse_error& e) {
-      throw Error(ErrorCode::bad_model, "'" + file.string() + "' is not valid JSON: " + e.what() + ".");
+    } catch (const nlohmann::json::exception& e) {  // parse errors, and numbers past a double's range
+      throw Error(ErrorCode::bad_model, "'" + file.string() + "' is not valid JSON: " + detail::json_problem(e) + ".");
     }
     const auto topo = doc.find("modelTopology");
     if (topo == doc.end())

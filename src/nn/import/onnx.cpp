@@ -315,6 +315,8 @@ std::vector<Slot> Importer::translate_subgraph(const onnx::GraphProto& g) {
 }
 
 void Importer::translate(const onnx::NodeProto& n) {
+  if (n.output_size() == 0 || n.output(0).empty())
+    fail_model("a node (" + n.op_type() + (n.name().empty() ? "" : " '" + n.name() + "'") + ") has no output");
   if (!n.domain().empty() && n.domain() != "ai.onnx") unsupported(n, "it is in the custom domain '" + n.domain() + "'");
   const Translation* t = find_translation(n.op_type());
   if (!t) unsupported(n);

@@ -421,8 +421,20 @@ void slice(Importer& im, const onnx::NodeProto& n, const std::string& name, cons
   if (axes.empty())
     for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<std::int64_t>(i));
   if (steps.empty()) steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+    im.fail(n, "starts, ends, axes and steps must be as long as each other (" + std::to_string(starts.size()) + ", " +
+                   std::to_string(ends.size()) + ", " + std::to_string(axes.size()) + ", " + std::to_string(steps.size()) + ")");
+  std::vector<bool> seen(static_cast<std::size_t>(x.rank), false);
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    const std::int64_t a = axes[i] < 0 ? axes[i] + x.rank : axes[i];
+    if (a < 0 || a >= x.rank || seen[static_cast<std::size_t>(a)])
+      im.fail(n, "axis " + std::to_string(axes[i]) + " is outside the input's " + std::to_string(x.rank) + " dimensions or repeated");
+    seen[static_cast<std::size_t>(a)] = true;
+    if (steps[i] == 0) im.fail(n, "a step is 0");
+  }
   Ints begin(static_cast<std::size_t>(x.rank), 0), end(static_cast<std::size_t>(x.rank), 0), stride(static_cast<std::size_t>(x.rank), 1);
-  std::int64_t begin_mask = (1 << x.rank) - 1, end_mask = (1 << x.rank) - 1;
+  if (x.rank > 16) im.unsupported(n, "the input has " + std::to_string(x.rank) + " dimensions (16 at most)");
+  std::int64_t begin_mask = (std::int64_t{1} << x.rank) - 1, end_mask = begin_mask;
   constexpr std::int64_t kBig = std::numeric_limits<std::int32_t>::max();
   for (std::size_t i = 0; i < axes.size(); ++i) {
     std::int64_t a = axes[i] < 0 ? axes[i] + x.rank : axes[i];

@@ -381,14 +381,14 @@ class Importer {
     Json doc;
     try {
       doc = Json::parse(detail::read_file(path_));
-    } catch (const Json::parse_error& e) {
-      throw Error(ErrorCode::bad_model, "'" + file_ + "' is not valid JSON: " + e.what() + ".");
+    } catch (const Json::exception& e) {  // parse errors, and numbers past a double's range
+      throw Error(ErrorCode::bad_model, "'" + file_ + "' is not valid JSON: " + detail::json_problem(e) + ".");
     }
     try {
       build(doc);
     } catch (const Json::exception& e) {
       // Every field is checked where it is read; this is the net under the net.
-      throw Error(ErrorCode::bad_model, "'" + file_ + "' is not a valid TF.js graph model: " + e.what() + ".");
+      throw Error(ErrorCode::bad_model, "'" + file_ + "' is not a valid TF.js graph model: " + detail::json_problem(e) + ".");
     }
     graph_.sort();
     return std::move(graph_);

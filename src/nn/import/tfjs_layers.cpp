@@ -529,8 +529,8 @@ Graph import_tfjs_layers(const fs::path& model_json) {
   json doc;
   try {
     doc = json::parse(detail::read_file(model_json));
-  } catch (const json::parse_error& e) {
-    throw Error(ErrorCode::bad_model, "'" + file + "' is not valid JSON: " + e.what() + ".");
+  } catch (const json::exception& e) {  // parse errors, and numbers past a double's range
+    throw Error(ErrorCode::bad_model, "'" + file + "' is not valid JSON: " + detail::json_problem(e) + ".");
   }
   if (!doc.is_object() || !doc.contains("modelTopology") || !doc["modelTopology"].is_object())
     throw bad("it has no 'modelTopology' object");
@@ -575,7 +575,7 @@ Graph import_tfjs_layers(const fs::path& model_json) {
     }
     g.outputs = outputs;
   } catch (const json::exception& e) {
-    throw bad(std::string("unexpected JSON (") + e.what() + ")");
+    throw bad("unexpected JSON (" + detail::json_problem(e) + ")");
   }
   g.sort();
   fold_padding(g);
