@@ -81,7 +81,10 @@ std::vector<std::string> unpack_zip(const fs::path& zip, const fs::path& dest, c
     if (relative.empty()) throw bad("holds '" + name + "', a path outside the folder it unpacks into");
     if (++files > limits.max_files) throw bad("holds more than " + std::to_string(limits.max_files) + " files");
     const fs::path out = dest / relative;
-    fs::create_directories(out.parent_path());
+    // A member named like a file unpacked before it ("a", then "a/b.png") cannot land.
+    std::error_code ec;
+    fs::create_directories(out.parent_path(), ec);
+    if (ec || fs::is_directory(out)) throw bad("holds '" + name + "', whose path and another member's cross (one names a file, the other a folder)");
     std::ofstream file(out, std::ios::binary | std::ios::trunc);
     if (!file) throw Error(ErrorCode::io_error, "Cannot write '" + out.string() + "' (unpacking '" + zip.string() + "').");
     std::uint64_t size = 0;

@@ -213,6 +213,7 @@ void Importer::input(const onnx::ValueInfoProto& in) {
 }
 
 const Tensor* Importer::const_of(int id) const {
+  if (id < 0) return nullptr;  // an optional input left out
   const Value& v = graph_.values[static_cast<std::size_t>(id)];
   return v.is_constant() ? &v.constant : nullptr;
 }
@@ -259,6 +260,8 @@ int Importer::constant_for_nhwc(int id, const std::string& name) {
 }
 
 Slot Importer::in(const onnx::NodeProto& n, int i) {
+  // Later inputs may be optional; no op's first one is.
+  if ((i >= n.input_size() || n.input(i).empty()) && i == 0) fail(n, "it has no input");
   if (i >= n.input_size() || n.input(i).empty()) return {};
   auto it = slots_.find(n.input(i));
   if (it == slots_.end()) fail(n, "its input '" + n.input(i) + "' is produced by no node before it");
