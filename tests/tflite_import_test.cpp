@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <fstream>
 #include <map>
 #include <numeric>
@@ -813,6 +814,17 @@ TEST(TfliteSynthetic, BrokenModelsNameTheirFault) {
     const Error e = error_of(w, {x}, {y}, "short.tflite");
     EXPECT_EQ(e.code(), ErrorCode::bad_model);
     EXPECT_NE(std::string(e.what()).find("'short'"), std::string::npos) << e.what();
+  }
+  {  // a zero point no integer type holds (found by fuzz/: q - zero_point overflowed)
+    TfliteWriter w;
+    const int x = w.tensor("x", kFloat32, {1, 2});
+    const int weights = w.constant<std::int8_t>("hostile_zp", kInt8, {3, 2}, {3, -2, 1, 4, -5, 6}, {0.1f}, {std::numeric_limits<std::int64_t>::min()});
+    const int y = w.tensor("y", kFloat32, {1, 3});
+    w.op(kFullyConnected, {x, weights}, {y});
+    const Error e = error_of(w, {x}, {y}, "zero_point.tflite");
+    EXPECT_EQ(e.code(), ErrorCode::bad_model);
+    EXPECT_NE(std::string(e.what()).find("'hostile_zp'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("zero point -9223372036854775808"), std::string::npos) << e.what();
   }
   {  // builtin and custom ops easel does not translate
     TfliteWriter w;

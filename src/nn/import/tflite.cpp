@@ -153,7 +153,12 @@ static Quantization parse_quantization(const fb::Tensor& t, const std::string& w
     q.scale.push_back(s);
   }
   if (p->zero_point())
-    for (std::int64_t z : *p->zero_point()) q.zero_point.push_back(z);
+    for (std::int64_t z : *p->zero_point()) {
+      // Zero points are values of the quantized type (int8 to int32); past that, q - z overflows.
+      if (z < std::numeric_limits<std::int32_t>::min() || z > std::numeric_limits<std::int32_t>::max())
+        throw Error(ErrorCode::bad_model, what + " has the quantization zero point " + std::to_string(z) + ", outside any integer type's range.");
+      q.zero_point.push_back(z);
+    }
   if (!q.zero_point.empty() && q.zero_point.size() != 1 && q.zero_point.size() != q.scale.size())
     throw Error(ErrorCode::bad_model, what + " has " + std::to_string(q.scale.size()) + " quantization scales but " +
                                           std::to_string(q.zero_point.size()) + " zero points.");
