@@ -415,7 +415,8 @@ TrainedClassifier TrainedClassifier::load(const fs::path& file) {
       const std::string a = r.field(list[i], "activation", T::string, where);
       if (!learn::activation_from_name(a, l.activation)) r.fail(where + "'s activation '" + a + "' is not one easel knows");
       l.use_bias = r.field(list[i], "use_bias", T::boolean, where);
-      l.kernel = r.array(list[i]["kernel"], inputs * units, where + "'s kernel");
+      // value(), not operator[]: on a const json, [] of a missing key is undefined behaviour.
+      l.kernel = r.array(list[i].value("kernel", nlohmann::json()), inputs * units, where + "'s kernel");
       if (l.use_bias) l.bias = r.array(list[i].value("bias", nlohmann::json()), units, where + "'s bias");
       layers.push_back(std::move(l));
     }
@@ -435,7 +436,7 @@ TrainedClassifier TrainedClassifier::load(const fs::path& file) {
     m.k = static_cast<int>(k);
     const auto& classes = r.field(knn, "classes", T::array, "knn");
     if (static_cast<std::int64_t>(classes.size()) != n) r.fail("its KNN lists " + std::to_string(classes.size()) + " classes for " + std::to_string(n) + " examples");
-    const std::vector<float> features = r.array(knn["features"], n * length, "knn features");
+    const std::vector<float> features = r.array(knn.value("features", nlohmann::json()), n * length, "knn features");
     m.knn.emplace();
     m.knn_examples.labels = m.labels;
     for (std::int64_t i = 0; i < n; ++i) {
