@@ -280,7 +280,12 @@ std::optional<Ints> Importer::const_ints(const onnx::NodeProto& n, int i) {
   const Tensor* c = const_of(s.id);
   if (!c) fail(n, "input " + std::to_string(i) + " must be a constant (easel plans shapes at load)");
   Ints v;
-  for (std::int64_t k = 0; k < c->size(); ++k) v.push_back(static_cast<std::int64_t>(c->at(k)));
+  for (std::int64_t k = 0; k < c->size(); ++k) {
+    const double x = c->at(k);
+    // A float constant where integers are read: past int64's range (or NaN) no cast is defined.
+    if (!(x >= -9.2e18 && x <= 9.2e18)) fail(n, "input " + std::to_string(i) + " holds " + std::to_string(x) + ", not a usable integer");
+    v.push_back(static_cast<std::int64_t>(x));
+  }
   return v;
 }
 
