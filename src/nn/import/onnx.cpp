@@ -65,10 +65,29 @@ Graph Importer::run() {
   for (const auto& op : model.opset_import())
     if (op.domain().empty() || op.domain() == "ai.onnx") opset_ = op.version();
   // ONNX's own shape inference, for the few ops whose easel form needs a size at load
-  // (ConvTranspose's output size); where it cannot infer, those ops say so.
-  try {
-    onnx::shape_inference::InferShapes(model);
-  } catch (const std::exception&) {}
+  // (ConvTranspose's output size); where it cannot infer, those ops say so. It runs only
+  // where such an op is, and after the window attributes it reads are checked: onnx 1.12's
+  // convPoolShapeInference reads past them on a hostile file (a SEGV the fuzzer found).
+  bool needs_shapes = false;
+  for (const auto& node : model.graph().node()) {
+    needs_shapes |= node.op_type() == "ConvTranspose";
+    static const std::set<std::string> windowed = {"Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool", "ConvInteger", "QLinearConv"};
+    if (!windowed.count(node.op_type())) continue;
+    const Ints kernel = attr_ints(node, "kernel_shape"), strides = attr_ints(node, "strides"), dilations = attr_ints(node, "dilations"),
+               pads = attr_ints(node, "pads");
+    const std::size_t k = kernel.empty() ? std::max(strides.size(), dilations.size()) : kernel.size();
+    const auto positive = [](const Ints& v) { return std::all_of(v.begin(), v.end(), [](std::int64_t x) { return x > 0 && x <= (1 << 20); }); };
+    const bool sizes_agree = (strides.empty() || strides.size() == k) && (dilations.empty() || dilations.size() == k) && (pads.empty() || pads.size() == 2 * k);
+    if (k > 3 || !sizes_agree || !positive(kernel) || !positive(strides) || !positive(dilations) ||
+        std::any_of(pads.begin(), pads.end(), [](std::int64_t x) { return x < 0 || x > (1 << 20); }))
+      fail(node, "its kernel_shape, strides, dilations and pads do not agree (one value per spatial axis, two pads each, none negative)");
+  }
+  if (needs_shapes) {
+    try {
+      onnx::shape_inference::InferShapes(model);
+    } catch (const std::exception&) {
+    }
+  }
   const onnx::GraphProto& g = model.graph();
   auto remember = [this](const onnx::ValueInfoProto& v) {
     Ints dims;
