@@ -393,6 +393,7 @@ void batch_norm(Importer& im, const onnx::NodeProto& n, const std::string& name,
 
 void concat(Importer& im, const onnx::NodeProto& n, const std::string& name, const char*) {
   std::vector<Slot> xs;
+  if (n.input_size() < 1) im.fail(n, "it has no input");
   for (int i = 0; i < n.input_size(); ++i) xs.push_back(im.in(n, i));
   std::int64_t axis = attr_int(n, "axis", 0);
   const int rank = xs[0].rank;
