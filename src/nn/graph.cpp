@@ -169,4 +169,14 @@ ValueUses find_uses(const Graph& g) {
   return u;
 }
 
+std::string too_large(const Shape& shape) {
+  std::int64_t n = 1;
+  for (std::int64_t d : shape) {
+    if (d < 0) return {};  // unknown: checked once known
+    if (d > 0 && n > kMaxTensorElements / d) return "shape " + to_string(shape) + " has more than 2^30 elements, easel's limit for one tensor";
+    n *= d;
+  }
+  return n > kMaxTensorElements ? "shape " + to_string(shape) + " has more than 2^30 elements, easel's limit for one tensor" : std::string();
+}
+
 }  // namespace easel::nn

@@ -107,4 +107,14 @@ struct ValueUses {
 };
 ValueUses find_uses(const Graph& g);
 
+// The most elements one tensor of a model may hold: 2^30 (4 GiB of float32). A model that
+// declares more is damaged or hostile (a placeholder of 2^40 x 2^40 pixels), and sizes past
+// it would overflow the byte counts of the kernels. The importers, the ops that build
+// per-row tables and the planner all check against it.
+constexpr std::int64_t kMaxTensorElements = std::int64_t{1} << 30;
+
+// Empty when a shape is within kMaxTensorElements (or has an unknown, negative, size);
+// else why not, for an error message.
+std::string too_large(const Shape& shape);
+
 }  // namespace easel::nn

@@ -46,26 +46,6 @@ Interpreter::~Interpreter() = default;
 Interpreter::Interpreter(Interpreter&&) noexcept = default;
 Interpreter& Interpreter::operator=(Interpreter&&) noexcept = default;
 
-namespace {
-
-// The most elements one tensor of a model may hold: 2^30 (4 GiB of float32). A model that
-// declares more is damaged or hostile (a placeholder of 2^40 x 2^40 pixels), and sizes past
-// it would overflow the byte counts of the kernels.
-constexpr std::int64_t kMaxTensorElements = std::int64_t{1} << 30;
-
-// Empty when the shape is within the limit; else why not.
-std::string too_large(const Shape& shape) {
-  std::int64_t n = 1;
-  for (std::int64_t d : shape) {
-    if (d < 0) return {};  // unknown: checked once known
-    if (d > 0 && n > kMaxTensorElements / d) return "shape " + to_string(shape) + " has more than 2^30 elements, easel's limit for one tensor";
-    n *= d;
-  }
-  return n > kMaxTensorElements ? "shape " + to_string(shape) + " has more than 2^30 elements, easel's limit for one tensor" : std::string();
-}
-
-}  // namespace
-
 void Interpreter::plan(const std::vector<Shape>& input_shapes) {
   omp_set_num_threads(options_.threads);  // oneDNN and our loops share OpenMP's pool
   const std::size_t nv = graph_.values.size();

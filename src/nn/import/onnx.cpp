@@ -125,13 +125,12 @@ Graph Importer::run() {
 Tensor Importer::tensor_of(const onnx::TensorProto& t) const {
   Shape shape(t.dims().begin(), t.dims().end());
   std::int64_t n = 1;
-  for (auto d : shape) {
-    // Checked before any byte count is made from it: a negative or overflowing shape is a
-    // damaged file, and no tensor may hold more than 2^30 elements.
-    if (d < 0 || (d > 0 && n > (std::int64_t{1} << 30) / d))
-      fail_model("the tensor '" + t.name() + "' has the shape " + to_string(shape) + ", negative or past 2^30 elements, easel's limit for one tensor");
-    n *= d;
-  }
+  // Checked before any byte count is made from it: a negative or overflowing shape is a
+  // damaged file.
+  if (std::any_of(shape.begin(), shape.end(), [](std::int64_t d) { return d < 0; }))
+    fail_model("the tensor '" + t.name() + "' has the negative shape " + to_string(shape));
+  if (const std::string why = too_large(shape); !why.empty()) fail_model("the tensor '" + t.name() + "': " + why);
+  for (auto d : shape) n *= d;
   const std::string& raw = t.raw_data();
   auto from_raw = [&](std::size_t elem) {
     if (raw.size() != static_cast<std::size_t>(n) * elem)

@@ -78,8 +78,7 @@ class Resize : public Op {
     if ((in_h_ == 0 || in_w_ == 0) && n_ * c_ > 0) ctx.fail("cannot resize an empty image " + to_string(in));
     // Checked before the per-row and per-column tables are built for it (the planner checks
     // the whole output against the same limit afterwards).
-    if (out_h_ > (std::int64_t{1} << 30) / out_w_)
-      ctx.fail("size " + to_string(size) + " has more than 2^30 pixels, easel's limit for one tensor");
+    if (const std::string why = too_large(size); !why.empty()) ctx.fail("size: " + why);
     scale_h_ = resize_scale(in_h_, out_h_, align_corners_);
     scale_w_ = resize_scale(in_w_, out_w_, align_corners_);
     threads_ = std::max(1, ctx.threads);
