@@ -53,8 +53,7 @@ Slot binary_of(Importer& im, Slot a, Slot c, const std::string& name, const char
 
 // Max, Min: any number of inputs (one is itself), folded pairwise.
 void variadic(Importer& im, const onnx::NodeProto& n, const std::string& name, const char* easel_op) {
-  if (n.input_size() < 1) im.fail(n, "it has no input");
-  Slot acc = im.in(n, 0);
+  Slot acc = im.in(n, 0);  // in() refuses a node without its first input
   if (n.input_size() == 1) {
     const Slot x = acc;
     im.out(n, im.graph().add_node("identity", name, {x.id}).outputs[0], x.rank, x.nhwc);
@@ -392,9 +391,8 @@ void batch_norm(Importer& im, const onnx::NodeProto& n, const std::string& name,
 }
 
 void concat(Importer& im, const onnx::NodeProto& n, const std::string& name, const char*) {
-  std::vector<Slot> xs;
-  if (n.input_size() < 1) im.fail(n, "it has no input");
-  for (int i = 0; i < n.input_size(); ++i) xs.push_back(im.in(n, i));
+  std::vector<Slot> xs = {im.in(n, 0)};  // in() refuses a node without its first input
+  for (int i = 1; i < n.input_size(); ++i) xs.push_back(im.in(n, i));
   std::int64_t axis = attr_int(n, "axis", 0);
   const int rank = xs[0].rank;
   if (axis < 0) axis += rank;
