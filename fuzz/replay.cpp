@@ -2,7 +2,7 @@
 // the fuzzers run, built by the project's own compiler without libFuzzer. The tests replay
 // fuzz/regressions/TARGET/ (every input that once crashed easel) this way, in the release
 // and sanitizer builds. Each fuzz_TARGET.cpp is compiled here with its entry point renamed
-// to easel_fuzz_TARGET (tests/CMakeLists.txt).
+// to easel_fuzz_TARGET (tests/CMakeLists.txt, which writes the list of targets too).
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -12,8 +12,7 @@
 #include <string>
 #include <vector>
 
-#define EASEL_FUZZ_TARGETS(X) \
-  X(npy) X(image) X(audio) X(tflite) X(onnx) X(tfjs_model) X(teachable_machine) X(model_file) X(knn) X(neural_network) X(manifest) X(zip)
+#include "fuzz_targets.h"  // EASEL_FUZZ_TARGETS(X): X(npy) X(image) ..., from the CMake list
 
 #define DECLARE(t) extern "C" int easel_fuzz_##t(const std::uint8_t*, std::size_t);
 EASEL_FUZZ_TARGETS(DECLARE)
