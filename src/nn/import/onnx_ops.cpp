@@ -21,6 +21,18 @@ void unary(Importer& im, const onnx::NodeProto& n, const std::string& name, cons
   im.out(n, node.outputs[0], x.rank, x.nhwc);
 }
 
+// Dropout at inference passes its input through. Its optional mask output (all true then)
+// is not made: a model that reads it is told so, not left with an output no node produces.
+void dropout(Importer& im, const onnx::NodeProto& n, const std::string& name, const char*) {
+  if (n.output_size() > 1 && !n.output(1).empty()) im.unsupported(n, "the mask output");
+  // training_mode (opset 12) true drops at random: not inference, so refused unless false.
+  if (n.input_size() > 2 && !n.input(2).empty()) {
+    const Tensor* mode = im.const_of(im.in(n, 2).id);
+    if (!mode || mode->size() != 1 || mode->at(0) != 0) im.unsupported(n, "training_mode other than a constant false");
+  }
+  unary(im, n, name, "identity");
+}
+
 // Two inputs broadcast against each other: both NHWC, or one NHWC and a constant (permuted
 // to match), or both as ONNX has them.
 // Elu with ONNX's alpha: easel's elu is alpha 1, so alpha * (e^x - 1) below zero is its
@@ -206,6 +218,7 @@ void gather(Importer& im, const onnx::NodeProto& n, const std::string& name, con
   const Slot x = im.in(n, 0), idx = im.in(n, 1);
   Node& node = im.graph().add_node("gather", name, {im.to_nchw(x, name), idx.id});
   node.attrs.set("axis", attr_int(n, "axis", 0));
+  node.attrs.set("negative_indices", true);  // ONNX's indices may count from the end
   im.out(n, node.outputs[0], x.rank < 0 || idx.rank < 0 ? -1 : x.rank - 1 + idx.rank, false);
 }
 
@@ -680,7 +693,7 @@ const Translation kTranslations[] = {
     {"Conv", conv, nullptr},
     {"ConvTranspose", conv_transpose, nullptr},
     {"Div", binary, "div"},
-    {"Dropout", unary, "identity"},
+    {"Dropout", dropout, nullptr},
     {"Elu", elu, nullptr},
     {"Equal", binary, "equal"},
     {"Erf", unary, "erf"},

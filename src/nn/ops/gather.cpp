@@ -3,7 +3,8 @@
 // CPU kernels do.
 //   gather: axis (attribute or constant input 2), batch_dims. With params
 //   [B.., O.., A, I..] and indices [B.., N..], out[b, o, n, i] = params[b, o, idx[b, n], i].
-//   Negative axis and batch_dims count from the end (of params and indices).
+//   Negative axis and batch_dims count from the end (of params and indices). With the
+//   attribute negative_indices (ONNX's Gather), an index in [-A, 0) counts from the end too.
 //   gather_nd: indices [.., K] address the first K dims of params; out = indices.shape[:-1]
 //   + params.shape[K:].
 #include <cstring>
@@ -20,9 +21,9 @@ std::int64_t index_at(const Tensor& t, std::int64_t i) {
   return t.dtype() == DType::i64 ? t.data<std::int64_t>()[i] : t.data<std::int32_t>()[i];
 }
 
-[[noreturn]] void index_error(const char* op, std::int64_t index, std::int64_t limit) {
-  throw Error(ErrorCode::bad_input,
-              std::string(op) + " index " + std::to_string(index) + " is out of range [0, " + std::to_string(limit) + ").");
+[[noreturn]] void index_error(const char* op, std::int64_t index, std::int64_t first, std::int64_t limit) {
+  throw Error(ErrorCode::bad_input, std::string(op) + " index " + std::to_string(index) + " is out of range [" +
+                                        std::to_string(first) + ", " + std::to_string(limit) + ").");
 }
 
 void expect_index_dtype(const PrepareContext& ctx, int input) {
@@ -56,6 +57,7 @@ class Gather final : public Op {
     batch_ = product(params, 0, bd);
     outer_ = product(params, bd, axis);
     axis_dim_ = params[axis];
+    negative_indices_ = ctx.node.attrs.get_bool("negative_indices", false);
     n_ = product(indices, bd, indices.size());
     inner_bytes_ = static_cast<std::size_t>(product(params, axis + 1, params.size())) * dtype_size(ctx.input_dtypes[0]);
     ctx.output_dtypes[0] = ctx.input_dtypes[0];
@@ -70,8 +72,10 @@ class Gather final : public Op {
       for (std::int64_t o = 0; o < outer_; ++o) {
         const std::byte* base = params + static_cast<std::size_t>((b * outer_ + o) * axis_dim_) * inner_bytes_;
         for (std::int64_t n = 0; n < n_; ++n) {
-          const std::int64_t idx = index_at(indices, b * n_ + n);
-          if (idx < 0 || idx >= axis_dim_) index_error("gather", idx, axis_dim_);
+          std::int64_t idx = index_at(indices, b * n_ + n);
+          if (idx < 0 && negative_indices_) idx += axis_dim_;
+          if (idx < 0 || idx >= axis_dim_)
+            index_error("gather", index_at(indices, b * n_ + n), negative_indices_ ? -axis_dim_ : 0, axis_dim_);
           std::memcpy(dst, base + static_cast<std::size_t>(idx) * inner_bytes_, inner_bytes_);
           dst += inner_bytes_;
         }
@@ -80,6 +84,7 @@ class Gather final : public Op {
 
  private:
   std::int64_t batch_ = 1, outer_ = 1, axis_dim_ = 1, n_ = 1;
+  bool negative_indices_ = false;
   std::size_t inner_bytes_ = 0;
 };
 
@@ -114,7 +119,7 @@ class GatherNd final : public Op {
       std::int64_t slice = 0;
       for (std::size_t j = 0; j < k_; ++j) {
         const std::int64_t idx = index_at(indices, r * static_cast<std::int64_t>(k_) + static_cast<std::int64_t>(j));
-        if (idx < 0 || idx >= dims_[j]) index_error("gather_nd", idx, dims_[j]);
+        if (idx < 0 || idx >= dims_[j]) index_error("gather_nd", idx, 0, dims_[j]);
         slice += idx * strides_[j];
       }
       std::memcpy(dst, params + static_cast<std::size_t>(slice) * inner_bytes_, inner_bytes_);
