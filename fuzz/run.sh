@@ -60,6 +60,13 @@ run_one() {
   else
     printf 'fuzz: %-18s FAILED  input and log: %s  %s\n' "$t" "$(ls -t "$FUZZ/artifacts/$t" | head -1)" "$FUZZ/logs/$t.log"
     grep -m3 -E 'ERROR|SUMMARY|not an easel::Error|easel::Error \(' "$FUZZ/logs/$t.log" | sed 's/^/fuzz:     /'
+    # The input itself, in the log, for a CI run whose files are gone (base64 -d to get it back).
+    local input
+    input=$(ls -t "$FUZZ/artifacts/$t" | head -1)
+    if [ -n "$input" ] && [ "$(stat -c %s "$FUZZ/artifacts/$t/$input")" -le 65536 ]; then
+      echo "fuzz:     $input as base64:"
+      base64 -w 100 "$FUZZ/artifacts/$t/$input" | sed 's/^/fuzz:     /'
+    fi
     return 1
   fi
 }
