@@ -41,8 +41,8 @@ if [ -f "$speech" ]; then
   sox "$speech" -c 2 -r 44100 -b 24 "$FUZZ/seeds/audio/yes_stereo.wav" trim 0.3 0.05
 fi
 
-# The limits: easel's own (2^30 elements a tensor, 134 megapixels a photo) fit in 6 GB; a
-# run of one input longer than 30 s is a hang.
+# The limits: easel's own (2^30 elements a tensor, 4 GiB a model's plan, 134 megapixels a
+# photo) fit in 6 GB; a run of one input longer than 30 s is a hang.
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=suppressions=$ROOT/scripts/lsan-suppressions.txt

@@ -221,6 +221,45 @@ TEST(PoolReference, MaxPoolSamePadsWithMinusInfinity) {
     expect_values(run_node("max_pool", {fed(x)}, a, backend), {1, 3, 3, 1}, {-1, -2, -3, -4, -5, -6, -7, -8, -9});
 }
 
+// ONNX's pooling forms (issue 15's conformance cases), by hand on the 3x3 image 1..9.
+TEST(PoolReference, CeilModeAddsAnOverhangingWindowThatCountsOnlyTheInput) {
+  Attrs a = attrs_of({{"padding", std::string("VALID")}, {"ksize", Ints{2, 2}}, {"strides", Ints{2, 2}}, {"ceil_mode", true}});
+  for (Backend backend : {Backend::reference, Backend::optimized}) {
+    expect_values(run_node("max_pool", {fed(image_1_to_9())}, a, backend), {1, 2, 2, 1}, {5, 6, 8, 9});
+    expect_values(run_node("avg_pool", {fed(image_1_to_9())}, a, backend), {1, 2, 2, 1}, {3, 4.5, 7.5, 9});
+  }
+}
+
+TEST(PoolReference, CountIncludePadDividesByTheWholeWindow) {
+  // Padding one row on top and one column on the left: the corner window holds 1 and three
+  // zeros of padding.
+  Attrs a = attrs_of({{"padding", std::string("EXPLICIT")}, {"explicit_paddings", Ints{1, 0, 1, 0}}, {"ksize", Ints{2, 2}},
+                      {"strides", Ints{1, 1}}, {"count_include_pad", true}});
+  for (Backend backend : {Backend::reference, Backend::optimized})
+    expect_values(run_node("avg_pool", {fed(image_1_to_9())}, a, backend), {1, 3, 3, 1}, {0.25, 0.75, 1.25, 1.25, 3, 4, 2.75, 6, 7});
+}
+
+TEST(PoolReference, SameLowerPadsTheTopAndLeft) {
+  Attrs a = attrs_of({{"padding", std::string("SAME_LOWER")}, {"ksize", Ints{2, 2}}, {"strides", Ints{1, 1}}});
+  for (Backend backend : {Backend::reference, Backend::optimized})
+    expect_values(run_node("avg_pool", {fed(image_1_to_9())}, a, backend), {1, 3, 3, 1}, {1, 1.5, 2.5, 2.5, 3, 4, 5.5, 6, 7});
+}
+
+TEST(PoolReference, DilatedMaxPoolSkipsBetweenItsCells) {
+  Tensor x = image_1_to_9();
+  x.data<float>()[4] = 100;  // the centre, which a 2x2 window dilated by 2 steps over
+  Attrs a = attrs_of({{"padding", std::string("VALID")}, {"ksize", Ints{2, 2}}, {"strides", Ints{1, 1}}, {"dilations", Ints{2, 2}}});
+  for (Backend backend : {Backend::reference, Backend::optimized})
+    expect_values(run_node("max_pool", {fed(x)}, a, backend), {1, 1, 1, 1}, {9});
+}
+
+TEST(PoolReference, CountIncludePadRefusesCeilMode) {
+  Attrs a = attrs_of({{"padding", std::string("VALID")}, {"ksize", Ints{2, 2}}, {"strides", Ints{2, 2}}, {"ceil_mode", true},
+                      {"count_include_pad", true}});
+  const std::string why = load_error("avg_pool", {fed(image_1_to_9())}, a);
+  EXPECT_NE(why.find("count_include_pad cannot go with ceil_mode"), std::string::npos) << why;
+}
+
 TEST(MatMulReference, KnownProductsTransposesAndBroadcast) {
   Tensor a = tensor({2, 2}, {1, 2, 3, 4}), b = tensor({2, 2}, {5, 6, 7, 8});
   for (Backend backend : {Backend::reference, Backend::optimized}) {
@@ -617,6 +656,9 @@ struct PoolCase {
   std::int64_t n = 1, h = 7, w = 9, c = 3, kh = 3, kw = 3, sh = 2, sw = 2;
   std::string padding = "SAME";
   Ints pads = {0, 0, 0, 0};
+  // ONNX's forms, in the cases after the first 80.
+  std::int64_t dh = 1, dw = 1;
+  bool ceil_mode = false, count_include_pad = false;
 };
 
 std::string name_of(const PoolCase& c) {
@@ -624,6 +666,9 @@ std::string name_of(const PoolCase& c) {
   s << c.op << "_n" << c.n << "_" << c.h << "x" << c.w << "x" << c.c << "_k" << c.kh << "x" << c.kw << "_s" << c.sh << c.sw << "_"
     << c.padding;
   if (c.padding == "EXPLICIT") s << c.pads[0] << c.pads[1] << c.pads[2] << c.pads[3];
+  if (c.dh * c.dw > 1) s << "_d" << c.dh << c.dw;
+  if (c.ceil_mode) s << "_ceil";
+  if (c.count_include_pad) s << "_countpad";
   return s.str();
 }
 
@@ -643,6 +688,23 @@ std::vector<PoolCase> pool_cases() {
     if (c.padding != "SAME" && (c.h + c.pads[0] + c.pads[1] < c.kh || c.w + c.pads[2] + c.pads[3] < c.kw)) continue;
     t.push_back(c);
   }
+  // ONNX's forms: SAME_LOWER, ceil_mode, count_include_pad, dilated max pooling.
+  while (t.size() < 120) {
+    PoolCase c;
+    c.op = t.size() % 2 ? "avg_pool" : "max_pool";
+    c.n = pick(1, 2), c.h = pick(1, 12), c.w = pick(1, 12), c.c = pick(1, 20);
+    c.kh = pick(1, 4), c.kw = pick(1, 4);
+    c.sh = pick(1, 3), c.sw = pick(1, 3);
+    if (c.op == "max_pool" && pick(0, 1)) c.dh = pick(1, 3), c.dw = pick(1, 3);
+    const int pad_kind = static_cast<int>(pick(0, 2));
+    c.padding = pad_kind == 0 ? "SAME_LOWER" : pad_kind == 1 ? "VALID" : "EXPLICIT";
+    const std::int64_t eh = (c.kh - 1) * c.dh + 1, ew = (c.kw - 1) * c.dw + 1;
+    if (c.padding == "EXPLICIT") c.pads = {pick(0, c.kh - 1), pick(0, c.kh - 1), pick(0, c.kw - 1), pick(0, c.kw - 1)};
+    if (c.padding != "SAME_LOWER") c.ceil_mode = pick(0, 1);
+    if (c.op == "avg_pool" && !c.ceil_mode) c.count_include_pad = pick(0, 1);
+    if (c.padding != "SAME_LOWER" && (c.h + c.pads[0] + c.pads[1] < eh || c.w + c.pads[2] + c.pads[3] < ew)) continue;
+    t.push_back(c);
+  }
   PoolCase global;  // MobileNet's global average pool
   global.op = "avg_pool", global.h = global.w = 7, global.c = 64, global.kh = global.kw = 7, global.sh = global.sw = 1,
   global.padding = "VALID";
@@ -656,6 +718,9 @@ TEST_P(PoolSweep, OptimizedMatchesReference) {
   std::mt19937 rng(static_cast<unsigned>(std::hash<std::string>{}(name_of(c))));
   Attrs attrs = attrs_of({{"ksize", Ints{c.kh, c.kw}}, {"strides", Ints{c.sh, c.sw}}, {"padding", c.padding}});
   if (c.padding == "EXPLICIT") attrs.set("explicit_paddings", c.pads);
+  if (c.dh * c.dw > 1) attrs.set("dilations", Ints{c.dh, c.dw});
+  if (c.ceil_mode) attrs.set("ceil_mode", true);
+  if (c.count_include_pad) attrs.set("count_include_pad", true);
   expect_backends_agree(c.op, {fed(random_tensor(rng, {c.n, c.h, c.w, c.c}))}, attrs);
 }
 INSTANTIATE_TEST_SUITE_P(Pool, PoolSweep, testing::ValuesIn(pool_cases()),

@@ -1,7 +1,8 @@
 // Damaged model files a user may be given (issue 15): a Teachable Machine export whose
 // metadata has a label that is not text or an impossible imageSize, and a layers model whose
 // config says use_bias false while its weights carry a bias. Each is refused naming the file
-// (they were accepted in silence).
+// (they were accepted in silence). A model whose plan would take more memory than easel allows
+// is refused before it is taken.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -82,4 +83,14 @@ TEST(HostileModels, DamagedTeachableMachineExportsAreRefused) {
     EXPECT_EQ(e.code(), ErrorCode::bad_model) << e.what();
     EXPECT_NE(std::string(e.what()).find("use_bias false"), std::string::npos) << e.what();
   }
+}
+
+// A 284-byte ONNX file (the fuzzer's) whose Resize scales a small input by 2^21: every
+// tensor stays under the 2^30-element limit, but together they would take 5.3 GB. It took
+// 11 GB and 34 s to load; the plan's memory limit (kMaxPlanBytes) refuses it at once.
+TEST(HostileModels, APlanPastTheMemoryLimitIsRefusedBeforeTheMemoryIsTaken) {
+  const fs::path file = fs::path(EASEL_SOURCE_DIR) / "fuzz" / "regressions" / "onnx" / "resize_past_the_memory_limit.onnx";
+  const std::string why = test::refusal([&] { Model::load(file.string()); }, ErrorCode::bad_model, file);
+  EXPECT_NE(why.find("more than 4 GiB of memory"), std::string::npos) << why;
+  EXPECT_NE(why.find("kMaxPlanBytes"), std::string::npos) << why;
 }

@@ -228,9 +228,10 @@ TEST(OnnxImport, CommonOpsMatchOnnxRuntime) {
   }
 }
 
-// Forms ONNX's conformance cases caught easel ignoring (issue 15): Elu's alpha, Max and Min
-// of one and of three inputs, Shape's start and end; each now matches onnxruntime. Those
-// easel does not do (pooling dilations, MaxPool's indices) are refused by name.
+// Forms ONNX's conformance cases caught easel ignoring or refusing (issue 15): Elu's alpha,
+// Max and Min of one and of three inputs, Shape's start and end, pooling's dilations,
+// ceil_mode, count_include_pad, SAME_LOWER and 1-D windows; each now matches onnxruntime.
+// MaxPool's indices output, which easel does not make, is refused by name.
 TEST(OnnxImport, ConformanceFormsOnceIgnored) {
   if (oracle_missing()) EASEL_SKIP_UNLESS_REQUIRED("tests/onnx_oracle/node_modules is not installed; run scripts/setup.sh");
   test::ScratchDir dir;
@@ -266,18 +267,40 @@ TEST(OnnxImport, ConformanceFormsOnceIgnored) {
     b.output("y");
     compare_with_onnxruntime(b.save(dir / (name + ".onnx")), {random_tensor({3, 4}, 21)}, 1e-5);
   }
+  // Pooling forms once refused, now read: each against onnxruntime.
+  using Ints = std::vector<std::int64_t>;
+  const std::vector<std::tuple<std::string, Shape, std::function<void(onnx::NodeProto*)>>> pools = {
+      {"maxpool_dilated", {1, 2, 8, 9}, [](onnx::NodeProto* m) { Builder::set(m, "dilations", Ints{2, 3}); }},
+      {"maxpool_ceil", {1, 2, 8, 9}, [](onnx::NodeProto* m) { Builder::set(m, "strides", Ints{2, 2}), Builder::set(m, "ceil_mode", std::int64_t{1}); }},
+      {"averagepool_ceil", {1, 2, 8, 9}, [](onnx::NodeProto* m) { Builder::set(m, "strides", Ints{3, 2}), Builder::set(m, "ceil_mode", std::int64_t{1}); }},
+      {"averagepool_count_include_pad", {1, 2, 8, 9},
+       [](onnx::NodeProto* m) { Builder::set(m, "pads", Ints{1, 0, 1, 1}), Builder::set(m, "count_include_pad", std::int64_t{1}); }},
+      {"averagepool_same_lower", {1, 2, 8, 9},
+       [](onnx::NodeProto* m) { Builder::set(m, "strides", Ints{2, 2}), Builder::set(m, "auto_pad", std::string("SAME_LOWER")); }},
+      {"maxpool_1d", {1, 3, 17}, [](onnx::NodeProto* m) { Builder::set(m, "strides", Ints{2}), Builder::set(m, "pads", Ints{1, 1}); }},
+      {"averagepool_1d", {1, 3, 17}, [](onnx::NodeProto* m) { Builder::set(m, "strides", Ints{3}); }},
+  };
+  for (const auto& [name, shape, configure] : pools) {
+    SCOPED_TRACE(name);
+    Builder b(15);
+    b.input("x", shape);
+    auto* m = b.node(name.starts_with("max") ? "MaxPool" : "AveragePool", {"x"}, {"y"});
+    Builder::set(m, "kernel_shape", shape.size() == 3 ? Ints{3} : Ints{2, 3});
+    configure(m);
+    b.output("y");
+    compare_with_onnxruntime(b.save(dir / (name + ".onnx")), {random_tensor(shape, 22)}, 1e-5);
+  }
   Builder p;
   p.input("x", {1, 2, 8, 8});
-  auto* m = p.node("MaxPool", {"x"}, {"y"});
+  auto* m = p.node("MaxPool", {"x"}, {"y", "indices"});
   Builder::set(m, "kernel_shape", std::vector<std::int64_t>{2, 2});
-  Builder::set(m, "dilations", std::vector<std::int64_t>{2, 2});
   p.output("y");
   try {
-    Model::load(p.save(dir / "dilated.onnx").string());
-    ADD_FAILURE() << "a dilated MaxPool was read as an undilated one";
+    Model::load(p.save(dir / "indices.onnx").string());
+    ADD_FAILURE() << "MaxPool's indices output was read";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::unsupported_op);
-    EXPECT_NE(std::string(e.what()).find("dilations"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("indices"), std::string::npos) << e.what();
   }
 }
 

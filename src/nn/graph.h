@@ -113,6 +113,13 @@ ValueUses find_uses(const Graph& g);
 // per-row tables and the planner all check against it.
 constexpr std::int64_t kMaxTensorElements = std::int64_t{1} << 30;
 
+// The most memory a model's plan may hold: its working tensors after buffer sharing and the
+// tensors computed at load (constant folding), together: 4 GiB. A model of easel's kind
+// needs far less (YOLOX-nano at 416 px: 30 MB); one that needs more at the sizes it is
+// given is refused before the memory is taken, not left to exhaust the machine. Raise it
+// here for bigger inputs on a machine that has the memory.
+constexpr std::int64_t kMaxPlanBytes = std::int64_t{1} << 32;
+
 // Empty when a shape is within kMaxTensorElements (or has an unknown, negative, size);
 // else why not, for an error message.
 std::string too_large(const Shape& shape);

@@ -68,6 +68,17 @@ void Interpreter::plan(const std::vector<Shape>& input_shapes) {
       throw Error(ErrorCode::bad_model, "Input '" + graph_.values[v].name + "' of " + graph_.source + ": " + why + ".");
   }
 
+  // Bytes held by the plan so far (tensors folded at load, then the arena), against
+  // kMaxPlanBytes.
+  std::int64_t plan_bytes = 0;
+  const auto hold = [&](std::int64_t bytes, const std::string& what) {
+    plan_bytes += bytes;
+    if (plan_bytes > kMaxPlanBytes)
+      throw Error(ErrorCode::bad_model, graph_.source + " would need more than " + std::to_string(kMaxPlanBytes >> 30) +
+                                            " GiB of memory (" + what + "), easel's limit for one model (kMaxPlanBytes in "
+                                            "src/nn/graph.h); smaller inputs need less.");
+  };
+
   std::vector<Step> steps;
   PlanStats stats;
   stats.parameters = stats_.parameters;
@@ -124,6 +135,7 @@ void Interpreter::plan(const std::vector<Shape>& input_shapes) {
       }
       for (int out : node.outputs) {
         auto v = static_cast<std::size_t>(out);
+        hold(num_elements(shapes[v]) * static_cast<std::int64_t>(dtype_size(dtypes[v])), "computing node '" + node.name + "' at load");
         known[v] = Tensor(dtypes[v], shapes[v]);
         is_known[v] = true;
       }
@@ -200,6 +212,13 @@ void Interpreter::plan(const std::vector<Shape>& input_shapes) {
     }
   }
 
+  std::int64_t arena_bytes = 0;
+  for (std::size_t bytes : buffer_bytes) arena_bytes += static_cast<std::int64_t>(bytes);
+  {
+    std::string sizes;
+    for (std::size_t i = 0; i < graph_.inputs.size(); ++i) sizes += (i ? ", " : "") + to_string(input_shapes[i]);
+    hold(arena_bytes, std::to_string((arena_bytes + (1 << 20) - 1) >> 20) + " MiB of working tensors for inputs of shape " + sizes);
+  }
   arena_.clear();
   stats.working_bytes = 0;
   for (std::size_t b = 0; b < buffer_bytes.size(); ++b) {

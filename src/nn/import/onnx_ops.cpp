@@ -236,19 +236,26 @@ void reduce(Importer& im, const onnx::NodeProto& n, const std::string& name, con
   im.out(n, node.outputs[0], keep ? x.rank : (axes.empty() ? 0 : x.rank - static_cast<int>(axes.size())), stay_nhwc);
 }
 
-// Reads kernel, strides, dilations and pads of a 2-D window into easel attributes.
-void window_attrs(Importer& im, const onnx::NodeProto& n, Node& node, bool with_dilations) {
-  const Ints strides = attr_ints(n, "strides", {1, 1});
-  node.attrs.set("strides", strides);
-  if (with_dilations) node.attrs.set("dilations", attr_ints(n, "dilations", {1, 1}));
+// Reads strides, dilations and pads of a 1-D or 2-D window into easel's 2-D attributes (a
+// 1-D window is one row high: its values go to the width).
+void window_attrs(Importer& im, const onnx::NodeProto& n, Node& node, bool with_dilations, int spatial = 2) {
+  const auto size = static_cast<std::size_t>(spatial);
+  const auto two_d = [&](const char* what, const Ints& v) {
+    if (v.size() != size) im.fail(n, "'" + std::string(what) + "' must have " + std::to_string(size) + " value(s) for a " + std::to_string(spatial) + "-D window");
+    return spatial == 1 ? Ints{1, v[0]} : v;
+  };
+  node.attrs.set("strides", two_d("strides", attr_ints(n, "strides", Ints(size, 1))));
+  if (with_dilations) node.attrs.set("dilations", two_d("dilations", attr_ints(n, "dilations", Ints(size, 1))));
   const std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
   if (auto_pad == "SAME_UPPER") node.attrs.set("padding", std::string("SAME"));
+  else if (auto_pad == "SAME_LOWER") node.attrs.set("padding", std::string("SAME_LOWER"));
   else if (auto_pad == "VALID") node.attrs.set("padding", std::string("VALID"));
   else if (auto_pad == "NOTSET") {
-    const Ints pads = attr_ints(n, "pads", {0, 0, 0, 0});  // top, left, bottom, right
-    if (pads.size() != 4) im.fail(n, "'pads' must have 4 values for a 2-D window");
+    const Ints pads = attr_ints(n, "pads", Ints(2 * size, 0));  // the begins, then the ends
+    if (pads.size() != 2 * size) im.fail(n, "'pads' must have " + std::to_string(2 * size) + " values for a " + std::to_string(spatial) + "-D window");
     node.attrs.set("padding", std::string("EXPLICIT"));
-    node.attrs.set("explicit_paddings", Ints{pads[0], pads[2], pads[1], pads[3]});
+    // easel's order: top, bottom, left, right
+    node.attrs.set("explicit_paddings", spatial == 1 ? Ints{0, 0, pads[0], pads[1]} : Ints{pads[0], pads[2], pads[1], pads[3]});
   } else {
     im.unsupported(n, "auto_pad " + auto_pad);
   }
@@ -273,21 +280,7 @@ void conv1d(Importer& im, const onnx::NodeProto& n, const std::string& name, con
   std::vector<int> inputs = {x2.id, im.graph().add_constant(name + "/filter", std::move(filter))};
   if (b.id >= 0) inputs.push_back(b.id);
   Node& node = im.graph().add_node("conv2d", name + "/2d", inputs);
-  const Ints strides = attr_ints(n, "strides", {1}), dilations = attr_ints(n, "dilations", {1});
-  if (strides.size() != 1 || dilations.size() != 1) im.fail(n, "'strides' and 'dilations' of a 1-D convolution take one value");
-  node.attrs.set("strides", Ints{1, strides[0]});
-  node.attrs.set("dilations", Ints{1, dilations[0]});
-  const std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
-  if (auto_pad == "SAME_UPPER") node.attrs.set("padding", std::string("SAME"));
-  else if (auto_pad == "VALID") node.attrs.set("padding", std::string("VALID"));
-  else if (auto_pad == "NOTSET") {
-    const Ints pads = attr_ints(n, "pads", {0, 0});  // begin, end
-    if (pads.size() != 2) im.fail(n, "'pads' must have 2 values for a 1-D convolution");
-    node.attrs.set("padding", std::string("EXPLICIT"));
-    node.attrs.set("explicit_paddings", Ints{0, 0, pads[0], pads[1]});
-  } else {
-    im.unsupported(n, "auto_pad " + auto_pad);
-  }
+  window_attrs(im, n, node, true, 1);
   Node& back = im.graph().add_node("squeeze", name, {im.to_nchw(Slot{node.outputs[0], 4, true}, name + "/2d")});
   back.attrs.set("axes", Ints{2});
   im.out(n, back.outputs[0], 3, false);
@@ -367,18 +360,35 @@ void conv_transpose(Importer& im, const onnx::NodeProto& n, const std::string& n
   im.out(n, node.outputs[0], 4, true);
 }
 
+// MaxPool, AveragePool: 2-D, or 1-D (an audio model's [N, C, L]) as a window one row high
+// over [N, C, 1, L].
 void pool(Importer& im, const onnx::NodeProto& n, const std::string& name, const char* kind) {
-  for (std::int64_t d : attr_ints(n, "dilations"))
-    if (d != 1) im.unsupported(n, "dilations other than 1");
   if (n.output_size() > 1 && !n.output(1).empty()) im.unsupported(n, "the indices output");
-  if (attr_ints(n, "kernel_shape").size() != 2) im.unsupported(n, "a window of " + std::to_string(attr_ints(n, "kernel_shape").size()) + " dimensions (easel pools in 2-D)");
-  const Slot x = im.to_nhwc(im.in(n, 0), name);
-  if (attr_int(n, "ceil_mode", 0) != 0) im.unsupported(n, "ceil_mode 1");
-  if (std::string(kind) == "avg_pool" && attr_int(n, "count_include_pad", 0) != 0) im.unsupported(n, "count_include_pad 1");
-  Node& node = im.graph().add_node(kind, name, {x.id});
-  node.attrs.set("ksize", attr_ints(n, "kernel_shape"));
-  window_attrs(im, n, node, false);
-  im.out(n, node.outputs[0], 4, true);
+  const Ints kernel = attr_ints(n, "kernel_shape");
+  const int spatial = static_cast<int>(kernel.size());
+  if (spatial != 1 && spatial != 2)
+    im.unsupported(n, "a window of " + std::to_string(spatial) + " dimensions (easel pools in 1-D and 2-D)");
+  const bool average = std::string(kind) == "avg_pool";
+  const bool ceil_mode = attr_int(n, "ceil_mode", 0) != 0, count_pad = average && attr_int(n, "count_include_pad", 0) != 0;
+  if (ceil_mode && count_pad) im.unsupported(n, "ceil_mode with count_include_pad");
+  if (ceil_mode && attr_string(n, "auto_pad", "NOTSET").starts_with("SAME")) im.unsupported(n, "ceil_mode with auto_pad SAME");
+  Slot x = im.in(n, 0);
+  if (spatial == 1) {
+    if (x.rank != 3) im.fail(n, "a 1-D pool's input must be [N, C, L]");
+    Node& rows = im.graph().add_node("expand_dims", name + "/as_2d", {im.to_nchw(x, name)});
+    rows.attrs.set("axis", std::int64_t{2});
+    x = Slot{rows.outputs[0], 4, false};
+  }
+  x = im.to_nhwc(x, name);
+  Node& node = im.graph().add_node(kind, spatial == 1 ? name + "/2d" : name, {x.id});
+  node.attrs.set("ksize", spatial == 1 ? Ints{1, kernel[0]} : kernel);
+  window_attrs(im, n, node, !average, spatial);
+  if (ceil_mode) node.attrs.set("ceil_mode", true);
+  if (count_pad) node.attrs.set("count_include_pad", true);
+  if (spatial == 2) return im.out(n, node.outputs[0], 4, true);
+  Node& back = im.graph().add_node("squeeze", name, {im.to_nchw(Slot{node.outputs[0], 4, true}, name + "/2d")});
+  back.attrs.set("axes", Ints{2});
+  im.out(n, back.outputs[0], 3, false);
 }
 
 // y = (x - mean) / sqrt(var + eps) * scale + bias: one multiply and one add per channel

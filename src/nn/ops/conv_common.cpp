@@ -95,14 +95,19 @@ Window2D parse_window(const PrepareContext& ctx, std::int64_t in_h, std::int64_t
   if (kernel_h < 1 || kernel_w < 1) ctx.fail("the window must be at least 1x1");
 
   std::string padding = upper(ctx.node.attrs.get_string("padding", "VALID"));
-  if (padding == "SAME") {
+  const bool ceil_mode = ctx.node.attrs.get_bool("ceil_mode", false);
+  if (ceil_mode && padding != "VALID" && padding != "EXPLICIT") ctx.fail("ceil_mode applies to VALID and EXPLICIT padding only");
+  if (padding == "SAME" || padding == "SAME_LOWER") {
     w.out_h = (in_h + w.stride_h - 1) / w.stride_h;
     w.out_w = (in_w + w.stride_w - 1) / w.stride_w;
     std::int64_t total_h = std::max<std::int64_t>((w.out_h - 1) * w.stride_h + w.extent_h() - in_h, 0);
     std::int64_t total_w = std::max<std::int64_t>((w.out_w - 1) * w.stride_w + w.extent_w() - in_w, 0);
-    w.pad_top = total_h / 2;
+    // SAME (TF, ONNX's SAME_UPPER) gives the odd pixel to the bottom/right, SAME_LOWER to
+    // the top/left.
+    const bool lower = padding == "SAME_LOWER";
+    w.pad_top = lower ? total_h - total_h / 2 : total_h / 2;
     w.pad_bottom = total_h - w.pad_top;
-    w.pad_left = total_w / 2;
+    w.pad_left = lower ? total_w - total_w / 2 : total_w / 2;
     w.pad_right = total_w - w.pad_left;
   } else if (padding == "VALID" || padding == "EXPLICIT") {
     if (padding == "EXPLICIT") {
@@ -119,8 +124,22 @@ Window2D parse_window(const PrepareContext& ctx, std::int64_t in_h, std::int64_t
     std::int64_t span_w = in_w + w.pad_left + w.pad_right - w.extent_w();
     w.out_h = span_h < 0 ? 0 : span_h / w.stride_h + 1;
     w.out_w = span_w < 0 ? 0 : span_w / w.stride_w + 1;
+    if (ceil_mode && span_h >= 0 && span_w >= 0) {
+      // ONNX's and PyTorch's ceil_mode: a last window that overhangs the bottom/right edge,
+      // as long as it starts inside the input or its top/left padding. The overhang is
+      // padding that neither the maximum nor the average counts.
+      const auto ceil_out = [](std::int64_t span, std::int64_t stride, std::int64_t in, std::int64_t pad_begin) {
+        std::int64_t out = (span + stride - 1) / stride + 1;
+        if ((out - 1) * stride >= in + pad_begin) --out;
+        return out;
+      };
+      w.out_h = ceil_out(span_h, w.stride_h, in_h, w.pad_top);
+      w.out_w = ceil_out(span_w, w.stride_w, in_w, w.pad_left);
+      w.pad_bottom = std::max(w.pad_bottom, (w.out_h - 1) * w.stride_h + w.extent_h() - in_h - w.pad_top);
+      w.pad_right = std::max(w.pad_right, (w.out_w - 1) * w.stride_w + w.extent_w() - in_w - w.pad_left);
+    }
   } else {
-    ctx.fail("padding must be SAME, VALID or EXPLICIT, got '" + padding + "'");
+    ctx.fail("padding must be SAME, SAME_LOWER, VALID or EXPLICIT, got '" + padding + "'");
   }
   if (w.out_h < 1 || w.out_w < 1)
     ctx.fail("a " + std::to_string(w.extent_h()) + "x" + std::to_string(w.extent_w()) + " window (dilated) does not fit the " +
@@ -133,9 +152,9 @@ Window2D parse_pool_window(const PrepareContext& ctx, const Shape& x) {
   std::vector<std::int64_t> k = ctx.node.attrs.get_ints("ksize");
   if (k.size() == 4) k = {k[1], k[2]};  // TF's NHWC form [1,kh,kw,1]
   if (k.size() != 2) ctx.fail("attribute 'ksize' must have 2 values (H,W), got " + std::to_string(k.size()));
-  const Window2D w = parse_window(ctx, x[1], x[2], k[0], k[1], false);
-  if (std::max(w.pad_top, w.pad_bottom) >= w.kernel_h || std::max(w.pad_left, w.pad_right) >= w.kernel_w)
-    ctx.fail("padding must be smaller than the " + std::to_string(w.kernel_h) + "x" + std::to_string(w.kernel_w) + " window");
+  const Window2D w = parse_window(ctx, x[1], x[2], k[0], k[1], true);
+  if (std::max(w.pad_top, w.pad_bottom) >= w.extent_h() || std::max(w.pad_left, w.pad_right) >= w.extent_w())
+    ctx.fail("padding must be smaller than the " + std::to_string(w.extent_h()) + "x" + std::to_string(w.extent_w()) + " window");
   return w;
 }
 

@@ -87,12 +87,14 @@ struct Window2D {
 // and computes the pads and output size of a window of kernel_h x kernel_w over
 // in_h x in_w. SAME follows TF: out = ceil(in/stride), total pad =
 // max((out-1)*stride + extent - in, 0), top/left = total/2 (the odd pixel goes to the
-// bottom/right). Fails on bad values or an empty output.
+// bottom/right; SAME_LOWER gives it to the top/left). `ceil_mode` (VALID and EXPLICIT):
+// the output rounds up, its last window overhanging the bottom/right edge by extra padding.
+// Fails on bad values or an empty output.
 Window2D parse_window(const PrepareContext& ctx, std::int64_t in_h, std::int64_t in_w, std::int64_t kernel_h, std::int64_t kernel_w,
                       bool with_dilations);
 
 // A pooling window over NHWC x [N,H,W,C]: `ksize` (H,W, or TF's [1,kh,kw,1]) and
-// parse_window()'s attributes. Fails when a window could lie wholly in the padding (no
+// parse_window()'s attributes, dilations (ONNX's MaxPool) included. Fails when a window could lie wholly in the padding (no
 // maximum, no average).
 Window2D parse_pool_window(const PrepareContext& ctx, const Shape& x);
 

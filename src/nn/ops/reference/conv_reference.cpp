@@ -89,7 +89,7 @@ void matmul(const MatMulShape& s, const float* a, const float* b, const float* b
   }
 }
 
-void pool(PoolKind kind, std::int64_t batch, std::int64_t channels, const Window2D& w, const float* x, float* y) {
+void pool(PoolKind kind, std::int64_t batch, std::int64_t channels, const Window2D& w, const float* x, float* y, bool count_padding) {
   for (std::int64_t n = 0; n < batch; ++n)
     for (std::int64_t oh = 0; oh < w.out_h; ++oh)
       for (std::int64_t ow = 0; ow < w.out_w; ++ow)
@@ -110,6 +110,7 @@ void pool(PoolKind kind, std::int64_t batch, std::int64_t channels, const Window
             }
           }
           float& out = y[((n * w.out_h + oh) * w.out_w + ow) * channels + c];
+          if (count_padding) count = w.kernel_h * w.kernel_w;
           out = kind == PoolKind::max ? best : static_cast<float>(count ? sum / static_cast<double>(count) : 0.0);
         }
 }

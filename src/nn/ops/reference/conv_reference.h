@@ -45,6 +45,9 @@ enum class PoolKind { max, average };
 
 // y[N,out_h,out_w,C] from x[N,in_h,in_w,C]. max ignores padding (TF pads with -inf);
 // average divides by the number of real (unpadded) elements in the window.
-void pool(PoolKind kind, std::int64_t batch, std::int64_t channels, const Window2D& window, const float* x, float* y);
+// `count_padding`: an average divides by the whole window (ONNX's count_include_pad), not by
+// the cells inside the input.
+void pool(PoolKind kind, std::int64_t batch, std::int64_t channels, const Window2D& window, const float* x, float* y,
+          bool count_padding = false);
 
 }  // namespace easel::nn::reference
