@@ -4,9 +4,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cctype>
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "core/files.h"
 #include "easel/error.h"
@@ -75,11 +77,24 @@ Header read_header(const std::string& b) {
   return h;
 }
 
+// Whether the bytes start as one of the formats easel reads: JPEG, PNG, BMP, WebP, TIFF or
+// PNM. OpenCV's imdecode would try every decoder it was built with; Debian's includes GDCM
+// (DICOM), which aborts the process on an assert for a hostile file (the fuzzer found one),
+// and JPEG 2000, OpenEXR and others no photo of a user needs. Those never see a file.
+bool is_supported_format(const std::string& b) {
+  const auto starts = [&](std::string_view magic, std::size_t at = 0) { return b.size() >= at + magic.size() && b.compare(at, magic.size(), magic) == 0; };
+  if (starts("\xFF\xD8\xFF") || starts("\x89PNG\r\n\x1a\n") || starts("BM") || (starts("RIFF") && starts("WEBP", 8))) return true;
+  if (starts(std::string_view("II*\0", 4)) || starts(std::string_view("MM\0*", 4))) return true;
+  return b.size() >= 3 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' && std::isspace(static_cast<unsigned char>(b[2]));
+}
+
 }  // namespace
 
 Image Image::load(const fs::path& file) {
   if (!fs::exists(file)) throw Error(ErrorCode::io_error, "There is no image file '" + file.string() + "'.", "Check the path.");
   const std::string bytes = detail::read_file(file);
+  if (!is_supported_format(bytes))
+    throw Error(ErrorCode::bad_input, "'" + file.string() + "' is not an image easel can read.", "Use a jpg, png, bmp, webp, tiff or pnm file.");
   const Header header = read_header(bytes);
   if (header.cut_short)
     throw Error(ErrorCode::bad_input, "The image '" + file.string() + "' is cut short: the file ends before the picture does.",
