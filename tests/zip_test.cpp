@@ -4,9 +4,6 @@
 // folder, links, bombs, damage) refused by name with nothing written outside.
 #include <gtest/gtest.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -20,43 +17,15 @@
 #include "easel/model.h"
 #include "easel/model_store.h"
 #include "test_util.h"
+#include "zip_writer.h"
 
 namespace fs = std::filesystem;
 using namespace easel;
 
+using test::Member;
+using test::write_zip;
+
 namespace {
-
-struct Member {
-  std::string name;
-  std::string bytes;
-  bool symlink = false;  // then `bytes` is the link's target
-};
-
-// Writes a zip of these members with libarchive (deflated).
-void write_zip(const fs::path& file, const std::vector<Member>& members) {
-  archive* a = archive_write_new();
-  archive_write_set_format_zip(a);
-  ASSERT_EQ(archive_write_open_filename(a, file.c_str()), ARCHIVE_OK) << archive_error_string(a);
-  for (const Member& m : members) {
-    archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname(e, m.name.c_str());
-    if (m.symlink) {
-      archive_entry_set_filetype(e, AE_IFLNK);
-      archive_entry_set_symlink(e, m.bytes.c_str());
-      archive_entry_set_perm(e, 0777);
-      archive_entry_set_size(e, 0);
-    } else {
-      archive_entry_set_filetype(e, AE_IFREG);
-      archive_entry_set_perm(e, 0644);
-      archive_entry_set_size(e, static_cast<la_int64_t>(m.bytes.size()));
-    }
-    ASSERT_EQ(archive_write_header(a, e), ARCHIVE_OK) << archive_error_string(a);
-    if (!m.symlink) archive_write_data(a, m.bytes.data(), m.bytes.size());
-    archive_entry_free(e);
-  }
-  archive_write_close(a);
-  archive_write_free(a);
-}
 
 std::string png_of(int shade) {
   std::vector<std::uint8_t> rgb(16 * 16 * 3, static_cast<std::uint8_t>(shade));

@@ -22,6 +22,7 @@ void add_detect_command(CLI::App& app);
 void add_sound_commands(CLI::App& app);
 void add_training_commands(CLI::App& app);  // train, evaluate, predict, export
 void add_live_command(CLI::App& app);       // live pose|detect|classify
+void add_studio_command(CLI::App& app);     // the local web studio
 
 struct MediaArgs;
 // `easel classify` on these inputs with this model (also `easel predict`).

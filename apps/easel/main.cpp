@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   easel::cli::add_sound_commands(app);
   easel::cli::add_training_commands(app);
   easel::cli::add_live_command(app);
+  easel::cli::add_studio_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -23,6 +23,7 @@
 #include "easel/pose.h"
 #include "easel/sound_classifier.h"
 #include "easel/spectrogram.h"
+#include "easel/studio.h"
 #include "easel/tensor.h"
 #include "easel/version.h"
 #include "easel/video.h"
