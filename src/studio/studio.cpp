@@ -169,6 +169,10 @@ void Studio::Impl::routes() {
   server.set_error_handler([max_upload](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;  // a handler's own error
     if (res.status == 404) send_error(res, 404, "not_found", "There is nothing at " + req.path.substr(0, 200) + ".");
+    else if (res.status == 413 && req.get_header_value("Content-Type").starts_with("application/x-www-form-urlencoded"))
+      // cpp-httplib reads at most 8 KB of a form-encoded body (curl's default for --data).
+      send_error(res, 413, "too_large", "A form-encoded body is limited to 8 KB.",
+                 "Send a file as application/octet-stream (curl -H 'Content-Type: application/octet-stream') or as multipart/form-data.");
     else if (res.status == 413)
       send_error(res, 413, "too_large", "The upload is larger than " + std::to_string(max_upload) + " bytes, the studio's limit.",
                  "Split it into several uploads.");
