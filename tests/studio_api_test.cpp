@@ -14,7 +14,12 @@
 #include <sstream>
 #include <thread>
 
+#include "core/zip_archive.h"
+#include "easel/image.h"
 #include "easel/studio.h"
+#include "easel/training.h"
+#include "easel/video.h"
+#include "golden_util.h"
 #include "sample_media.h"
 #include "studio/project_store.h"
 #include "test_util.h"
@@ -285,4 +290,110 @@ TEST(StudioApi, ManyClientsAtOnceLoseNoSample) {
   EXPECT_EQ(ids.size(), static_cast<std::size_t>(kThreads * kEach));
   // project.json is whole: one of the names written.
   EXPECT_EQ(s.get_json("/api/projects/" + p["id"].get<std::string>())["name"].get<std::string>().rfind("Busy ", 0), 0u);
+}
+
+namespace {
+
+// `count` frames of a sample video, every `step`th from `first`, as JPEG bytes.
+std::vector<std::string> frames_of(const std::string& video, int first, int step, int count) {
+  auto reader = VideoReader::open(find_sample(video));
+  test::ScratchDir tmp;
+  std::vector<std::string> out;
+  Image frame;
+  for (int i = 0; reader.read(frame) && static_cast<int>(out.size()) < count; ++i) {
+    if (i < first || (i - first) % step) continue;
+    frame.save(tmp / "f.jpg");
+    out.push_back(test::slurp(tmp / "f.jpg"));
+  }
+  return out;
+}
+
+}  // namespace
+
+// Teachable Machine's whole loop through the API: samples from two videos (people walking in
+// vtest.avi, a tree in tree.avi), training with its progress streamed as server-sent events,
+// the report (held-out accuracy, confusion, learning curve), predictions on frames it never
+// saw, and the three exports: MODEL.easel (it loads), Teachable Machine's zip (its three
+// files) and a C++ snippet (it compiles against easel's headers).
+TEST(StudioApi, TrainsStreamsProgressPredictsAndExports) {
+  test::ScratchDir dir;
+  Served s(dir.path());
+  json p = s.post_json("/api/projects", {{"name", "Street or tree"}});
+  const std::string id = p["id"], street = class_path(p, 0), tree = class_path(p, 1);
+  s.client.Patch(street.c_str(), R"({"name":"street"})", "application/json");
+  s.client.Patch(tree.c_str(), R"({"name":"tree"})", "application/json");
+  for (const auto& [base, video] : {std::pair{street, "vtest.avi"}, std::pair{tree, "tree.avi"}})
+    for (const std::string& jpeg : frames_of(video, 0, 6, 14)) {
+      auto r = s.client.Post((base + "/samples?name=f.jpg").c_str(), jpeg, "application/octet-stream");
+      ASSERT_EQ(r->status, 201) << r->body;
+    }
+  EXPECT_EQ(s.client.Get(("/api/projects/" + id + "/model").c_str())->status, 404);  // not trained yet
+
+  auto started = s.client.Post(("/api/projects/" + id + "/train").c_str(), R"({"epochs":30,"batch_size":8,"learning_rate":0.001})",
+                               "application/json");
+  ASSERT_EQ(started->status, 202) << started->body;
+  EXPECT_EQ(s.client.Post(("/api/projects/" + id + "/train").c_str(), "{}", "application/json")->status, 409);  // one at a time
+
+  // The event stream, as the page's EventSource reads it.
+  std::string stream;
+  httplib::Client events("127.0.0.1", s.studio.port());
+  events.set_read_timeout(300, 0);
+  auto r = events.Get(("/api/projects/" + id + "/train/events").c_str(), [&](const char* data, std::size_t n) {
+    stream.append(data, n);
+    return true;
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/event-stream");
+  std::vector<json> got;
+  for (std::size_t at = 0; (at = stream.find("data: ", at)) != std::string::npos; at += 6)
+    got.push_back(json::parse(stream.substr(at + 6, stream.find('\n', at) - at - 6)));
+  ASSERT_FALSE(got.empty()) << stream;
+  EXPECT_EQ(got.front()["stage"], "features");
+  EXPECT_EQ(got.back()["stage"], "done") << got.back();
+  int epochs = 0;
+  for (const json& e : got) epochs += e["stage"] == "epoch";
+  EXPECT_EQ(epochs, 30);
+
+  const json report = s.get_json("/api/projects/" + id + "/model");
+  EXPECT_EQ(report["labels"], (json{"street", "tree"}));
+  EXPECT_EQ(report["history"].size(), 30u);
+  EXPECT_GE(report["evaluation"]["accuracy"].get<double>(), 0.99) << report["evaluation"];
+  EXPECT_EQ(report["evaluation"]["confusion"].size(), 2u);
+  ASSERT_GE(report["learning_curve"].size(), 2u) << report;
+  EXPECT_GE(report["learning_curve"].back()["accuracy"].get<double>(), 0.9) << report["learning_curve"];
+
+  // Frames it never saw (between the ones it learnt from).
+  const auto predict = [&](const std::string& jpeg) {
+    auto pr = s.client.Post(("/api/projects/" + id + "/predict").c_str(), jpeg, "application/octet-stream");
+    EXPECT_EQ(pr->status, 200) << pr->body;
+    json best;
+    const json answer = json::parse(pr->body);
+    for (const json& c : answer["classes"])
+      if (best.is_null() || c["confidence"].get<double>() > best["confidence"].get<double>()) best = c;
+    return best;
+  };
+  for (const std::string& jpeg : frames_of("vtest.avi", 3, 20, 3)) EXPECT_EQ(predict(jpeg)["label"], "street");
+  for (const std::string& jpeg : frames_of("tree.avi", 3, 20, 3)) EXPECT_EQ(predict(jpeg)["label"], "tree");
+  EXPECT_EQ(s.client.Post(("/api/projects/" + id + "/predict").c_str(), "not a photo", "application/octet-stream")->status, 422);
+
+  // Exports.
+  auto model = s.client.Get(("/api/projects/" + id + "/export/model.easel").c_str());
+  ASSERT_EQ(model->status, 200);
+  EXPECT_NE(model->get_header_value("Content-Disposition").find("street-or-tree.easel"), std::string::npos);
+  test::write(dir / "downloaded.easel", model->body);
+  EXPECT_EQ(TrainedClassifier::load(dir / "downloaded.easel").labels(), (std::vector<std::string>{"street", "tree"}));
+  auto tm = s.client.Get(("/api/projects/" + id + "/export/teachable-machine.zip").c_str());
+  ASSERT_EQ(tm->status, 200) << tm->body;
+  test::write(dir / "tm.zip", tm->body);
+  const auto members = detail::unpack_zip(dir / "tm.zip", dir / "tm");
+  EXPECT_EQ(std::set<std::string>(members.begin(), members.end()), (std::set<std::string>{"metadata.json", "model.json", "weights.bin"}));
+  const json metadata = json::parse(test::slurp(dir / "tm" / "metadata.json"));
+  EXPECT_EQ(metadata["labels"], (json{"street", "tree"}));
+  auto snippet = s.client.Get(("/api/projects/" + id + "/export/snippet.cpp").c_str());
+  ASSERT_EQ(snippet->status, 200);
+  test::write(dir / "snippet.cpp", snippet->body);
+  const auto compiled = test::run("c++ -std=c++20 -fsyntax-only -I" + test::shell_quote(std::string(EASEL_SOURCE_DIR) + "/include") + " " +
+                                  test::shell_quote((dir / "snippet.cpp").string()) + " 2>&1");
+  EXPECT_EQ(compiled.exit_code, 0) << snippet->body << compiled.output;
+  EXPECT_NE(snippet->body.find("street-or-tree.easel"), std::string::npos);
 }

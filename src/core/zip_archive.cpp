@@ -109,3 +109,45 @@ std::vector<std::string> unpack_zip(const fs::path& zip, const fs::path& dest, c
 }
 
 }  // namespace easel::detail
+
+namespace easel::detail {
+
+void write_zip(const fs::path& zip, const fs::path& folder) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(folder))
+    if (e.is_regular_file()) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  const fs::path tmp = zip.string() + ".partial";
+  std::unique_ptr<archive, void (*)(archive*)> a(archive_write_new(), [](archive* x) { archive_write_free(x); });
+  archive_write_set_format_zip(a.get());
+  if (archive_write_open_filename(a.get(), tmp.c_str()) != ARCHIVE_OK)
+    throw Error(ErrorCode::io_error, "Cannot write the zip '" + zip.string() + "': " + reason(a.get()) + ".");
+  for (const fs::path& f : files) {
+    const std::string bytes = [&] {
+      std::ifstream in(f, std::ios::binary);
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    }();
+    std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(), archive_entry_free);
+    archive_entry_set_pathname(e.get(), fs::relative(f, folder).generic_string().c_str());
+    archive_entry_set_filetype(e.get(), AE_IFREG);
+    archive_entry_set_perm(e.get(), 0644);
+    archive_entry_set_size(e.get(), static_cast<la_int64_t>(bytes.size()));
+    if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK ||
+        archive_write_data(a.get(), bytes.data(), bytes.size()) != static_cast<la_ssize_t>(bytes.size())) {
+      const std::string why = reason(a.get());
+      a.reset();
+      fs::remove(tmp);
+      throw Error(ErrorCode::io_error, "Cannot write '" + f.filename().string() + "' into the zip '" + zip.string() + "': " + why + ".");
+    }
+  }
+  if (archive_write_close(a.get()) != ARCHIVE_OK) {
+    const std::string why = reason(a.get());
+    a.reset();
+    fs::remove(tmp);
+    throw Error(ErrorCode::io_error, "Cannot finish the zip '" + zip.string() + "': " + why + ".");
+  }
+  a.reset();
+  fs::rename(tmp, zip);  // whole or not at all
+}
+
+}  // namespace easel::detail

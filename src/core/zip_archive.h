@@ -29,6 +29,11 @@ std::vector<std::string> unpack_zip(const std::filesystem::path& zip, const std:
 // no empty part); empty for a member it refuses (absolute, '..', a drive letter).
 std::filesystem::path zip_member_path(const std::string& name);
 
+// Writes every regular file under `folder` into `zip` (deflated, paths relative to the
+// folder, in name order), through a temporary file renamed into place. Throws
+// Error(io_error) naming the zip.
+void write_zip(const std::filesystem::path& zip, const std::filesystem::path& folder);
+
 // True when the file starts as a zip does ("PK\3\4", or "PK\5\6" for an empty one).
 bool looks_like_zip(const std::filesystem::path& file);
 

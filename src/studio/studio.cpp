@@ -18,13 +18,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
 #include "core/files.h"
 #include "easel/error.h"
+#include "easel/training.h"
 #include "studio/assets.h"
 #include "studio/project_store.h"
+#include "studio/trainer.h"
+#include "core/zip_archive.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -36,9 +40,11 @@ using studio::StudioError;
 struct Studio::Impl {
   StudioOptions options;
   studio::ProjectStore store;
+  studio::Trainer trainer{store};  // after the store, before the server: destroyed in between
   httplib::Server server;
   int port = 0;
   std::thread thread;
+  std::atomic<bool> stopping{false};  // ends the event streams
 
   Impl(const StudioOptions& o, fs::path root) : options(o), store(std::move(root)) {}
   void routes();
@@ -116,6 +122,37 @@ const char* mime_of(const fs::path& file) {
 void send_file(httplib::Response& res, const fs::path& file) {
   res.set_content(detail::read_file(file), mime_of(file));
   res.set_header("Cache-Control", "private, max-age=3600");
+}
+
+// A project's name as a file name: letters, digits, '-' and '_' only.
+std::string download_name(const std::string& name) {
+  std::string out;
+  for (unsigned char c : name) out += std::isalnum(c) || c == '-' || c == '_' ? static_cast<char>(std::tolower(c)) : '-';
+  return out.empty() ? std::string("model") : out.substr(0, 60);
+}
+
+// The C++ a person pastes into their program: their model on a camera or a microphone.
+std::string snippet(const studio::ProjectInfo& p, const std::string& model_file) {
+  if (p.kind == MediaKind::sound)
+    return "// \"" + p.name + "\" from easel studio: what the microphone hears, a line per word.\n"
+           "// Build: g++ -std=c++20 listen.cpp $(pkg-config --cflags --libs easel)\n"
+           "#include <easel/easel.h>\n#include <cstdio>\n#include <vector>\n\nint main() {\n"
+           "  auto sounds = easel::SoundClassifier::create({.model = \"" + model_file + "\"});\n"
+           "  auto mic = easel::Microphone::open();  // 16 kHz\n"
+           "  auto stream = sounds.stream();\n"
+           "  std::vector<float> chunk(1600);  // 100 ms\n"
+           "  while (mic.read(chunk.data(), chunk.size()) > 0)\n"
+           "    for (const auto& word : stream.push(chunk.data(), chunk.size())) std::printf(\"%s %.2f\\n\", word.label.c_str(), word.confidence);\n}\n";
+  return "// \"" + p.name + "\" from easel studio: what the camera sees, a line per frame (\"" +
+         (p.classes.empty() ? std::string("Class 1") : p.classes[0].name) + " 0.97\").\n"
+         "// Build: g++ -std=c++20 classify.cpp $(pkg-config --cflags --libs easel)\n"
+         "#include <easel/easel.h>\n#include <cstdio>\n\nint main() {\n"
+         "  auto classifier = easel::ImageClassifier::create({.model = \"" + model_file + "\"});\n"
+         "  auto camera = easel::VideoReader::camera(0);\n"
+         "  easel::Image frame;\n"
+         "  while (camera.read(frame)) {\n"
+         "    const easel::Classification best = classifier.classify(frame)[0];\n"
+         "    std::printf(\"%s %.2f\\n\", best.label.c_str(), best.confidence);\n  }\n}\n";
 }
 
 }  // namespace
@@ -287,6 +324,75 @@ void Studio::Impl::routes() {
     store.remove_sample(req.matches[1], req.matches[2], req.matches[3]);
     res.status = 204;
   });
+
+  // ---- training ----
+  server.Post(R"(/api/projects/([^/]+)/train)", [this](const httplib::Request& req, httplib::Response& res) {
+    const json j = req.body.empty() ? json::object() : body_json(req);
+    studio::TrainSettings settings;
+    const auto number = [&](const char* field, auto& into) {
+      if (!j.contains(field)) return;
+      if (!j[field].is_number()) throw StudioError(400, "bad_input", std::string("'") + field + "' must be a number.");
+      into = j[field].get<std::remove_reference_t<decltype(into)>>();
+    };
+    number("epochs", settings.epochs);
+    number("batch_size", settings.batch_size);
+    number("learning_rate", settings.learning_rate);
+    trainer.start(req.matches[1], settings);
+    send_json(res, {{"training", true}}, 202);
+  });
+  // Progress as server-sent events: "id: N" and "data: {stage, ...}" per event, from the
+  // first (or after Last-Event-ID when the browser reconnects), ending after "done" or
+  // "error".
+  server.Get(R"(/api/projects/([^/]+)/train/events)", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string project = req.matches[1];
+    store.folder(project);
+    std::size_t from = 0;
+    if (req.has_header("Last-Event-ID")) from = std::strtoull(req.get_header_value("Last-Event-ID").c_str(), nullptr, 10) + 1;
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider("text/event-stream", [this, project, from](std::size_t, httplib::DataSink& sink) mutable {
+      if (stopping) return false;
+      bool finished = false;
+      const auto events = trainer.events(project, from, std::chrono::milliseconds(500), finished);
+      for (const json& e : events) {
+        const std::string text = "id: " + std::to_string(from++) + "\ndata: " + e.dump() + "\n\n";
+        if (!sink.write(text.data(), text.size())) return false;
+      }
+      if (finished && events.empty()) sink.done();
+      else if (events.empty() && !sink.write(": waiting\n\n", 11)) return false;
+      return true;
+    });
+  });
+  server.Get(R"(/api/projects/([^/]+)/model)", [this](const httplib::Request& req, httplib::Response& res) {
+    json report = trainer.report(req.matches[1]);
+    report["training"] = trainer.running(req.matches[1]);
+    send_json(res, report);
+  });
+  server.Post(R"(/api/projects/([^/]+)/predict)", [this](const httplib::Request& req, httplib::Response& res) {
+    json classes = json::array();
+    for (const auto& c : trainer.predict(req.matches[1], req.body)) classes.push_back({{"label", c.label}, {"confidence", c.confidence}});
+    send_json(res, {{"classes", classes}});
+  });
+
+  // ---- export ----
+  server.Get(R"(/api/projects/([^/]+)/export/model.easel)", [this](const httplib::Request& req, httplib::Response& res) {
+    const fs::path file = trainer.model_file(req.matches[1]);
+    res.set_content(detail::read_file(file), "application/octet-stream");
+    res.set_header("Content-Disposition", "attachment; filename=\"" + download_name(store.get(req.matches[1]).name) + ".easel\"");
+  });
+  server.Get(R"(/api/projects/([^/]+)/export/teachable-machine.zip)", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string project = req.matches[1];
+    const fs::path incoming = store.folder(project) / ".incoming";
+    fs::create_directories(incoming);
+    detail::TempDir tmp(incoming, "export-");
+    TrainedClassifier::load(trainer.model_file(project)).export_teachable_machine(tmp.path() / "tm");
+    detail::write_zip(tmp.path() / "tm.zip", tmp.path() / "tm");
+    res.set_content(detail::read_file(tmp.path() / "tm.zip"), "application/zip");
+    res.set_header("Content-Disposition", "attachment; filename=\"" + download_name(store.get(project).name) + "-teachable-machine.zip\"");
+  });
+  server.Get(R"(/api/projects/([^/]+)/export/snippet.cpp)", [this](const httplib::Request& req, httplib::Response& res) {
+    const studio::ProjectInfo info = store.get(req.matches[1]);
+    res.set_content(snippet(info, download_name(info.name) + ".easel"), "text/plain; charset=utf-8");
+  });
 }
 
 Studio::Studio(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -331,6 +437,7 @@ void Studio::start() {
 }
 
 void Studio::stop() {
+  impl_->stopping = true;
   impl_->server.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
