@@ -78,7 +78,7 @@ ModelFileReader::ModelFileReader(const fs::path& file) : file_(file) {
     fail("its payload holds " + std::to_string(rest / sizeof(float)) + " values, not the " + std::to_string(count.get<std::uint64_t>()) +
          " its header says (truncated?)");
   payload_.resize(rest / sizeof(float));
-  std::memcpy(payload_.data(), bytes.data() + kPrefix + length, rest);
+  if (rest > 0) std::memcpy(payload_.data(), bytes.data() + kPrefix + length, rest);  // an empty vector's data() may be null
   const auto& sha = field(payload, "sha256", nlohmann::json::value_t::string, "payload");
   if (detail::sha256_hex(payload_bytes(payload_)) != sha.get<std::string>()) fail("its weights do not match their sha256 (the file is damaged)");
 }
