@@ -74,8 +74,21 @@ async function showProject(id) {
   $('#project-kind').textContent = KIND_NAMES[project.kind];
   const classes = $('#classes');
   stopCamera();
+  stopPreview();
   classes.replaceChildren();
   for (const c of project.classes) classes.append(classCard(c));
+  $('#results').hidden = true;
+  $('#progress').hidden = true;
+  $('#train').disabled = false;
+  $('#preview-card').hidden = true;
+  $('#export-card').hidden = true;
+  $('#download-tm').classList.toggle('off', project.kind !== 'image');
+  $('#download-tm').title = project.kind === 'image' ? '' : "Teachable Machine's format here holds image models";
+  try {
+    const report = await api('GET', `/api/projects/${project.id}/model`);
+    showReport(report);
+    if (report.training) followTraining();
+  } catch (e) { /* not trained yet */ }
 }
 
 $('#project-name').addEventListener('change', guard(async (e) => {
@@ -211,6 +224,214 @@ function classCard(c) {
   return card;
 }
 
+// ---- training ----
+$('#train').addEventListener('click', guard(async () => {
+  const settings = {
+    epochs: Number($('#epochs').value),
+    batch_size: Number($('#batch-size').value),
+    learning_rate: Number($('#learning-rate').value),
+  };
+  await api('POST', `/api/projects/${project.id}/train`, settings);
+  followTraining();
+}));
+
+// Follows the training's server-sent events: a progress bar through the features and the
+// epochs, then the report.
+function followTraining() {
+  const id = project.id;
+  $('#train').disabled = true;
+  $('#progress').hidden = false;
+  const bar = $('#progress-bar'), text = $('#progress-text');
+  const events = new EventSource(`/api/projects/${id}/train/events`);
+  events.onmessage = async (m) => {
+    const e = JSON.parse(m.data);
+    if (e.stage === 'features') { bar.value = e.total ? e.done / e.total : 0; text.textContent = `Preparing samples ${e.done}/${e.total}`; }
+    else if (e.stage === 'epoch') { bar.value = e.epoch / e.epochs; text.textContent = `Epoch ${e.epoch}/${e.epochs}`; }
+    else if (e.stage === 'learning_curve') { text.textContent = 'Measuring the learning curve'; }
+    else if (e.stage === 'done' || e.stage === 'error') {
+      events.close();
+      $('#train').disabled = false;
+      $('#progress').hidden = true;
+      if (e.stage === 'error') { toast(e.message + (e.hint ? ' ' + e.hint : ''), true); return; }
+      if (project && project.id === id) {
+        showReport(await api('GET', `/api/projects/${id}/model`));
+        toast('Model trained');
+      }
+    }
+  };
+  events.onerror = () => { if (events.readyState === EventSource.CLOSED) { $('#train').disabled = false; } };
+}
+
+const percent = (x) => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}%`);
+
+function showReport(r) {
+  $('#results').hidden = false;
+  $('#preview-card').hidden = false;
+  $('#export-card').hidden = false;
+  const ev = r.evaluation;
+  $('#accuracy').textContent = ev.examples
+    ? `${percent(ev.accuracy)} right on ${ev.examples} held-out samples`
+    : 'Trained (too few samples to hold some out for checking)';
+  const perClass = $('#per-class');
+  perClass.replaceChildren();
+  const head = perClass.insertRow();
+  for (const h of ['Class', 'Accuracy', 'Samples']) { const th = document.createElement('th'); th.textContent = h; head.append(th); }
+  r.labels.forEach((label, i) => {
+    const row = perClass.insertRow();
+    row.insertCell().textContent = label;
+    row.insertCell().textContent = percent(ev.class_accuracy[i]);
+    row.insertCell().textContent = r.counts[i];
+  });
+  // The confusion matrix; a cell shows its samples.
+  const table = $('#confusion');
+  table.replaceChildren();
+  const top = table.insertRow();
+  top.insertCell();
+  for (const label of r.labels) { const th = document.createElement('th'); th.textContent = label; top.append(th); }
+  ev.confusion.forEach((row, t) => {
+    const tr = table.insertRow();
+    const th = document.createElement('th'); th.textContent = r.labels[t]; tr.append(th);
+    row.forEach((n, p) => {
+      const td = tr.insertCell();
+      td.className = `cell ${t === p ? 'right' : n ? 'wrong' : ''}`;
+      td.textContent = n;
+      td.addEventListener('click', () => {
+        for (const c of table.querySelectorAll('.chosen')) c.classList.remove('chosen');
+        td.classList.add('chosen');
+        showMistakes(r, t, p);
+      });
+    });
+  });
+  $('#mistakes').replaceChildren();
+  $('#curves').replaceChildren(chart([
+    { name: 'accuracy', color: '#1967d2', points: r.history.map((h) => [h.epoch, h.accuracy]) },
+    { name: 'held-out accuracy', color: '#188038', points: r.history.filter((h) => 'validation_accuracy' in h).map((h) => [h.epoch, h.validation_accuracy]) },
+    { name: 'loss', color: '#c5221f', points: r.history.map((h) => [h.epoch, h.loss]) },
+  ], 'epoch'));
+  $('#learning-curve').replaceChildren(r.learning_curve.length
+    ? chart([{ name: 'held-out accuracy', color: '#188038', points: r.learning_curve.map((p) => [p.per_class, p.accuracy]) }], 'samples per class')
+    : document.createTextNode('Too few samples to measure it.'));
+  $('#download-easel').href = `/api/projects/${project.id}/export/model.easel`;
+  $('#download-tm').href = `/api/projects/${project.id}/export/teachable-machine.zip`;
+}
+
+function showMistakes(r, t, p) {
+  const box = $('#mistakes');
+  box.replaceChildren();
+  const which = r.evaluation.misclassified.filter((m) => m.label === r.labels[t] && m.predicted === r.labels[p]);
+  if (t === p) { box.textContent = `${r.evaluation.confusion[t][p]} held-out samples of ${r.labels[t]} were classified right.`; return; }
+  if (!which.length) { box.textContent = 'No samples here.'; return; }
+  for (const m of which) {
+    const div = document.createElement('div');
+    div.className = 'sample';
+    div.title = `${m.label}, taken for ${m.predicted} (${percent(m.confidence)})`;
+    if (project.kind === 'sound') {
+      const span = document.createElement('span'); span.className = 'sound'; span.textContent = '♪';
+      span.addEventListener('click', () => new Audio(`/api/projects/${project.id}/classes/${m.class}/samples/${m.sample}`).play());
+      div.append(span);
+    } else {
+      const img = document.createElement('img');
+      img.src = `/api/projects/${project.id}/classes/${m.class}/samples/${m.sample}/thumbnail`;
+      img.alt = div.title;
+      div.append(img);
+    }
+    box.append(div);
+  }
+}
+
+// A line chart in SVG: series of [x, y] points, a legend, axes from 0.
+function chart(series, xName) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const W = 320, H = 150, L = 30, B = 22, T = 16;
+  const all = series.flatMap((s) => s.points);
+  const xMax = Math.max(1, ...all.map((p) => p[0])), yMax = Math.max(1, ...all.map((p) => p[1]));
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svg.setAttribute('class', 'chart');
+  const el = (name, attrs, text) => {
+    const e = document.createElementNS(NS, name);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = text;
+    svg.append(e);
+    return e;
+  };
+  const x = (v) => L + (v / xMax) * (W - L - 8), y = (v) => H - B - (v / yMax) * (H - B - T);
+  el('line', { x1: L, y1: H - B, x2: W - 8, y2: H - B, stroke: '#dadce0' });
+  el('line', { x1: L, y1: T, x2: L, y2: H - B, stroke: '#dadce0' });
+  el('text', { x: L - 4, y: y(yMax) + 3, 'text-anchor': 'end' }, yMax.toFixed(yMax >= 10 ? 0 : 1));
+  el('text', { x: L - 4, y: H - B + 3, 'text-anchor': 'end' }, '0');
+  el('text', { x: W - 8, y: H - 6, 'text-anchor': 'end' }, `${xName} ${xMax}`);
+  series.forEach((s, i) => {
+    if (!s.points.length) return;
+    el('polyline', { points: s.points.map((p) => `${x(p[0])},${y(p[1])}`).join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2 });
+    el('text', { x: L + 6 + i * 110, y: 10, fill: s.color }, s.name);
+  });
+  return svg;
+}
+
+// ---- preview ----
+let previewTimer = null;
+$('#preview-toggle').addEventListener('click', guard(async () => {
+  if (previewTimer) { stopPreview(); return; }
+  $('#preview-toggle').textContent = 'Stop preview';
+  const classify = async (blob) => {
+    const res = await api('POST', `/api/projects/${project.id}/predict`, blob, 'application/octet-stream').catch((e) => ({ error: e.message }));
+    if (previewTimer) showBars(res);
+  };
+  if (project.kind === 'sound') {
+    const loop = async () => {
+      while (previewTimer) await classify(await recordClip(CLIP_SECONDS));
+    };
+    previewTimer = true;
+    loop().catch((e) => { toast(e.message, true); stopPreview(); });
+  } else {
+    const live = $('#preview-live');
+    live.hidden = false;
+    if (!camera) camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+    const video = $('#preview-video');
+    video.srcObject = camera;
+    await video.play();
+    let busy = false;
+    previewTimer = setInterval(async () => {
+      if (busy || !video.videoWidth) return;
+      busy = true;
+      try { await classify(await frameOf(video)); } finally { busy = false; }
+    }, 200);
+  }
+}));
+
+function stopPreview() {
+  if (previewTimer && previewTimer !== true) clearInterval(previewTimer);
+  previewTimer = null;
+  $('#preview-toggle').textContent = 'Start preview';
+  $('#preview-live').hidden = true;
+}
+
+function showBars(res) {
+  const box = $('#bars');
+  box.replaceChildren();
+  if (res.error) { box.textContent = res.error; return; }
+  for (const c of res.classes) {
+    const row = document.createElement('div');
+    row.className = 'bar';
+    const name = document.createElement('span'); name.textContent = c.label;
+    const track = document.createElement('div'); track.className = 'track';
+    const fill = document.createElement('div'); fill.className = 'fill'; fill.style.width = `${Math.round(c.confidence * 100)}%`;
+    track.append(fill);
+    const value = document.createElement('span'); value.className = 'value'; value.textContent = percent(c.confidence);
+    row.append(name, track, value);
+    box.append(row);
+  }
+}
+
+// ---- export ----
+$('#show-snippet').addEventListener('click', guard(async () => {
+  const res = await fetch(`/api/projects/${project.id}/export/snippet.cpp`);
+  const pre = $('#snippet');
+  pre.textContent = await res.text();
+  pre.hidden = !pre.hidden;
+}));
+
 // ---- the webcam ----
 let camera = null;   // the MediaStream, shared by the classes
 async function startCamera(card) {
@@ -284,7 +505,7 @@ async function route() {
   const m = location.hash.match(/^#\/p\/([a-z0-9-]+)$/);
   try {
     if (m) await showProject(m[1]);
-    else { stopCamera(); await showProjects(); }
+    else { stopPreview(); stopCamera(); await showProjects(); }
   } catch (e) {
     toast(e.message, true);
     if (m) location.hash = '#/';
