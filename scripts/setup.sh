@@ -7,7 +7,8 @@
 #   5. installs TF.js into tests/golden, the reference the golden tests compare easel with,
 #      @tensorflow-models/posenet into tests/posenet_js (the PoseNet decoder's oracle) and
 #      onnxruntime-node into tests/onnx_oracle (the ONNX importer's),
-#   6. generates ONNX's own node test cases (python3-onnx) into tests/onnx_conformance/cases.
+#   6. generates ONNX's own node test cases (python3-onnx) into tests/onnx_conformance/cases,
+#   7. installs playwright-core into tests/studio_e2e (the studio's tests drive Debian's chromium).
 # A second run checks each step and downloads or rebuilds nothing.
 set -euo pipefail
 
@@ -28,7 +29,7 @@ PACKAGES=(
   libasound2-dev sox espeak-ng
   libx11-dev xvfb pulseaudio pulseaudio-utils libasound2-plugins
   clang libclang-rt-14-dev libomp-dev
-  python3-onnx
+  python3-onnx chromium
   libarmnntfliteparser-dev libarmnn-cpuref-backend22
 )
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)   # keep a node the machine already has
@@ -114,6 +115,7 @@ GOLDEN=$ROOT/tests/golden
 npm_ci "$GOLDEN" "TF.js"
 npm_ci "$ROOT/tests/posenet_js" "the PoseNet JavaScript decoder"
 npm_ci "$ROOT/tests/onnx_oracle" "onnxruntime-node (the ONNX importer's oracle)"
+npm_ci "$ROOT/tests/studio_e2e" "playwright-core (drives chromium through the studio's end-to-end test)"
 say "TF.js for the golden tests: $(node -p "require('$GOLDEN/node_modules/@tensorflow/tfjs-core/package.json').version")"
 
 # --- 6. ONNX's conformance cases -----------------------------------------------------------

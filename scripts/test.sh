@@ -4,7 +4,8 @@
 # the TF.js golden and Arm NN oracle comparisons, which spend their time in node and in
 # Arm NN, not in easel, the whole-video detection scan, whose code the other detector tests
 # run already, and the training acceptance runs on thousands of digits and hundreds of
-# recordings, whose code the smaller training tests run), and last each libFuzzer target for a
+# recordings, whose code the smaller training tests run, and the studio in chromium, whose
+# server code the StudioApi tests run), and last each libFuzzer target for a
 # minute (fuzz/run.sh: a crash, leak, hang or out-of-memory fails the run, its input left in
 # build-fuzz/artifacts/ and printed).
 set -euo pipefail
@@ -24,7 +25,7 @@ if [ ! -f "$ASAN/build.ninja" ]; then
 fi
 cmake --build "$ASAN" -- -j"$(nproc)" | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
 ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$ROOT/scripts/lsan-suppressions.txt UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  ctest --test-dir "$ASAN" --output-on-failure -j"$(nproc)" -E 'Golden|InferCli|DetectVideoScan|ArmnnOracle|SoundTraining.WordsOfUnseenVoices|Training.FiftyDigits|Training.LearningCurve'
+  ctest --test-dir "$ASAN" --output-on-failure -j"$(nproc)" -E 'Golden|InferCli|DetectVideoScan|ArmnnOracle|SoundTraining.WordsOfUnseenVoices|Training.FiftyDigits|Training.LearningCurve|StudioE2E'
 
 # Each fuzz target for a minute on its seeds and the inputs that once crashed it.
 bash "$ROOT/fuzz/run.sh" --seconds 60
