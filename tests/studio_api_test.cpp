@@ -396,4 +396,61 @@ TEST(StudioApi, TrainsStreamsProgressPredictsAndExports) {
                                   test::shell_quote((dir / "snippet.cpp").string()) + " 2>&1");
   EXPECT_EQ(compiled.exit_code, 0) << snippet->body << compiled.output;
   EXPECT_NE(snippet->body.find("street-or-tree.easel"), std::string::npos);
+
+  // The project as one zip, imported as a new project: the same classes, samples (decoded
+  // again on the way in), model and report.
+  auto zipped = s.client.Get(("/api/projects/" + id + "/export/project.zip").c_str());
+  ASSERT_EQ(zipped->status, 200) << zipped->body;
+  auto imported = s.client.Post("/api/import?name=street-or-tree-project.zip", zipped->body, "application/octet-stream");
+  ASSERT_EQ(imported->status, 201) << imported->body;
+  const json copy = json::parse(imported->body);
+  EXPECT_NE(copy["id"], id);
+  EXPECT_EQ(copy["name"], "Street or tree");
+  ASSERT_EQ(copy["classes"].size(), 2u);
+  EXPECT_EQ(copy["classes"][0]["name"], "street");
+  const json original = s.get_json("/api/projects/" + id);
+  EXPECT_GE(original["classes"][1]["samples"].get<int>(), 10);
+  EXPECT_EQ(copy["classes"][0]["samples"], original["classes"][0]["samples"]);
+  EXPECT_EQ(copy["classes"][1]["samples"], original["classes"][1]["samples"]);
+  EXPECT_TRUE(copy["skipped"].empty()) << copy["skipped"];
+  const json copied_report = s.get_json("/api/projects/" + copy["id"].get<std::string>() + "/model");
+  EXPECT_EQ(copied_report["evaluation"], report["evaluation"]);
+  EXPECT_EQ(copied_report["class_ids"][1], copy["classes"][1]["id"]);
+
+  // Teachable Machine's zip imported: a project whose classes are its labels, its model ready
+  // to preview, and further training starting from it once the classes have samples.
+  auto from_tm = s.client.Post("/api/import?name=street-or-tree-teachable-machine.zip", tm->body, "application/octet-stream");
+  ASSERT_EQ(from_tm->status, 201) << from_tm->body;
+  const json tm_project = json::parse(from_tm->body);
+  const std::string tm_id = tm_project["id"];
+  EXPECT_EQ(tm_project["kind"], "image");
+  ASSERT_EQ(tm_project["classes"].size(), 2u);
+  EXPECT_EQ(tm_project["classes"][1]["name"], "tree");
+  EXPECT_EQ(s.get_json("/api/projects/" + tm_id + "/model")["imported"], "a Teachable Machine export");
+  auto tm_says = s.client.Post(("/api/projects/" + tm_id + "/predict").c_str(), frames_of("tree.avi", 5, 1, 1)[0], "application/octet-stream");
+  ASSERT_EQ(tm_says->status, 200) << tm_says->body;
+  const json tm_answer = json::parse(tm_says->body);
+  EXPECT_GT(tm_answer["classes"][1]["confidence"].get<double>(), 0.9) << tm_answer;
+  for (int c = 0; c < 2; ++c)
+    for (const std::string& jpeg : frames_of(c ? "tree.avi" : "vtest.avi", 1, 10, 4))
+      ASSERT_EQ(s.client.Post(("/api/projects/" + tm_id + "/classes/" + tm_project["classes"][c]["id"].get<std::string>() + "/samples").c_str(),
+                              jpeg, "application/octet-stream")->status, 201);
+  ASSERT_EQ(s.client.Post(("/api/projects/" + tm_id + "/train").c_str(), R"({"epochs":2})", "application/json")->status, 202);
+  std::string tm_stream;
+  events.Get(("/api/projects/" + tm_id + "/train/events").c_str(), [&](const char* data, std::size_t n) {
+    tm_stream.append(data, n);
+    return true;
+  });
+  EXPECT_NE(tm_stream.find("\"stage\":\"done\""), std::string::npos) << tm_stream;
+  // Two epochs from scratch would not be sure yet; from the imported weights it is.
+  const json retrained = s.get_json("/api/projects/" + tm_id + "/model");
+  EXPECT_EQ(retrained["history"].size(), 2u);
+  EXPECT_GE(retrained["history"][0]["accuracy"].get<double>(), 0.99) << retrained["history"];
+
+  // A MODEL.easel imported; anything else refused.
+  auto from_easel = s.client.Post("/api/import?name=pets.easel", model->body, "application/octet-stream");
+  ASSERT_EQ(from_easel->status, 201) << from_easel->body;
+  EXPECT_EQ(json::parse(from_easel->body)["name"], "pets");
+  EXPECT_EQ(s.client.Post("/api/import?name=x.txt", "hello", "application/octet-stream")->status, 415);
+  EXPECT_EQ(s.get_json("/api/projects")["projects"].size(), 4u);
 }

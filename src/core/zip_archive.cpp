@@ -112,10 +112,10 @@ std::vector<std::string> unpack_zip(const fs::path& zip, const fs::path& dest, c
 
 namespace easel::detail {
 
-void write_zip(const fs::path& zip, const fs::path& folder) {
+void write_zip(const fs::path& zip, const fs::path& folder, const std::function<bool(const fs::path&)>& keep) {
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(folder))
-    if (e.is_regular_file()) files.push_back(e.path());
+    if (e.is_regular_file() && (!keep || keep(fs::relative(e.path(), folder)))) files.push_back(e.path());
   std::sort(files.begin(), files.end());
   const fs::path tmp = zip.string() + ".partial";
   std::unique_ptr<archive, void (*)(archive*)> a(archive_write_new(), [](archive* x) { archive_write_free(x); });

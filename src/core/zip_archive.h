@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,9 @@ std::filesystem::path zip_member_path(const std::string& name);
 // Writes every regular file under `folder` into `zip` (deflated, paths relative to the
 // folder, in name order), through a temporary file renamed into place. Throws
 // Error(io_error) naming the zip.
-void write_zip(const std::filesystem::path& zip, const std::filesystem::path& folder);
+// `keep`, when given, chooses the files by their path relative to the folder.
+void write_zip(const std::filesystem::path& zip, const std::filesystem::path& folder,
+               const std::function<bool(const std::filesystem::path&)>& keep = {});
 
 // True when the file starts as a zip does ("PK\3\4", or "PK\5\6" for an empty one).
 bool looks_like_zip(const std::filesystem::path& file);

@@ -208,7 +208,7 @@ std::vector<ProjectInfo> ProjectStore::list() const {
   return out;
 }
 
-ProjectInfo ProjectStore::create(const std::string& name, MediaKind kind) {
+ProjectInfo ProjectStore::create(const std::string& name, MediaKind kind, const std::vector<std::string>& class_names) {
   std::lock_guard lock(mutex_);
   ProjectInfo info;
   info.name = checked_name(name, "project");
@@ -219,10 +219,11 @@ ProjectInfo ProjectStore::create(const std::string& name, MediaKind kind) {
   fs::create_directories(root_ / info.id);
   // Teachable Machine's starting classes: two to fill in; a sound project's first is the
   // background noise every sound model needs.
-  const std::vector<std::string> names =
-      kind == MediaKind::sound ? std::vector<std::string>{"Background Noise", "Class 2"} : std::vector<std::string>{"Class 1", "Class 2"};
+  std::vector<std::string> names = class_names;
+  if (names.empty())
+    names = kind == MediaKind::sound ? std::vector<std::string>{"Background Noise", "Class 2"} : std::vector<std::string>{"Class 1", "Class 2"};
   for (const auto& n : names) {
-    ClassInfo c{"c-" + random_hex(8), n, true, 0};
+    ClassInfo c{"c-" + random_hex(8), checked_name(n, "class"), true, 0};
     fs::create_directories(root_ / info.id / c.id);
     info.classes.push_back(c);
   }
@@ -301,7 +302,8 @@ fs::path ProjectStore::class_folder(const ProjectInfo& info, const std::string& 
   return root_ / info.id / cls;
 }
 
-SampleInfo ProjectStore::add_sample(const std::string& project, const std::string& cls, const std::string& bytes, const std::string& file_name) {
+SampleInfo ProjectStore::add_sample(const std::string& project, const std::string& cls, const std::string& bytes, const std::string& file_name,
+                                    const std::string& keep_id) {
   ProjectInfo info;
   fs::path dir;
   {
@@ -316,6 +318,17 @@ SampleInfo ProjectStore::add_sample(const std::string& project, const std::strin
   const fs::path incoming = root_ / project / ".incoming";
   fs::create_directories(incoming);
   SampleInfo s{new_sample_id(), "", bytes.size()};
+  if (!keep_id.empty()) {
+    try {
+      check_id(keep_id, 's', "sample");
+      bool taken = false;
+      std::error_code ec;
+      for (const auto& e : fs::directory_iterator(dir, ec)) taken = taken || e.path().stem() == keep_id;
+      if (!taken) s.id = keep_id;
+    } catch (const StudioError&) {
+      // not an id of ours: the sample gets a new one
+    }
+  }
   const fs::path tmp = incoming / (s.id + (ext.empty() ? ".bin" : ext));
   detail::write_file_atomic(tmp, bytes);
   const std::string why = unusable(tmp, ext, info.kind);

@@ -66,8 +66,9 @@ class ProjectStore {
   explicit ProjectStore(std::filesystem::path root);
 
   std::vector<ProjectInfo> list() const;
-  // A sound project starts with Teachable Machine's "Background Noise" class.
-  ProjectInfo create(const std::string& name, MediaKind kind);
+  // A sound project starts with Teachable Machine's "Background Noise" class; `classes`, when
+  // given, are the classes instead (an imported project or model).
+  ProjectInfo create(const std::string& name, MediaKind kind, const std::vector<std::string>& classes = {});
   ProjectInfo get(const std::string& project) const;
   ProjectInfo rename(const std::string& project, const std::string& name);
   void remove(const std::string& project);
@@ -80,7 +81,10 @@ class ProjectStore {
   // Stores a sample given as the bytes of a file (a photo for image and pose projects, a
   // recording for sound ones; `file_name` only says its format). Refused with 415 when it is
   // not one easel can read, so a class never holds a sample training would skip.
-  SampleInfo add_sample(const std::string& project, const std::string& cls, const std::string& bytes, const std::string& file_name);
+  // `keep_id`: an imported sample keeps its id when it is one and is free (so an imported
+  // report's references to samples still hold).
+  SampleInfo add_sample(const std::string& project, const std::string& cls, const std::string& bytes, const std::string& file_name,
+                        const std::string& keep_id = {});
   // Every file of a zip (class folders ignored: all go to this class) that is a usable sample;
   // returns the samples added and, in `skipped`, the members that were not.
   std::vector<SampleInfo> add_zip(const std::string& project, const std::string& cls, const std::string& bytes,

@@ -27,6 +27,7 @@
 #include "easel/training.h"
 #include "studio/assets.h"
 #include "studio/project_store.h"
+#include "studio/project_archive.h"
 #include "studio/trainer.h"
 #include "core/zip_archive.h"
 
@@ -388,6 +389,29 @@ void Studio::Impl::routes() {
     detail::write_zip(tmp.path() / "tm.zip", tmp.path() / "tm");
     res.set_content(detail::read_file(tmp.path() / "tm.zip"), "application/zip");
     res.set_header("Content-Disposition", "attachment; filename=\"" + download_name(store.get(project).name) + "-teachable-machine.zip\"");
+  });
+  server.Get(R"(/api/projects/([^/]+)/export/project.zip)", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string project = req.matches[1];
+    const fs::path incoming = store.root() / ".incoming";
+    fs::create_directories(incoming);
+    detail::TempDir tmp(incoming, "export-");
+    studio::export_project(store, project, tmp.path() / "project.zip");
+    res.set_content(detail::read_file(tmp.path() / "project.zip"), "application/zip");
+    res.set_header("Content-Disposition", "attachment; filename=\"" + download_name(store.get(project).name) + "-project.zip\"");
+  });
+  // A project zip, a Teachable Machine zip or a MODEL.easel, as the body (its name in
+  // ?name=) or as the one file of a form.
+  server.Post("/api/import", [this](const httplib::Request& req, httplib::Response& res) {
+    std::string name = req.has_param("name") ? req.get_param_value("name") : "Imported", bytes = req.body;
+    if (req.is_multipart_form_data()) {
+      if (req.files.size() != 1) throw StudioError(400, "bad_input", "Import one file at a time.");
+      name = req.files.begin()->second.filename;
+      bytes = req.files.begin()->second.content;
+    }
+    std::vector<std::string> skipped;
+    json project = to_json(studio::import_upload(store, bytes, name, skipped));
+    project["skipped"] = skipped;
+    send_json(res, project, 201);
   });
   server.Get(R"(/api/projects/([^/]+)/export/snippet.cpp)", [this](const httplib::Request& req, httplib::Response& res) {
     const studio::ProjectInfo info = store.get(req.matches[1]);

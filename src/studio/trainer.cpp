@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "core/files.h"
@@ -12,6 +13,7 @@
 #include "easel/feature_extractor.h"
 #include "easel/image.h"
 #include "easel/training.h"
+#include "studio/project_archive.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -120,7 +122,11 @@ void Trainer::run(Job& job, std::string project, TrainSettings settings) {
     const ProjectInfo info = store_.get(project);
     const Dataset data = store_.dataset(project);
     job.emit({{"stage", "features"}, {"done", 0}, {"total", data.files.size()}});
-    FeatureExtractor extractor = FeatureExtractor::create({.model = extractor_for(info.kind)});
+    // An imported model is where training starts from: its classes keep what they learnt,
+    // on its own features.
+    std::optional<TrainedClassifier> start;
+    if (fs::exists(start_model(store_, project))) start.emplace(TrainedClassifier::load(start_model(store_, project)));
+    FeatureExtractor extractor = FeatureExtractor::create({.model = start ? start->extractor() : std::string(extractor_for(info.kind))});
     ExtractOptions extract;
     std::size_t last = 0;
     extract.progress = [&](std::size_t done, std::size_t total) {
@@ -136,6 +142,7 @@ void Trainer::run(Job& job, std::string project, TrainSettings settings) {
     options.epochs = settings.epochs;
     options.batch_size = settings.batch_size;
     options.learning_rate = settings.learning_rate;
+    if (start) options.start_from = &*start;
     options.on_epoch = [&](const EpochReport& r) {
       if (job.cancel) throw Cancelled{};
       json e = {{"stage", "epoch"}, {"epoch", r.epoch}, {"epochs", r.epochs}, {"loss", r.loss}, {"accuracy", r.accuracy}};
@@ -159,6 +166,7 @@ void Trainer::run(Job& job, std::string project, TrainSettings settings) {
         job.emit({{"stage", "learning_curve"}});
         TrainOptions quiet = options;
         quiet.on_epoch = {};
+        quiet.start_from = nullptr;  // the curve measures learning from these samples alone
         quiet.validation_fraction = 0;
         for (const auto& point : learning_curve(train, test, per_class, 2, quiet)) {
           if (job.cancel) throw Cancelled{};

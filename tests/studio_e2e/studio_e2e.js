@@ -8,7 +8,8 @@
 // "tree" from tree.avi, each with the record button held; training; the preview names what
 // each video shows; the model downloads; a restarted server shows the project intact.
 // Sound project: "Background Noise" recorded from noise, "yes" from a spoken word; training;
-// the preview tells them apart. A screenshot of every step is left in --out (stepNN-*.png).
+// the preview tells them apart. Teachable Machine's zip, exported, imports as a project that
+// previews right. A screenshot of every step is left in --out (stepNN-*.png).
 // Exits 1 at the first check that fails, 77 when chromium or playwright-core is missing.
 'use strict';
 const fs = require('fs');
@@ -178,7 +179,7 @@ async function imageProject(url) {
   check((await page.textContent('#snippet')).includes('easel::ImageClassifier::create'), 'the C++ snippet is shown');
   await shot('export');
   const counts = [await samples(0), await samples(1)];
-  return { projectUrl, counts };
+  return { projectUrl, counts, tmFile };
 }
 
 async function soundProject(url) {
@@ -236,6 +237,15 @@ async function soundProject(url) {
     const counts = [await samples(0), await samples(1)];
     check(JSON.stringify(counts) === JSON.stringify(image.counts), `the image project's samples survived (${counts})`);
     await shot('restarted-project');
+
+    // Teachable Machine's zip, imported on the projects page: a project ready to preview.
+    await page.click('#home');
+    await page.waitForSelector('#projects-view:not([hidden])');
+    await page.setInputFiles('#import', image.tmFile);
+    await page.waitForSelector('#project-view:not([hidden]) #results:not([hidden])');
+    check((await page.textContent('#accuracy')).startsWith('Imported from a Teachable Machine export'), 'the Teachable Machine zip imports as a project');
+    check(await previewSays() === 'street', 'the imported model previews the street video as street');
+    await shot('imported-teachable-machine');
     await browser.close();
     await stopStudio();
     log('all checks passed');

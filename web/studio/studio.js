@@ -62,6 +62,18 @@ for (const button of document.querySelectorAll('.kind')) {
   }));
 }
 
+$('#import').addEventListener('change', guard(async (e) => {
+  const file = e.target.files[0];
+  e.target.value = '';
+  if (!file) return;
+  const form = new FormData();
+  form.append('file', file, file.name);
+  toast(`Importing ${file.name}…`);
+  const p = await api('POST', '/api/import', form);
+  if (p.skipped.length) toast(`${p.skipped.length} file(s) could not come in: ${p.skipped[0]}`, true);
+  location.hash = `#/p/${p.id}`;
+}));
+
 // ---- one project ----
 let project = null;
 
@@ -72,6 +84,7 @@ async function showProject(id) {
   $('#where').textContent = project.name;
   $('#project-name').value = project.name;
   $('#project-kind').textContent = KIND_NAMES[project.kind];
+  $('#download-project').href = `/api/projects/${project.id}/export/project.zip`;
   const classes = $('#classes');
   stopCamera();
   stopPreview();
@@ -191,12 +204,18 @@ function classCard(c) {
   };
 
   $('.files', card).accept = project.kind === 'sound' ? '.wav,.flac,.ogg,.zip' : 'image/*,.zip' + (project.kind === 'pose' ? ',.json' : '');
-  $('.files', card).addEventListener('change', guard(async (e) => {
-    const form = new FormData();
-    for (const f of e.target.files) form.append('files', f, f.name);
+  // Files or a whole folder, sent a hundred at a time so no request passes the upload limit.
+  const sendFiles = guard(async (e) => {
+    const files = [...e.target.files];
     e.target.value = '';
-    added(await api('POST', `${base}/samples`, form));
-  }));
+    for (let i = 0; i < files.length; i += 100) {
+      const form = new FormData();
+      for (const f of files.slice(i, i + 100)) form.append('files', f, f.name);
+      added(await api('POST', `${base}/samples`, form));
+    }
+  });
+  $('.files', card).addEventListener('change', sendFiles);
+  $('.folder', card).addEventListener('change', sendFiles);
 
   if (project.kind === 'sound') {
     record.textContent = `Record ${CLIP_SECONDS} s`;
@@ -269,9 +288,11 @@ function showReport(r) {
   $('#preview-card').hidden = false;
   $('#export-card').hidden = false;
   const ev = r.evaluation;
-  $('#accuracy').textContent = ev.examples
-    ? `${percent(ev.accuracy)} right on ${ev.examples} held-out samples`
-    : 'Trained (too few samples to hold some out for checking)';
+  $('#accuracy').textContent = r.imported
+    ? `Imported from ${r.imported}: preview it, or add samples to its classes and train to go on from it.`
+    : ev.examples
+      ? `${percent(ev.accuracy)} right on ${ev.examples} held-out samples`
+      : 'Trained (too few samples to hold some out for checking)';
   const perClass = $('#per-class');
   perClass.replaceChildren();
   const head = perClass.insertRow();
