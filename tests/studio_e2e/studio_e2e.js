@@ -90,6 +90,7 @@ async function open(url, video, audio) {
   const context = await browser.newContext({ viewport: { width: 1300, height: 1000 }, acceptDownloads: true });
   page = await context.newPage();
   page.on('pageerror', (e) => log('page error:', e.message));
+  page.on('dialog', (d) => d.accept());  // the page's "Delete ...?" questions
   await page.goto(url);
 }
 async function shot(name) {
@@ -179,6 +180,32 @@ async function imageProject(url) {
   check((await page.textContent('#snippet')).includes('easel::ImageClassifier::create'), 'the C++ snippet is shown');
   await shot('export');
   const counts = [await samples(0), await samples(1)];
+
+  // Thousands of samples: a class of 1,500 shows 200 at first and 200 more on demand.
+  const projectId = projectUrl.split('/p/')[1];
+  const project = await (await fetch(`${url}api/projects/${projectId}`)).json();
+  const added = await (await fetch(`${url}api/projects/${projectId}/classes`, {
+    method: 'POST', body: JSON.stringify({ name: 'many' }), headers: { 'Content-Type': 'application/json' },
+  })).json();
+  const manyClass = added.classes[added.classes.length - 1].id;
+  const first = (await (await fetch(`${url}api/projects/${projectId}/classes/${project.classes[0].id}/samples`)).json()).samples[0].id;
+  const jpeg = await (await fetch(`${url}api/projects/${projectId}/classes/${project.classes[0].id}/samples/${first}`)).blob();
+  for (let i = 0; i < 1500; i += 100) {
+    const form = new FormData();
+    for (let k = 0; k < 100; ++k) form.append('files', jpeg, `f${i + k}.jpg`);
+    const r = await fetch(`${url}api/projects/${projectId}/classes/${manyClass}/samples`, { method: 'POST', body: form });
+    if (r.status !== 201) check(false, `an upload of 100 samples answered ${r.status}: ${await r.text()}`);
+  }
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 3 && document.querySelectorAll('.class-card')[2].querySelectorAll('.sample').length > 0);
+  check(await samples(2) === 1500, `the class counts ${await samples(2)} samples`);
+  check(await card(2).locator('.sample').count() === 200, 'the page shows 200 of them');
+  await card(2).locator('.more').click();
+  await page.waitForFunction(() => document.querySelectorAll('.class-card')[2].querySelectorAll('.sample').length === 400);
+  check(true, '"Show more" shows 200 more');
+  await shot('many-samples');
+  await card(2).locator('.delete-class').click();
+  await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 2);
   return { projectUrl, counts, tmFile };
 }
 
