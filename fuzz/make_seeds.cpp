@@ -28,6 +28,9 @@
 #include "easel/neural_network.h"
 #include "easel/npy.h"
 #include "easel/training.h"
+#include "core/zip_archive.h"
+#include "studio/project_archive.h"
+#include "studio/project_store.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -268,6 +271,29 @@ void zip_seeds() {
   fs::remove(tmp);
 }
 
+// The studio's imports: a project zip of two classes with a tiny photo each (the store's
+// own export), a Teachable Machine export zipped, and a MODEL.easel.
+void studio_seeds(easel::ModelStore& store) {
+  const fs::path root = corpus / "studio.tmp";
+  easel::studio::ProjectStore projects(root);
+  const auto info = projects.create("Seed", easel::MediaKind::image);
+  std::vector<std::uint8_t> rgb(8 * 8 * 3, 200);
+  easel::Image(8, 8, rgb.data()).save(root / "tiny.png");
+  for (const auto& c : info.classes) projects.add_sample(info.id, c.id, read(root / "tiny.png"), "tiny.png");
+  easel::studio::export_project(projects, info.id, root / "project.zip");
+  seed("studio_import", "project.zip", read(root / "project.zip"));
+  if (auto tm = installed(store, "tm-tiny-image-2021")) {
+    easel::detail::write_zip(root / "tm.zip", tm->dir, [](const fs::path& p) {
+      const std::string n = p.filename().string();
+      return n == "model.json" || n == "metadata.json" || n == "weights.bin";
+    });
+    seed("studio_import", "teachable_machine.zip", read(root / "tm.zip"));
+  }
+  fs::remove_all(root);
+  for (const auto& e : fs::directory_iterator(corpus / "model_file"))
+    if (e.path().extension() == ".easel") seed("studio_import", "model.easel", read(e.path()));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -287,6 +313,7 @@ int main(int argc, char** argv) {
     onnx_seeds();
     trained_seeds();
     zip_seeds();
+    studio_seeds(store);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_seeds: %s\n", e.what());
     return 1;
