@@ -153,6 +153,12 @@ TEST(StudioApi, ASoundProjectStartsWithBackgroundNoiseAndTakesRecordings) {
   EXPECT_EQ(p["kind"], "sound");
   EXPECT_EQ(p["classes"][0]["name"], "Background Noise");
   const std::string words = class_path(p, 1);
+  // It keeps that class, and trains only with samples in it.
+  EXPECT_EQ(s.client.Delete(class_path(p, 0).c_str())->status, 409);
+  EXPECT_EQ(s.client.Patch(class_path(p, 0).c_str(), R"({"name":"quiet"})", "application/json")->status, 409);
+  auto untrained = s.client.Post(("/api/projects/" + p["id"].get<std::string>() + "/train").c_str(), "{}", "application/json");
+  EXPECT_EQ(untrained->status, 400);
+  EXPECT_NE(untrained->body.find("Background Noise"), std::string::npos) << untrained->body;
   const fs::path yes = test::shared_dir() / "media" / "arm-kws-samples" / "yes.wav";
   if (!fs::exists(yes)) EASEL_SKIP_UNLESS_REQUIRED("no " + yes.string());
   s.upload(words, yes);

@@ -221,7 +221,7 @@ ProjectInfo ProjectStore::create(const std::string& name, MediaKind kind, const 
   // background noise every sound model needs.
   std::vector<std::string> names = class_names;
   if (names.empty())
-    names = kind == MediaKind::sound ? std::vector<std::string>{"Background Noise", "Class 2"} : std::vector<std::string>{"Class 1", "Class 2"};
+    names = kind == MediaKind::sound ? std::vector<std::string>{kBackgroundNoise, "Class 2"} : std::vector<std::string>{"Class 1", "Class 2"};
   for (const auto& n : names) {
     ClassInfo c{"c-" + random_hex(8), checked_name(n, "class"), true, 0};
     fs::create_directories(root_ / info.id / c.id);
@@ -271,6 +271,8 @@ ProjectInfo ProjectStore::update_class(const std::string& project, const std::st
   ProjectInfo info = read(project);
   auto it = std::find_if(info.classes.begin(), info.classes.end(), [&](const ClassInfo& c) { return c.id == cls; });
   if (it == info.classes.end()) throw not_found("class '" + cls + "' in project '" + project + "'");
+  if (name && info.kind == MediaKind::sound && it->name == kBackgroundNoise && *name != kBackgroundNoise)
+    throw StudioError(409, "bad_input", "A sound project keeps its Background Noise class: every sound model needs to know the room's quiet.");
   if (name) {
     const std::string n = checked_name(*name, "class");
     for (const auto& other : info.classes)
@@ -288,6 +290,8 @@ ProjectInfo ProjectStore::remove_class(const std::string& project, const std::st
   ProjectInfo info = read(project);
   auto it = std::find_if(info.classes.begin(), info.classes.end(), [&](const ClassInfo& c) { return c.id == cls; });
   if (it == info.classes.end()) throw not_found("class '" + cls + "' in project '" + project + "'");
+  if (info.kind == MediaKind::sound && it->name == kBackgroundNoise)
+    throw StudioError(409, "bad_input", "A sound project keeps its Background Noise class: every sound model needs to know the room's quiet.");
   info.classes.erase(it);
   write(info);  // the class leaves the project first, then its samples go
   fs::remove_all(root_ / project / cls);

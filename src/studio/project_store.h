@@ -37,6 +37,10 @@ struct StudioError : std::runtime_error {
   std::string hint;
 };
 
+// A sound project's class of the room's own sounds, as Teachable Machine's: it cannot be
+// renamed or deleted, and training needs samples in it.
+constexpr const char* kBackgroundNoise = "Background Noise";
+
 struct ClassInfo {
   std::string id, name;
   bool enabled = true;

@@ -100,7 +100,13 @@ Trainer::~Trainer() {
 }
 
 void Trainer::start(const std::string& project, const TrainSettings& settings) {
-  store_.folder(project);  // 404 for no such project
+  const ProjectInfo info = store_.get(project);  // 404 for no such project
+  if (info.kind == MediaKind::sound) {
+    const auto noise = std::find_if(info.classes.begin(), info.classes.end(), [](const ClassInfo& c) { return c.name == kBackgroundNoise; });
+    if (noise == info.classes.end() || !noise->enabled || noise->samples == 0)
+      throw StudioError(400, "bad_input", "A sound project trains with samples of its Background Noise class.",
+                        "Record a few seconds of the room's quiet there (Teachable Machine asks for 20).");
+  }
   if (settings.epochs < 1 || settings.epochs > 1000) throw StudioError(400, "bad_input", "Epochs must be between 1 and 1000.");
   if (settings.batch_size < 1 || settings.batch_size > 1024) throw StudioError(400, "bad_input", "The batch size must be between 1 and 1024.");
   if (!(settings.learning_rate > 0 && settings.learning_rate <= 1))

@@ -129,6 +129,11 @@ function classCard(c) {
   const name = $('.class-name', card), enabled = $('.enabled', card), count = $('.count', card);
   const samples = $('.samples', card), more = $('.more', card), record = $('.record', card);
   name.value = c.name;
+  if (project.kind === 'sound' && c.name === 'Background Noise') {
+    // Every sound model needs the room's quiet: this class stays, under its name.
+    name.readOnly = true;
+    $('.delete-class', card).hidden = true;
+  }
   enabled.checked = c.enabled;
   card.classList.toggle('disabled', !c.enabled);
   let total = c.samples, shown = 0;
