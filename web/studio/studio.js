@@ -91,6 +91,7 @@ async function showProject(id) {
   classes.replaceChildren();
   for (const c of project.classes) classes.append(classCard(c));
   $('#results').hidden = true;
+  $('#train-hint').hidden = false;
   $('#progress').hidden = true;
   $('#train').disabled = false;
   $('#preview-card').hidden = true;
@@ -290,6 +291,7 @@ const percent = (x) => (x === null || x === undefined ? '–' : `${Math.round(x 
 
 function showReport(r) {
   $('#results').hidden = false;
+  $('#train-hint').hidden = true;
   $('#preview-card').hidden = false;
   $('#export-card').hidden = false;
   const ev = r.evaluation;
