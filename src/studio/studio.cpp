@@ -165,7 +165,9 @@ bool Studio::Impl::host_allowed(const std::string& host) const {
   const std::string name = host.substr(0, colon);
   if (name == "127.0.0.1" || name == "localhost" || name == "[::1]") return true;
   const bool loopback = options.host == "127.0.0.1" || options.host == "localhost" || options.host == "::1";
-  return !loopback && name == options.host;
+  if (loopback) return false;
+  // Opened to the network on purpose (--host 0.0.0.0): any of the machine's names will do.
+  return options.host == "0.0.0.0" || options.host == "::" || name == options.host;
 }
 
 void Studio::Impl::routes() {
