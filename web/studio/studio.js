@@ -295,6 +295,9 @@ function showReport(r) {
   $('#preview-card').hidden = false;
   $('#export-card').hidden = false;
   const ev = r.evaluation;
+  // An imported model comes without an evaluation: only where it came from.
+  $('#evaluation').hidden = Boolean(r.imported);
+  $('#accuracy').className = r.imported ? '' : 'big';
   $('#accuracy').textContent = r.imported
     ? `Imported from ${r.imported}: preview it, or add samples to its classes and train to go on from it.`
     : ev.examples
