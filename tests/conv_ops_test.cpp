@@ -823,7 +823,7 @@ TEST(ConvErrors, RejectsBadModelsWithClearMessages) {
   has(load_error("conv2d", {fed(x), std::nullopt}, same), "(filter) is missing");
   has(load_error("conv2d", {fed(x)}, same), "expected 2 to 4 inputs");
   has(load_error("conv2d", {fed(x), constant(f), constant(random_tensor(rng, {5}))}, same), "bias must have 4 elements");
-  has(load_error("conv2d", {fed(x), constant(f)}, attrs_of({{"padding", std::string("FULL")}})), "padding must be SAME, VALID or EXPLICIT");
+  has(load_error("conv2d", {fed(x), constant(f)}, attrs_of({{"padding", std::string("FULL")}})), "padding must be SAME, SAME_LOWER, VALID or EXPLICIT");
   has(load_error("conv2d", {fed(x), constant(f)}, attrs_of({{"padding", std::string("SAME")}, {"activation", std::string("mish")}})),
       "unknown activation 'mish'");
   has(load_error("conv2d", {fed(x), constant(f)}, attrs_of({{"padding", std::string("SAME")}, {"activation", std::string("prelu")}})),

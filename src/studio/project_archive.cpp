@@ -20,6 +20,7 @@ namespace {
 // The folder of an unpacked zip that holds `file`: the top, or the one folder the zip wraps
 // everything in (a zip made of a folder).
 std::optional<fs::path> holder_of(const fs::path& top, const char* file) {
+  if (!fs::is_directory(top)) return std::nullopt;  // a zip of no files
   if (fs::exists(top / file)) return top;
   std::optional<fs::path> only;
   int folders = 0;

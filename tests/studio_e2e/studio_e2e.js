@@ -181,21 +181,27 @@ async function imageProject(url) {
   await shot('export');
   const counts = [await samples(0), await samples(1)];
 
-  // Thousands of samples: a class of 1,500 shows 200 at first and 200 more on demand.
+  // Thousands of samples: a class of 1,500 shows 200 at first and 200 more on demand. The
+  // page uploads them itself (chromium's multipart forms), 100 copies of a sample at a time.
   const projectId = projectUrl.split('/p/')[1];
-  const project = await (await fetch(`${url}api/projects/${projectId}`)).json();
-  const added = await (await fetch(`${url}api/projects/${projectId}/classes`, {
-    method: 'POST', body: JSON.stringify({ name: 'many' }), headers: { 'Content-Type': 'application/json' },
-  })).json();
-  const manyClass = added.classes[added.classes.length - 1].id;
-  const first = (await (await fetch(`${url}api/projects/${projectId}/classes/${project.classes[0].id}/samples`)).json()).samples[0].id;
-  const jpeg = await (await fetch(`${url}api/projects/${projectId}/classes/${project.classes[0].id}/samples/${first}`)).blob();
-  for (let i = 0; i < 1500; i += 100) {
-    const form = new FormData();
-    for (let k = 0; k < 100; ++k) form.append('files', jpeg, `f${i + k}.jpg`);
-    const r = await fetch(`${url}api/projects/${projectId}/classes/${manyClass}/samples`, { method: 'POST', body: form });
-    if (r.status !== 201) check(false, `an upload of 100 samples answered ${r.status}: ${await r.text()}`);
-  }
+  const status = await page.evaluate(async (id) => {
+    const project = await (await fetch(`/api/projects/${id}`)).json();
+    const added = await (await fetch(`/api/projects/${id}/classes`, {
+      method: 'POST', body: JSON.stringify({ name: 'many' }), headers: { 'Content-Type': 'application/json' },
+    })).json();
+    const many = added.classes[added.classes.length - 1].id;
+    const from = `/api/projects/${id}/classes/${project.classes[0].id}/samples`;
+    const first = (await (await fetch(from)).json()).samples[0].id;
+    const jpeg = await (await fetch(`${from}/${first}`)).blob();
+    for (let i = 0; i < 1500; i += 100) {
+      const form = new FormData();
+      for (let k = 0; k < 100; ++k) form.append('files', jpeg, `f${i + k}.jpg`);
+      const r = await fetch(`/api/projects/${id}/classes/${many}/samples`, { method: 'POST', body: form });
+      if (r.status !== 201) return `${r.status}: ${await r.text()}`;
+    }
+    return 'ok';
+  }, projectId);
+  check(status === 'ok', `1,500 samples uploaded by the page (${status})`);
   await page.reload();
   await page.waitForFunction(() => document.querySelectorAll('.class-card').length === 3 && document.querySelectorAll('.class-card')[2].querySelectorAll('.sample').length > 0);
   check(await samples(2) === 1500, `the class counts ${await samples(2)} samples`);
