@@ -820,7 +820,7 @@ TEST(ConvErrors, RejectsBadModelsWithClearMessages) {
   };
   has(load_error("conv2d", {fed(random_tensor(rng, {5, 5, 3})), constant(f)}, same), "x must have rank 4");
   has(load_error("conv2d", {fed(x), constant(random_tensor(rng, {3, 3, 2, 4}))}, same), "channel mismatch");
-  has(load_error("conv2d", {fed(x), std::nullopt}, same), "(filter) is missing");
+  has(load_error("conv2d", {fed(x), std::nullopt}, same), "input 1 is required but the model leaves it out");
   has(load_error("conv2d", {fed(x)}, same), "expected 2 to 4 inputs");
   has(load_error("conv2d", {fed(x), constant(f), constant(random_tensor(rng, {5}))}, same), "bias must have 4 elements");
   has(load_error("conv2d", {fed(x), constant(f)}, attrs_of({{"padding", std::string("FULL")}})), "padding must be SAME, SAME_LOWER, VALID or EXPLICIT");

@@ -826,6 +826,21 @@ TEST(TfliteSynthetic, BrokenModelsNameTheirFault) {
     EXPECT_NE(std::string(e.what()).find("'hostile_zp'"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("zero point -9223372036854775808"), std::string::npos) << e.what();
   }
+  {  // an ADD whose second input is left out (tensor index -1, TFLite's "optional"): found by
+     // fuzz/ in CI's one-minute run; the kernel read a null input at run time
+    TfliteWriter w;
+    const int x = w.tensor("x", kFloat32, {2}), y = w.tensor("y", kFloat32, {2});
+    w.op(kAdd, {x, -1}, {y});
+    const fs::path f = dir / "optional_add.tflite";
+    w.write(f, {x}, {y});
+    try {
+      Model::load(f.string());
+      ADD_FAILURE() << "an ADD without its second input loaded";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::bad_model);
+      EXPECT_NE(std::string(e.what()).find("input 1 is required but the model leaves it out"), std::string::npos) << e.what();
+    }
+  }
   {  // builtin and custom ops easel does not translate
     TfliteWriter w;
     const int x = w.tensor("x", kFloat32, {2}), y = w.tensor("y", kFloat32, {2});

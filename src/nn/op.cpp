@@ -18,6 +18,10 @@ void PrepareContext::expect_inputs(int min, int max) const {
   if (num_inputs() < min || num_inputs() > max)
     fail("expected " + (min == max ? std::to_string(min) : std::to_string(min) + " to " + std::to_string(max)) + " inputs, got " +
          std::to_string(num_inputs()));
+  // The first `min` inputs are required: a model may not leave one out (a TFLite tensor
+  // index of -1 where an op needs a value; the kernels read every required input).
+  for (int i = 0; i < min; ++i)
+    if (!has_input(i)) fail("input " + std::to_string(i) + " is required but the model leaves it out");
 }
 
 }  // namespace easel::nn

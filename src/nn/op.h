@@ -32,7 +32,8 @@ struct PrepareContext {
   const Tensor& constant(int i, const char* what) const;
   // Throws Error(bad_model): "Node 'name' (op) in file: message."
   [[noreturn]] void fail(const std::string& message) const;
-  // Checks the input count is within [min, max] and fails otherwise.
+  // Checks the input count is within [min, max] and that the first `min` are present, and
+  // fails otherwise.
   void expect_inputs(int min, int max) const;
 };
 
