@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 
+#include "core/files.h"
 #include "easel/error.h"
 
 namespace fs = std::filesystem;
@@ -123,10 +124,7 @@ void write_zip(const fs::path& zip, const fs::path& folder, const std::function<
   if (archive_write_open_filename(a.get(), tmp.c_str()) != ARCHIVE_OK)
     throw Error(ErrorCode::io_error, "Cannot write the zip '" + zip.string() + "': " + reason(a.get()) + ".");
   for (const fs::path& f : files) {
-    const std::string bytes = [&] {
-      std::ifstream in(f, std::ios::binary);
-      return std::string(std::istreambuf_iterator<char>(in), {});
-    }();
+    const std::string bytes = read_file(f);
     std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(), archive_entry_free);
     archive_entry_set_pathname(e.get(), fs::relative(f, folder).generic_string().c_str());
     archive_entry_set_filetype(e.get(), AE_IFREG);

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <optional>
+#include <random>
+#include <vector>
 
 #include "easel/error.h"
 #include "easel/knn_classifier.h"
@@ -13,6 +15,18 @@
 #include "learn/dense_network.h"
 
 namespace easel {
+
+namespace learn {
+// Teachable Machine's split of examples into training and held-out rows: each class
+// shuffled, its last ceil(fraction) held out (a class always keeps one example to train
+// on), then each side shuffled once. TrainedClassifier::train splits this way with its
+// seed's generator, first thing; a caller given the same seed gets the very rows a trained
+// model held out (the studio's learning curve checks on them).
+struct HoldoutSplit {
+  std::vector<std::size_t> train, validation;
+};
+HoldoutSplit holdout_split(const Examples& examples, float fraction, std::mt19937& rng);
+}  // namespace learn
 
 struct TrainedClassifier::Impl {
   std::vector<std::string> labels;

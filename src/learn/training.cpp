@@ -187,6 +187,25 @@ void start_from(const TrainedClassifier::Impl& from, const TrainedClassifier::Im
 
 }  // namespace
 
+learn::HoldoutSplit learn::holdout_split(const Examples& examples, float fraction_given, std::mt19937& rng) {
+  // Unlike Teachable Machine, a class always keeps one example to train on.
+  std::vector<std::vector<std::size_t>> by_class(examples.labels.size());
+  for (std::size_t r = 0; r < examples.size(); ++r) by_class[static_cast<std::size_t>(examples.classes[r])].push_back(r);
+  HoldoutSplit split;
+  // The fraction as the decimal it was written as (0.15f is 0.15000000596...): 15% of 40 is 6.
+  const double fraction = std::round(static_cast<double>(fraction_given) * 1e6) / 1e6;
+  for (auto& rows : by_class) {
+    fisher_yates(rows, rng);
+    const auto n = rows.size();
+    const auto held = std::min(n - 1, static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(n) - 1e-9)));
+    split.train.insert(split.train.end(), rows.begin(), rows.end() - static_cast<std::ptrdiff_t>(held));
+    split.validation.insert(split.validation.end(), rows.end() - static_cast<std::ptrdiff_t>(held), rows.end());
+  }
+  fisher_yates(split.train, rng);
+  fisher_yates(split.validation, rng);
+  return split;
+}
+
 TrainedClassifier::TrainedClassifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TrainedClassifier::~TrainedClassifier() = default;
 TrainedClassifier::TrainedClassifier(TrainedClassifier&&) noexcept = default;
@@ -205,23 +224,7 @@ TrainedClassifier TrainedClassifier::train(const Examples& examples, const Train
                 {"examples", examples.size()}};
   Rng rng(o.seed);
 
-  // Teachable Machine's split: each class shuffled, its last ceil(15%) held out, then the
-  // training and the validation examples each shuffled once. Unlike Teachable Machine, a
-  // class always keeps one example to train on.
-  std::vector<std::vector<std::size_t>> by_class(examples.labels.size());
-  for (std::size_t r = 0; r < examples.size(); ++r) by_class[static_cast<std::size_t>(examples.classes[r])].push_back(r);
-  std::vector<std::size_t> train_rows, validation_rows;
-  for (auto& rows : by_class) {
-    fisher_yates(rows, rng);
-    const auto n = rows.size();
-    // The fraction as the decimal it was written as (0.15f is 0.15000000596...): 15% of 40 is 6.
-    const double fraction = std::round(static_cast<double>(o.validation_fraction) * 1e6) / 1e6;
-    const auto held = std::min(n - 1, static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(n) - 1e-9)));
-    train_rows.insert(train_rows.end(), rows.begin(), rows.end() - static_cast<std::ptrdiff_t>(held));
-    validation_rows.insert(validation_rows.end(), rows.end() - static_cast<std::ptrdiff_t>(held), rows.end());
-  }
-  fisher_yates(train_rows, rng);
-  fisher_yates(validation_rows, rng);
+  const auto [train_rows, validation_rows] = learn::holdout_split(examples, o.validation_fraction, rng);
 
   if (o.knn > 0) {
     m.k = o.knn;

@@ -137,16 +137,13 @@ fs::path start_model(const ProjectStore& store, const std::string& project) { re
 void export_project(const ProjectStore& store, const std::string& project, const fs::path& zip) {
   const fs::path dir = store.folder(project);
   detail::write_zip(zip, dir, [](const fs::path& relative) {
-    const std::string top = relative.begin()->string();
-    return top != ".incoming" && top != ".thumbs";
+    return relative.begin()->string() != ".thumbs";  // made again from the samples
   });
 }
 
 ProjectInfo import_upload(ProjectStore& store, const std::string& bytes, const std::string& file_name, std::vector<std::string>& skipped) {
   const std::string name = fs::path(file_name).stem().string().empty() ? std::string("Imported") : fs::path(file_name).stem().string();
-  const fs::path incoming = store.root() / ".incoming";
-  fs::create_directories(incoming);
-  detail::TempDir tmp(incoming, "import-");
+  const detail::TempDir tmp = store.scratch("import-");
   const fs::path file = tmp.path() / "upload";
   detail::write_file_atomic(file, bytes);
   try {

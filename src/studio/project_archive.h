@@ -14,7 +14,7 @@
 
 namespace easel::studio {
 
-// The project as a zip at `zip` (thumbnails and uploads in progress left out).
+// The project as a zip at `zip` (thumbnails left out: an import makes them again).
 void export_project(const ProjectStore& store, const std::string& project, const std::filesystem::path& zip);
 
 // A new project from an uploaded file: a project zip, a Teachable Machine zip or a

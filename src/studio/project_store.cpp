@@ -123,6 +123,28 @@ void write_thumbnail(const fs::path& image, const fs::path& thumb) {
 
 StudioError not_found(const std::string& what) { return StudioError(404, "not_found", "There is no " + what + "."); }
 
+// A class folder's file of the sample `id` (samples are named by their ids), if there is one.
+std::optional<fs::path> file_of_sample(const fs::path& dir, const std::string& id) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().stem() == id) return e.path();
+  return std::nullopt;
+}
+
+// The class `cls` of the project (its id checked first).
+std::vector<ClassInfo>::iterator find_class(ProjectInfo& info, const std::string& cls) {
+  check_id(cls, 'c', "class");
+  const auto it = std::find_if(info.classes.begin(), info.classes.end(), [&](const ClassInfo& c) { return c.id == cls; });
+  if (it == info.classes.end()) throw not_found("class '" + cls + "' in project '" + info.id + "'");
+  return it;
+}
+
+// A sound project's Background Noise class is neither renamed nor deleted.
+void keep_background_noise(const ProjectInfo& info, const ClassInfo& c) {
+  if (info.kind == MediaKind::sound && c.name == kBackgroundNoise)
+    throw StudioError(409, "bad_input", "A sound project keeps its Background Noise class: every sound model needs to know the room's quiet.");
+}
+
 }  // namespace
 
 const char* kind_name(MediaKind kind) {
@@ -161,7 +183,7 @@ fs::path ProjectStore::folder(const std::string& project) const {
   return dir;
 }
 
-ProjectInfo ProjectStore::read(const std::string& project) const {
+ProjectInfo ProjectStore::read(const std::string& project, bool with_counts) const {
   const fs::path dir = folder(project);
   ProjectInfo info;
   try {
@@ -173,9 +195,11 @@ ProjectInfo ProjectStore::read(const std::string& project) const {
     for (const auto& c : j.value("classes", json::array())) {
       ClassInfo ci{c.value("id", ""), c.value("name", ""), c.value("enabled", true), 0};
       check_id(ci.id, 'c', "class");
-      std::error_code ec;
-      for (const auto& e : fs::directory_iterator(dir / ci.id, ec))
-        if (e.is_regular_file()) ++ci.samples;
+      if (with_counts) {
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(dir / ci.id, ec))
+          if (e.is_regular_file()) ++ci.samples;
+      }
       info.classes.push_back(ci);
     }
   } catch (const json::exception& e) {
@@ -199,7 +223,7 @@ std::vector<ProjectInfo> ProjectStore::list() const {
     const std::string id = e.path().filename().string();
     try {
       check_id(id, 'p', "project");
-      if (fs::exists(e.path() / kProjectFile)) out.push_back(read(id));
+      if (fs::exists(e.path() / kProjectFile)) out.push_back(read(id, true));
     } catch (const StudioError&) {
       // Not a project folder, or a damaged one: listed by nothing, left as it is.
     }
@@ -233,12 +257,12 @@ ProjectInfo ProjectStore::create(const std::string& name, MediaKind kind, const 
 
 ProjectInfo ProjectStore::get(const std::string& project) const {
   std::lock_guard lock(mutex_);
-  return read(project);
+  return read(project, true);
 }
 
 ProjectInfo ProjectStore::rename(const std::string& project, const std::string& name) {
   std::lock_guard lock(mutex_);
-  ProjectInfo info = read(project);
+  ProjectInfo info = read(project, true);
   info.name = checked_name(name, "project");
   write(info);
   return info;
@@ -254,7 +278,7 @@ void ProjectStore::remove(const std::string& project) {
 
 ProjectInfo ProjectStore::add_class(const std::string& project, const std::string& name) {
   std::lock_guard lock(mutex_);
-  ProjectInfo info = read(project);
+  ProjectInfo info = read(project, true);
   ClassInfo c{"c-" + random_hex(8), checked_name(name, "class"), true, 0};
   for (const auto& other : info.classes)
     if (other.name == c.name) throw StudioError(409, "bad_input", "There is a class named '" + c.name + "' already.");
@@ -267,12 +291,9 @@ ProjectInfo ProjectStore::add_class(const std::string& project, const std::strin
 ProjectInfo ProjectStore::update_class(const std::string& project, const std::string& cls, const std::optional<std::string>& name,
                                        const std::optional<bool>& enabled) {
   std::lock_guard lock(mutex_);
-  check_id(cls, 'c', "class");
-  ProjectInfo info = read(project);
-  auto it = std::find_if(info.classes.begin(), info.classes.end(), [&](const ClassInfo& c) { return c.id == cls; });
-  if (it == info.classes.end()) throw not_found("class '" + cls + "' in project '" + project + "'");
-  if (name && info.kind == MediaKind::sound && it->name == kBackgroundNoise && *name != kBackgroundNoise)
-    throw StudioError(409, "bad_input", "A sound project keeps its Background Noise class: every sound model needs to know the room's quiet.");
+  ProjectInfo info = read(project, true);
+  const auto it = find_class(info, cls);
+  if (name && *name != kBackgroundNoise) keep_background_noise(info, *it);
   if (name) {
     const std::string n = checked_name(*name, "class");
     for (const auto& other : info.classes)
@@ -286,12 +307,9 @@ ProjectInfo ProjectStore::update_class(const std::string& project, const std::st
 
 ProjectInfo ProjectStore::remove_class(const std::string& project, const std::string& cls) {
   std::lock_guard lock(mutex_);
-  check_id(cls, 'c', "class");
-  ProjectInfo info = read(project);
-  auto it = std::find_if(info.classes.begin(), info.classes.end(), [&](const ClassInfo& c) { return c.id == cls; });
-  if (it == info.classes.end()) throw not_found("class '" + cls + "' in project '" + project + "'");
-  if (info.kind == MediaKind::sound && it->name == kBackgroundNoise)
-    throw StudioError(409, "bad_input", "A sound project keeps its Background Noise class: every sound model needs to know the room's quiet.");
+  ProjectInfo info = read(project, true);
+  const auto it = find_class(info, cls);
+  keep_background_noise(info, *it);
   info.classes.erase(it);
   write(info);  // the class leaves the project first, then its samples go
   fs::remove_all(root_ / project / cls);
@@ -299,10 +317,8 @@ ProjectInfo ProjectStore::remove_class(const std::string& project, const std::st
   return info;
 }
 
-fs::path ProjectStore::class_folder(const ProjectInfo& info, const std::string& cls) const {
-  check_id(cls, 'c', "class");
-  if (std::none_of(info.classes.begin(), info.classes.end(), [&](const ClassInfo& c) { return c.id == cls; }))
-    throw not_found("class '" + cls + "' in project '" + info.id + "'");
+fs::path ProjectStore::class_folder(ProjectInfo info, const std::string& cls) const {
+  find_class(info, cls);
   return root_ / info.id / cls;
 }
 
@@ -318,36 +334,27 @@ SampleInfo ProjectStore::add_sample(const std::string& project, const std::strin
   if (bytes.empty()) throw StudioError(400, "bad_input", "The sample is empty.");
   if (bytes.size() > kMaxUploadBytes) throw StudioError(413, "too_large", "The sample is larger than the studio's upload limit.");
   const std::string ext = sniff_extension(bytes, file_name);
-  // Decoded where it will live, under a name no listing shows, then renamed into place.
-  const fs::path incoming = root_ / project / ".incoming";
-  fs::create_directories(incoming);
+  // Decoded beside where it will live, under a name no listing shows, then renamed into place.
+  const detail::TempDir incoming = scratch("sample-");
   SampleInfo s{new_sample_id(), "", bytes.size()};
   if (!keep_id.empty()) {
     try {
       check_id(keep_id, 's', "sample");
-      bool taken = false;
-      std::error_code ec;
-      for (const auto& e : fs::directory_iterator(dir, ec)) taken = taken || e.path().stem() == keep_id;
-      if (!taken) s.id = keep_id;
+      if (!file_of_sample(dir, keep_id)) s.id = keep_id;
     } catch (const StudioError&) {
       // not an id of ours: the sample gets a new one
     }
   }
-  const fs::path tmp = incoming / (s.id + (ext.empty() ? ".bin" : ext));
+  const fs::path tmp = incoming.path() / (s.id + (ext.empty() ? ".bin" : ext));
   detail::write_file_atomic(tmp, bytes);
   const std::string why = unusable(tmp, ext, info.kind);
-  if (!why.empty()) {
-    fs::remove(tmp);
+  if (!why.empty())
     throw StudioError(415, "unsupported_media", "'" + (file_name.empty() ? std::string("the sample") : file_name) + "' cannot be a sample of this " +
                                                     kind_name(info.kind) + " project: " + why + ".");
-  }
   s.file = s.id + ext;
   if (is_image_ext(ext)) write_thumbnail(tmp, root_ / project / ".thumbs" / cls / (s.id + ".jpg"));
   std::lock_guard lock(mutex_);
-  if (!fs::is_directory(dir)) {  // the class was deleted meanwhile
-    fs::remove(tmp);
-    throw not_found("class '" + cls + "' in project '" + project + "'");
-  }
+  if (!fs::is_directory(dir)) throw not_found("class '" + cls + "' in project '" + project + "'");  // deleted meanwhile
   detail::move_file_atomic(tmp, dir / s.file);
   return s;
 }
@@ -358,9 +365,7 @@ std::vector<SampleInfo> ProjectStore::add_zip(const std::string& project, const 
     std::lock_guard lock(mutex_);
     class_folder(read(project), cls);
   }
-  const fs::path incoming = root_ / project / ".incoming";
-  fs::create_directories(incoming);
-  detail::TempDir tmp(incoming, "zip-");
+  const detail::TempDir tmp = scratch("zip-");
   const fs::path zip = tmp.path() / "upload.zip";
   detail::write_file_atomic(zip, bytes);
   if (!detail::looks_like_zip(zip)) throw StudioError(415, "unsupported_media", "The upload is not a zip file.");
@@ -412,10 +417,7 @@ std::vector<SampleInfo> ProjectStore::samples(const std::string& project, const 
 fs::path ProjectStore::sample_file(const std::string& project, const std::string& cls, const std::string& sample) const {
   check_id(sample, 's', "sample");
   std::lock_guard lock(mutex_);
-  const fs::path dir = class_folder(read(project), cls);
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.path().stem() == sample) return e.path();
+  if (auto file = file_of_sample(class_folder(read(project), cls), sample)) return *file;
   throw not_found("sample '" + sample + "'");
 }
 
@@ -433,6 +435,11 @@ void ProjectStore::remove_sample(const std::string& project, const std::string& 
   std::lock_guard lock(mutex_);
   fs::remove(file);
   fs::remove(root_ / project / ".thumbs" / cls / (sample + ".jpg"));
+}
+
+detail::TempDir ProjectStore::scratch(std::string_view prefix) const {
+  fs::create_directories(root_ / ".incoming");
+  return detail::TempDir(root_ / ".incoming", prefix);
 }
 
 Dataset ProjectStore::dataset(const std::string& project) const {

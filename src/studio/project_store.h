@@ -22,8 +22,10 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/files.h"
 #include "easel/dataset.h"
 
 namespace easel::studio {
@@ -104,12 +106,18 @@ class ProjectStore {
   // The project's enabled classes as a dataset, for training.
   Dataset dataset(const std::string& project) const;
   const std::filesystem::path& root() const { return root_; }
+  // A folder for an upload, import or export in progress, removed when it dies. It lies in
+  // PROJECTS/.incoming: on the projects' file system (a sample moves into its class by a
+  // rename) and in no project (a project's export never holds it).
+  detail::TempDir scratch(std::string_view prefix) const;
   std::filesystem::path folder(const std::string& project) const;  // checked id
 
  private:
-  ProjectInfo read(const std::string& project) const;
+  // project.json; each class's sample count only `with_counts` (a walk of its folder, which
+  // a sample's upload or lookup does not need).
+  ProjectInfo read(const std::string& project, bool with_counts = false) const;
   void write(const ProjectInfo& info) const;
-  std::filesystem::path class_folder(const ProjectInfo& info, const std::string& cls) const;
+  std::filesystem::path class_folder(ProjectInfo info, const std::string& cls) const;
 
   std::filesystem::path root_;
   mutable std::mutex mutex_;  // one writer at a time; project.json is read whole

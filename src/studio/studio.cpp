@@ -107,6 +107,18 @@ std::size_t query_number(const httplib::Request& req, const char* name, std::siz
   return std::min<std::size_t>(std::stoul(v), max);
 }
 
+// The files a request uploads, as (name, bytes): a multipart form's, or the body itself,
+// named by ?name= (else `unnamed`).
+std::vector<std::pair<std::string, std::string>> uploaded_files(const httplib::Request& req, const std::string& unnamed) {
+  std::vector<std::pair<std::string, std::string>> files;
+  if (req.is_multipart_form_data()) {
+    for (const auto& [field, file] : req.files) files.emplace_back(file.filename, file.content);
+  } else {
+    files.emplace_back(req.has_param("name") ? req.get_param_value("name") : unnamed, req.body);
+  }
+  return files;
+}
+
 const char* mime_of(const fs::path& file) {
   const std::string e = file.extension().string();
   if (e == ".jpg") return "image/jpeg";
@@ -289,25 +301,18 @@ void Studio::Impl::routes() {
   // or a multipart form of files.
   server.Post(R"(/api/projects/([^/]+)/classes/([^/]+)/samples)", [this](const httplib::Request& req, httplib::Response& res) {
     const std::string project = req.matches[1], cls = req.matches[2];
-    std::vector<std::pair<std::string, std::string>> files;  // name, bytes
-    if (req.is_multipart_form_data()) {
-      for (const auto& [field, file] : req.files) files.emplace_back(file.filename, file.content);
-    } else {
-      files.emplace_back(req.has_param("name") ? req.get_param_value("name") : "", req.body);
-    }
+    const auto files = uploaded_files(req, "");
     json added = json::array(), skipped = json::array();
     for (const auto& [name, bytes] : files) {
       if (bytes.size() >= 4 && bytes.compare(0, 4, "PK\3\4") == 0) {
         std::vector<std::string> why;
         for (const auto& s : store.add_zip(project, cls, bytes, why)) added.push_back(to_json(s));
         for (const auto& w : why) skipped.push_back(w);
-      } else if (files.size() == 1) {
-        added.push_back(to_json(store.add_sample(project, cls, bytes, name)));
       } else {
         try {
           added.push_back(to_json(store.add_sample(project, cls, bytes, name)));
         } catch (const StudioError& e) {
-          if (e.status != 415) throw;
+          if (e.status != 415 || files.size() == 1) throw;  // one file refused is the answer
           skipped.push_back(e.what());
         }
       }
@@ -384,9 +389,7 @@ void Studio::Impl::routes() {
   });
   server.Get(R"(/api/projects/([^/]+)/export/teachable-machine.zip)", [this](const httplib::Request& req, httplib::Response& res) {
     const std::string project = req.matches[1];
-    const fs::path incoming = store.folder(project) / ".incoming";
-    fs::create_directories(incoming);
-    detail::TempDir tmp(incoming, "export-");
+    const detail::TempDir tmp = store.scratch("export-");
     TrainedClassifier::load(trainer.model_file(project)).export_teachable_machine(tmp.path() / "tm");
     detail::write_zip(tmp.path() / "tm.zip", tmp.path() / "tm");
     res.set_content(detail::read_file(tmp.path() / "tm.zip"), "application/zip");
@@ -394,9 +397,7 @@ void Studio::Impl::routes() {
   });
   server.Get(R"(/api/projects/([^/]+)/export/project.zip)", [this](const httplib::Request& req, httplib::Response& res) {
     const std::string project = req.matches[1];
-    const fs::path incoming = store.root() / ".incoming";
-    fs::create_directories(incoming);
-    detail::TempDir tmp(incoming, "export-");
+    const detail::TempDir tmp = store.scratch("export-");
     studio::export_project(store, project, tmp.path() / "project.zip");
     res.set_content(detail::read_file(tmp.path() / "project.zip"), "application/zip");
     res.set_header("Content-Disposition", "attachment; filename=\"" + download_name(store.get(project).name) + "-project.zip\"");
@@ -404,14 +405,10 @@ void Studio::Impl::routes() {
   // A project zip, a Teachable Machine zip or a MODEL.easel, as the body (its name in
   // ?name=) or as the one file of a form.
   server.Post("/api/import", [this](const httplib::Request& req, httplib::Response& res) {
-    std::string name = req.has_param("name") ? req.get_param_value("name") : "Imported", bytes = req.body;
-    if (req.is_multipart_form_data()) {
-      if (req.files.size() != 1) throw StudioError(400, "bad_input", "Import one file at a time.");
-      name = req.files.begin()->second.filename;
-      bytes = req.files.begin()->second.content;
-    }
+    const auto files = uploaded_files(req, "Imported");
+    if (files.size() != 1) throw StudioError(400, "bad_input", "Import one file at a time.");
     std::vector<std::string> skipped;
-    json project = to_json(studio::import_upload(store, bytes, name, skipped));
+    json project = to_json(studio::import_upload(store, files[0].second, files[0].first, skipped));
     project["skipped"] = skipped;
     send_json(res, project, 201);
   });

@@ -13,6 +13,7 @@
 #include "easel/feature_extractor.h"
 #include "easel/image.h"
 #include "easel/training.h"
+#include "learn/trained_classifier_impl.h"
 #include "studio/project_archive.h"
 
 namespace fs = std::filesystem;
@@ -52,27 +53,17 @@ struct Cancelled {};
 
 fs::path model_dir(const ProjectStore& store, const std::string& project) { return store.folder(project) / "model"; }
 
+// A file of the project's trained model; 404 before there is one.
+fs::path trained(const ProjectStore& store, const std::string& project, const char* name) {
+  const fs::path file = model_dir(store, project) / name;
+  if (!fs::exists(file)) throw StudioError(404, "not_trained", "This project has no trained model yet.", "Train it first.");
+  return file;
+}
+
 // A sample's class and id from its file's path (PROJECTS/p-../c-../s-...ext).
 json sample_ref(const std::string& file) {
   const fs::path p(file);
   return {{"class", p.parent_path().filename().string()}, {"sample", p.stem().string()}};
-}
-
-// The held-out share of each class (as Teachable Machine splits: 15%, rounded up, at least
-// one when a class has two or more) and the rest, by a seeded shuffle.
-void split(const Examples& all, std::uint32_t seed, Examples& train, Examples& test) {
-  std::vector<std::vector<std::size_t>> by_class(all.labels.size());
-  for (std::size_t i = 0; i < all.size(); ++i) by_class[static_cast<std::size_t>(all.classes[i])].push_back(i);
-  std::mt19937 rng(seed);
-  std::vector<std::size_t> train_rows, test_rows;
-  for (auto& rows : by_class) {
-    std::shuffle(rows.begin(), rows.end(), rng);
-    const std::size_t held = rows.size() < 2 ? 0 : std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(rows.size() * 0.15)));
-    test_rows.insert(test_rows.end(), rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(held));
-    train_rows.insert(train_rows.end(), rows.begin() + static_cast<std::ptrdiff_t>(held), rows.end());
-  }
-  train = all.subset(train_rows);
-  test = all.subset(test_rows);
 }
 
 }  // namespace
@@ -158,11 +149,13 @@ void Trainer::run(Job& job, std::string project, TrainSettings settings) {
     const TrainedClassifier model = TrainedClassifier::train(examples, options);
 
     // How accuracy grows with examples: models trained on 1, 2, 4 ... examples per class of
-    // the training share, each checked on the held-out share.
+    // the training share, each checked on the samples the model held out (the same split:
+    // its seed, first thing).
     json curve = json::array();
     {
-      Examples train, test;
-      split(examples, options.seed, train, test);
+      std::mt19937 rng(options.seed);
+      const auto rows = learn::holdout_split(examples, options.validation_fraction, rng);
+      const Examples train = examples.subset(rows.train), test = examples.subset(rows.validation);
       const auto counts = train.counts();
       const int most = counts.empty() ? 0 : *std::min_element(counts.begin(), counts.end());
       std::vector<int> per_class;
@@ -251,17 +244,9 @@ bool Trainer::running(const std::string& project) const {
   return !it->second->finished;
 }
 
-json Trainer::report(const std::string& project) const {
-  const fs::path file = model_dir(store_, project) / "report.json";
-  if (!fs::exists(file)) throw StudioError(404, "not_trained", "This project has no trained model yet.", "Train it first.");
-  return json::parse(detail::read_file(file));
-}
+json Trainer::report(const std::string& project) const { return json::parse(detail::read_file(trained(store_, project, "report.json"))); }
 
-fs::path Trainer::model_file(const std::string& project) const {
-  const fs::path file = model_dir(store_, project) / "model.easel";
-  if (!fs::exists(file)) throw StudioError(404, "not_trained", "This project has no trained model yet.", "Train it first.");
-  return file;
-}
+fs::path Trainer::model_file(const std::string& project) const { return trained(store_, project, "model.easel"); }
 
 std::vector<Classification> Trainer::predict(const std::string& project, const std::string& bytes) {
   const fs::path file = model_file(project);
@@ -279,9 +264,7 @@ std::vector<Classification> Trainer::predict(const std::string& project, const s
   }
   if (bytes.empty()) throw StudioError(400, "bad_input", "Send a photo or a recording to classify.");
   // Decoded from a file, as samples are, so every format and limit is the same.
-  const fs::path incoming = store_.folder(project) / ".incoming";
-  fs::create_directories(incoming);
-  detail::TempDir tmp(incoming, "predict-");
+  const detail::TempDir tmp = store_.scratch("predict-");
   const fs::path f = tmp.path() / "input";
   detail::write_file_atomic(f, bytes);
   std::vector<float> features;

@@ -116,6 +116,13 @@ async function holdRecord(i, ms) {
   await page.mouse.up();
   await page.waitForTimeout(1000);  // the last uploads land
 }
+// `count` one-second clips from the fake microphone into class i, each waited for.
+async function recordClips(i, count) {
+  for (let k = 1; k <= count; ++k) {
+    await card(i).locator('.record').click();
+    await page.waitForFunction(([c, n]) => parseInt(document.querySelectorAll('.class-card .count')[c].textContent, 10) >= n, [i, k], { timeout: 20000 });
+  }
+}
 async function trainAndWait() {
   await page.click('#train');
   await page.waitForSelector('#results:not([hidden]) #accuracy', { timeout: 300000 });
@@ -134,6 +141,13 @@ async function previewSays() {
     last = top;
   }
   return last;
+}
+
+// The project's page in a browser with other fake devices, and what its preview says.
+async function reopenAndPreview(projectUrl, video, audio) {
+  await open(projectUrl, video, audio);
+  await page.waitForSelector('#results:not([hidden])');
+  return previewSays();
 }
 
 async function imageProject(url) {
@@ -162,9 +176,7 @@ async function imageProject(url) {
   check(await previewSays() === 'tree', 'the preview of the tree video says tree');
   await shot('preview-tree');
 
-  await open(projectUrl, street, noise);
-  await page.waitForSelector('#results:not([hidden])');
-  check(await previewSays() === 'street', 'the preview of the street video says street');
+  check(await reopenAndPreview(projectUrl, street, noise) === 'street', 'the preview of the street video says street');
   await shot('preview-street');
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-easel')]);
@@ -222,27 +234,19 @@ async function soundProject(url) {
   const projectUrl = page.url();
   await rename(page.locator('#project-name'), 'Yes or noise');
   check((await card(0).locator('.class-name').inputValue()) === 'Background Noise', 'a sound project starts with "Background Noise"');
-  for (let i = 0; i < 6; ++i) {
-    await card(0).locator('.record').click();
-    await page.waitForFunction((n) => parseInt(document.querySelectorAll('.class-card .count')[0].textContent, 10) >= n, i + 1, { timeout: 20000 });
-  }
+  await recordClips(0, 6);
   await shot('sound-noise-recorded');
   await open(projectUrl, street, words);
   await page.waitForSelector('.class-card');
   await rename(card(1).locator('.class-name'), 'yes');
-  for (let i = 0; i < 6; ++i) {
-    await card(1).locator('.record').click();
-    await page.waitForFunction((n) => parseInt(document.querySelectorAll('.class-card .count')[1].textContent, 10) >= n, i + 1, { timeout: 20000 });
-  }
+  await recordClips(1, 6);
   check(await samples(0) === 6 && await samples(1) === 6, 'six one-second clips in each class');
   await shot('sound-yes-recorded');
   await trainAndWait();
   await shot('sound-trained');
   check(await previewSays() === 'yes', 'the preview hears yes');
   await shot('sound-preview-yes');
-  await open(projectUrl, street, noise);
-  await page.waitForSelector('#results:not([hidden])');
-  check(await previewSays() === 'Background Noise', 'the preview hears background noise');
+  check(await reopenAndPreview(projectUrl, street, noise) === 'Background Noise', 'the preview hears background noise');
   await shot('sound-preview-noise');
 }
 

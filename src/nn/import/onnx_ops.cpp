@@ -261,6 +261,19 @@ void window_attrs(Importer& im, const onnx::NodeProto& n, Node& node, bool with_
   }
 }
 
+// A 1-D window's input [N, C, L] as the 2-D NHWC value [N, 1, L, C] a window one row high
+// sweeps, and the window's NHWC output [N, 1, L', C'] back as node n's [N, C', L'].
+Slot one_row(Importer& im, const Slot& x, const std::string& name) {
+  Node& rows = im.graph().add_node("expand_dims", name + "/as_2d", {im.to_nchw(x, name)});
+  rows.attrs.set("axis", std::int64_t{2});
+  return im.to_nhwc(Slot{rows.outputs[0], 4, false}, name + "/as_2d");
+}
+void out_of_one_row(Importer& im, const onnx::NodeProto& n, int id, const std::string& name) {
+  Node& back = im.graph().add_node("squeeze", name, {im.to_nchw(Slot{id, 4, true}, name + "/2d")});
+  back.attrs.set("axes", Ints{2});
+  im.out(n, back.outputs[0], 3, false);
+}
+
 // A 1-D convolution [N, C, L] (an audio front end's STFT, a temporal convolution) is the
 // 2-D one over [N, C, 1, L]: a kernel one row high, its strides, dilations and pads on the
 // width only.
@@ -274,16 +287,12 @@ void conv1d(Importer& im, const onnx::NodeProto& n, const std::string& name, con
   for (std::int64_t o = 0; o < O; ++o)
     for (std::int64_t i = 0; i < I; ++i)
       for (std::int64_t k = 0; k < K; ++k) filter.data<float>()[(k * I + i) * O + o] = wt.data<float>()[(o * I + i) * K + k];
-  Node& rows = im.graph().add_node("expand_dims", name + "/as_2d", {im.to_nchw(x, name)});
-  rows.attrs.set("axis", std::int64_t{2});
-  const Slot x2 = im.to_nhwc(Slot{rows.outputs[0], 4, false}, name + "/as_2d");
+  const Slot x2 = one_row(im, x, name);
   std::vector<int> inputs = {x2.id, im.graph().add_constant(name + "/filter", std::move(filter))};
   if (b.id >= 0) inputs.push_back(b.id);
   Node& node = im.graph().add_node("conv2d", name + "/2d", inputs);
   window_attrs(im, n, node, true, 1);
-  Node& back = im.graph().add_node("squeeze", name, {im.to_nchw(Slot{node.outputs[0], 4, true}, name + "/2d")});
-  back.attrs.set("axes", Ints{2});
-  im.out(n, back.outputs[0], 3, false);
+  out_of_one_row(im, n, node.outputs[0], name);
 }
 
 void conv(Importer& im, const onnx::NodeProto& n, const std::string& name, const char*) {
@@ -373,22 +382,15 @@ void pool(Importer& im, const onnx::NodeProto& n, const std::string& name, const
   if (ceil_mode && count_pad) im.unsupported(n, "ceil_mode with count_include_pad");
   if (ceil_mode && attr_string(n, "auto_pad", "NOTSET").starts_with("SAME")) im.unsupported(n, "ceil_mode with auto_pad SAME");
   Slot x = im.in(n, 0);
-  if (spatial == 1) {
-    if (x.rank != 3) im.fail(n, "a 1-D pool's input must be [N, C, L]");
-    Node& rows = im.graph().add_node("expand_dims", name + "/as_2d", {im.to_nchw(x, name)});
-    rows.attrs.set("axis", std::int64_t{2});
-    x = Slot{rows.outputs[0], 4, false};
-  }
-  x = im.to_nhwc(x, name);
+  if (spatial == 1 && x.rank != 3) im.fail(n, "a 1-D pool's input must be [N, C, L]");
+  x = spatial == 1 ? one_row(im, x, name) : im.to_nhwc(x, name);
   Node& node = im.graph().add_node(kind, spatial == 1 ? name + "/2d" : name, {x.id});
   node.attrs.set("ksize", spatial == 1 ? Ints{1, kernel[0]} : kernel);
   window_attrs(im, n, node, !average, spatial);
   if (ceil_mode) node.attrs.set("ceil_mode", true);
   if (count_pad) node.attrs.set("count_include_pad", true);
   if (spatial == 2) return im.out(n, node.outputs[0], 4, true);
-  Node& back = im.graph().add_node("squeeze", name, {im.to_nchw(Slot{node.outputs[0], 4, true}, name + "/2d")});
-  back.attrs.set("axes", Ints{2});
-  im.out(n, back.outputs[0], 3, false);
+  out_of_one_row(im, n, node.outputs[0], name);
 }
 
 // y = (x - mean) / sqrt(var + eps) * scale + bias: one multiply and one add per channel
