@@ -1,8 +1,11 @@
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/files.h"
 #include "easel/error.h"
 #include "nn/import/importers.h"
+#include "nn/import/ml5_checkpoint.h"
 
 namespace fs = std::filesystem;
 
@@ -23,6 +26,19 @@ Graph import_model(const fs::path& file, std::string* format) {
       doc = nlohmann::json::parse(detail::read_file(file));
     } catch (const nlohmann::json::exception& e) {  // parse errors, and numbers past a double's range
       throw Error(ErrorCode::bad_model, "'" + file.string() + "' is not valid JSON: " + detail::json_problem(e) + ".");
+    }
+    if (is_ml5_checkpoint_manifest(doc)) {
+      *format = "ml5-checkpoint";
+      return import_ml5_checkpoint(file);
+    }
+    // ml5's CVAE: {"model": "models/model.json", "labels": [...]}, a layers model beside.
+    if (doc.is_object() && doc.contains("model") && doc["model"].is_string() && doc.contains("labels")) {
+      const fs::path model = doc["model"].get<std::string>();
+      const bool inside = model.is_relative() && std::none_of(model.begin(), model.end(), [](const fs::path& part) { return part == ".."; });
+      if (!inside)
+        throw Error(ErrorCode::bad_model, "'" + file.string() + "' names its model " + doc["model"].dump() + "; it must be a path inside its folder.");
+      *format = "tfjs-layers";
+      return import_tfjs_layers(file.parent_path() / model);
     }
     const auto topo = doc.find("modelTopology");
     if (topo == doc.end())

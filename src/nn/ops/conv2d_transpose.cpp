@@ -2,6 +2,9 @@
 // used as a learned upsampling. x [N,H,W,C], filter [KH,KW,O,C], output_shape
 // [N,OH,OW,O]; the padding is that of the forward convolution from [OH,OW] to [H,W].
 // Runs as oneDNN's deconvolution, whose weights {O,C,KH,KW} are the same numbers.
+#include <array>
+#include <cctype>
+
 #include "nn/ops/conv_dnnl.h"
 #include "nn/ops/conv_ops.h"
 #include "nn/ops/reference/conv_reference.h"
@@ -32,6 +35,30 @@ class Conv2DTranspose final : public Op {
     if (out[3] != f[2])
       ctx.fail("output_shape " + to_string(out) + " has " + std::to_string(out[3]) + " channels but filter " + to_string(f) + " produces " +
                std::to_string(f[2]));
+    // An open height or width (-1) is the one the padding implies: x's times the stride
+    // for SAME (tf.conv2dTranspose with 'same', as ml5's style transfer calls it at any
+    // image size), (x - 1) * stride + the dilated kernel for VALID.
+    if (out[1] == -1 || out[2] == -1) {
+      auto pair = [&](const char* name) {  // H, W from 1, 2 or 4 (NHWC) values
+        const std::vector<std::int64_t> v = ctx.node.attrs.get_ints(name, {1, 1});
+        if (v.size() == 1) return std::array<std::int64_t, 2>{v[0], v[0]};
+        if (v.size() == 2) return std::array<std::int64_t, 2>{v[0], v[1]};
+        if (v.size() == 4) return std::array<std::int64_t, 2>{v[1], v[2]};
+        ctx.fail(std::string("attribute '") + name + "' must have 2 values (H,W), got " + std::to_string(v.size()));
+      };
+      const auto strides = pair("strides"), dilations = pair("dilations");
+      std::string padding = ctx.node.attrs.get_string("padding", "VALID");
+      for (char& ch : padding) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      for (std::size_t d = 1; d <= 2; ++d) {
+        if (out[d] != -1) continue;
+        if (padding == "SAME" || padding == "SAME_LOWER")
+          out[d] = x[d] * strides[d - 1];
+        else if (padding == "VALID")
+          out[d] = (x[d] - 1) * strides[d - 1] + (f[d - 1] - 1) * dilations[d - 1] + 1;
+        else
+          ctx.fail("an open output size (-1) needs SAME or VALID padding, not " + padding);
+      }
+    }
     if (out[1] < 1 || out[2] < 1 || out[3] < 1 || x[3] < 1) ctx.fail("output_shape " + to_string(out) + " must be positive");
     shape_.batch = x[0];
     shape_.in_channels = x[3];

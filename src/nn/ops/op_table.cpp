@@ -7,7 +7,9 @@
 #include "nn/ops/basic_ops.h"
 #include "nn/ops/conv_ops.h"
 #include "nn/ops/elementwise_ops.h"
+#include "nn/ops/normalization_ops.h"
 #include "nn/ops/quant_ops.h"
+#include "nn/ops/recurrent_ops.h"
 #include "nn/ops/shape_ops.h"
 
 namespace easel::nn {
@@ -17,7 +19,9 @@ const OpEntry kOps[] = {
 #include "nn/ops/basic_ops.inc"
 #include "nn/ops/conv_ops.inc"
 #include "nn/ops/elementwise_ops.inc"
+#include "nn/ops/normalization_ops.inc"
 #include "nn/ops/quant_ops.inc"
+#include "nn/ops/recurrent_ops.inc"
 #include "nn/ops/shape_ops.inc"
 };
 }  // namespace
