@@ -23,6 +23,7 @@ void add_sound_commands(CLI::App& app);
 void add_training_commands(CLI::App& app);  // train, evaluate, predict, export
 void add_live_command(CLI::App& app);       // live pose|detect|classify
 void add_studio_command(CLI::App& app);     // the local web studio
+void add_generative_commands(CLI::App& app);  // style, write, draw
 
 struct MediaArgs;
 // `easel classify` on these inputs with this model (also `easel predict`).

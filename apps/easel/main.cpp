@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   easel::cli::add_training_commands(app);
   easel::cli::add_live_command(app);
   easel::cli::add_studio_command(app);
+  easel::cli::add_generative_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "easel/audio.h"
+#include "easel/char_rnn.h"
+#include "easel/cvae.h"
 #include "easel/draw.h"
 #include "easel/error.h"
 #include "easel/feature_extractor.h"
@@ -23,6 +25,7 @@
 #include "easel/pose.h"
 #include "easel/sound_classifier.h"
 #include "easel/spectrogram.h"
+#include "easel/style_transfer.h"
 #include "easel/studio.h"
 #include "easel/tensor.h"
 #include "easel/version.h"

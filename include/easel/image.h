@@ -26,6 +26,10 @@ class Image {
   // Writes png/jpg/bmp by the file's extension, atomically (temp file + rename).
   void save(const std::filesystem::path& file) const;
 
+  // A copy scaled to width x height: averaged when it shrinks, bilinear when it grows;
+  // smooth = false keeps hard pixel edges (nearest neighbour), for pixel art and sketches.
+  Image resized(int width, int height, bool smooth = true) const;
+
   int width() const { return width_; }
   int height() const { return height_; }
   bool empty() const { return width_ == 0 || height_ == 0; }

@@ -147,4 +147,16 @@ void Image::save(const fs::path& file) const {
   detail::write_file_atomic(file, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
+Image Image::resized(int width, int height, bool smooth) const {
+  if (width < 1 || height < 1 || static_cast<long long>(width) * height > (1LL << 27))
+    throw Error(ErrorCode::bad_input, "Cannot resize an image to " + std::to_string(width) + "x" + std::to_string(height) + ".");
+  if (empty()) throw Error(ErrorCode::bad_input, "Cannot resize an empty image.");
+  Image out(width, height);
+  const cv::Mat from(height_, width_, CV_8UC3, const_cast<std::uint8_t*>(pixels_.data()));
+  cv::Mat to(height, width, CV_8UC3, out.data());
+  const int how = !smooth ? cv::INTER_NEAREST : (width < width_ || height < height_) ? cv::INTER_AREA : cv::INTER_LINEAR;
+  cv::resize(from, to, to.size(), 0, 0, how);
+  return out;
+}
+
 }  // namespace easel
