@@ -116,6 +116,7 @@ npm_ci "$GOLDEN" "TF.js"
 npm_ci "$ROOT/tests/posenet_js" "the PoseNet JavaScript decoder"
 npm_ci "$ROOT/tests/onnx_oracle" "onnxruntime-node (the ONNX importer's oracle)"
 npm_ci "$ROOT/tests/studio_e2e" "playwright-core (drives chromium through the studio's end-to-end test)"
+npm_ci "$ROOT/tests/ml5_oracle" "ml5 0.12.2 (the oracle of style transfer, charRNN and CVAE)"
 say "TF.js for the golden tests: $(node -p "require('$GOLDEN/node_modules/@tensorflow/tfjs-core/package.json').version")"
 
 # --- 6. ONNX's conformance cases -----------------------------------------------------------
