@@ -1,5 +1,5 @@
 // easel live listen (--audio FILE | --mic): words as they are heard, OSC /easel/word.
-// easel live pose|detect|classify|predict (--video FILE | --camera N) [--model M] [--osc HOST:PORT]
+// easel live pose|detect|classify|predict|style (--video FILE | --camera N) [--model M] [--osc HOST:PORT]
 // [--out FILE] [--max-frames N] [--every-frame] [--quiet]: a model on a video as it plays
 // or on a camera, the newest frame each time (stale ones dropped), one line per analysed
 // frame with its latency, OSC to other tools (Wekinator's /wek/inputs and easel's own
@@ -25,6 +25,7 @@
 #include "easel/object_detector.h"
 #include "easel/osc.h"
 #include "easel/pose.h"
+#include "easel/style_transfer.h"
 #include "easel/video.h"
 #include "easel/window.h"
 
@@ -41,6 +42,8 @@ struct LiveArgs {
   int camera = -1, max_frames = 0, threads = 0;
   double seconds = 0;  // listen --mic: stop after this long (0: until Ctrl-C)
   double overlap = 0.5;  // listen: ml5's overlapFactor for the windows sent by OSC
+  std::string style = "wave";  // style: the painting
+  int max_size = 256;          // style: paint a copy this big (longer side), for speed
   bool every_frame = false, quiet = false, headless = false, wekinator = false;
 };
 
@@ -56,7 +59,10 @@ void run_live(const LiveArgs& a) {
   std::optional<PoseEstimator> poses;
   std::optional<ObjectDetector> detector;
   std::optional<ImageClassifier> classifier;
-  if (a.task == "pose") poses.emplace(PoseEstimator::create({.model = a.model.empty() ? "movenet-multipose" : a.model, .threads = a.threads}));
+  std::optional<StyleTransfer> painter;
+  if (a.task == "style") painter.emplace(StyleTransfer::create({.style = a.style, .model = a.model.empty() ? "style-transfer" : a.model,
+                                                                 .max_size = a.max_size, .threads = a.threads}));
+  else if (a.task == "pose") poses.emplace(PoseEstimator::create({.model = a.model.empty() ? "movenet-multipose" : a.model, .threads = a.threads}));
   else if (a.task == "detect") detector.emplace(ObjectDetector::create({.model = a.model.empty() ? "yolo" : a.model, .threads = a.threads}));
   else classifier.emplace(ImageClassifier::create({.model = a.model.empty() ? "mobilenet" : a.model, .threads = a.threads}));
   // predict: a model you trained, speaking to Wekinator's output patches (port 12000).
@@ -80,7 +86,10 @@ void run_live(const LiveArgs& a) {
     if (paused) return;
     Image picture = frame.image;
     std::string said;
-    if (poses) {
+    if (painter) {
+      picture = painter->transfer(picture);
+      said = "painted in " + painter->style();
+    } else if (poses) {
       const auto found = poses->estimate(picture);
       if (osc) osc->send_pose(found);
       for (std::size_t i = 0; i < found.size(); ++i) draw_pose(picture, found[i], 0.3f, palette(static_cast<int>(i)));
@@ -202,7 +211,8 @@ void add_live_command(CLI::App& app) {
            {"pose", "Body keypoints of everyone, live (default movenet-multipose)"},
            {"detect", "Objects, live (default yolo)"},
            {"classify", "What the camera sees, live (default mobilenet, or MODEL.easel / a Teachable Machine export)"},
-           {"predict", "A model you trained (MODEL.easel), live; its OSC is Wekinator's /wek/outputs (the class number)"}}) {
+           {"predict", "A model you trained (MODEL.easel), live; its OSC is Wekinator's /wek/outputs (the class number)"},
+           {"style", "The camera painted in the style of a painting, live (ml5's styleTransfer; --style wave)"}}) {
     auto cmd = live->add_subcommand(task, what);
     cmd->add_option("--video", args->video, "A video file, played at its own speed");
     cmd->add_option("--camera", args->camera, "A camera by index (0: the first)");
@@ -218,6 +228,10 @@ void add_live_command(CLI::App& app) {
     cmd->add_option("--threads", args->threads, "Threads (0: easel chooses)");
     const std::string name = task;
     if (name == "predict") cmd->get_option("--model")->required();
+    if (name == "style") {
+      cmd->add_option("--style,-s", args->style, "la_muse, mathura, matilde_perez, matta, rain_princess, scream, udnie, wave (default), wreck");
+      cmd->add_option("--max-size", args->max_size, "Paint a copy whose longer side is this many pixels (0: full size, slow)")->capture_default_str();
+    }
     cmd->callback([args, name] {
       args->task = name;
       run_live(*args);
