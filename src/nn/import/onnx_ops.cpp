@@ -415,6 +415,20 @@ void batch_norm(Importer& im, const onnx::NodeProto& n, const std::string& name,
   im.out(n, a, x.rank, x.nhwc);
 }
 
+// InstanceNormalization(x, scale, B): each image's channels normalised over their own pixels.
+void instance_norm(Importer& im, const onnx::NodeProto& n, const std::string& name, const char*) {
+  const Slot in = im.in(n, 0);
+  if (in.rank != 4) im.unsupported(n, "instance normalization of a rank-" + std::to_string(in.rank) + " tensor (easel reads NCHW images)");
+  const Slot x = im.to_nhwc(in, name);
+  // scale and B are [C] (runtime values are fine: the op reads them each run).
+  const Slot scale = im.in(n, 1), bias = im.in(n, 2);
+  if (scale.rank != 1 || bias.rank != 1) im.fail(n, "scale and B must be 1-D, one value per channel");
+  const int scale_id = scale.id, bias_id = bias.id;
+  Node& node = im.graph().add_node("instance_norm", name, {x.id, scale_id, bias_id});
+  node.attrs.set("epsilon", static_cast<double>(attr_float(n, "epsilon", 1e-5f)));
+  im.out(n, node.outputs[0], 4, true);
+}
+
 void concat(Importer& im, const onnx::NodeProto& n, const std::string& name, const char*) {
   std::vector<Slot> xs = {im.in(n, 0)};  // in() refuses a node without its first input
   for (int i = 1; i < n.input_size(); ++i) xs.push_back(im.in(n, i));
@@ -721,6 +735,7 @@ const Translation kTranslations[] = {
     {"HardSwish", unary, "hard_swish"},
     {"Identity", unary, "identity"},
     {"If", if_op, nullptr},
+    {"InstanceNormalization", instance_norm, nullptr},
     {"LeakyRelu", leaky_relu, nullptr},
     {"Less", binary, "less"},
     {"LessOrEqual", binary, "less_equal"},
