@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -294,6 +295,52 @@ void studio_seeds(easel::ModelStore& store) {
     if (e.path().extension() == ".easel") seed("studio_import", "model.easel", read(e.path()));
 }
 
+// ml5 checkpoints written here, small: a one-layer charRNN (5 characters) and a style
+// transfer network of 2 channels and 1x1 filters (its 48 variables, as ml5 names them).
+void ml5_checkpoint_seeds() {
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+  auto input = [&](const std::vector<std::pair<std::string, std::vector<int>>>& vars, const std::string& vocab) {
+    json manifest = json::object();
+    std::map<std::string, std::string> bytes;  // by variable name: the order the fuzz target cuts the blob
+    for (const auto& [name, shape] : vars) {
+      std::string file = name;
+      for (char& c : file) c = c == '/' ? '_' : c;
+      manifest[name] = {{"filename", file}, {"shape", shape}};
+      std::size_t n = 1;
+      for (int d : shape) n *= static_cast<std::size_t>(d);
+      std::vector<float> v(n);
+      for (float& x : v) x = u(rng);
+      bytes[name] = std::string(reinterpret_cast<const char*>(v.data()), n * sizeof(float));
+    }
+    std::string blob;
+    for (const auto& [name, b] : bytes) blob += b;
+    return joined({manifest.dump(), vocab, blob});
+  };
+  seed("ml5_checkpoint", "charrnn.bin",
+       input({{"embedding", {5, 4}},
+              {"rnnlm/multi_rnn_cell/cell_0/basic_lstm_cell/kernel", {7, 12}},
+              {"rnnlm/multi_rnn_cell/cell_0/basic_lstm_cell/bias", {12}},
+              {"rnnlm/softmax_w", {3, 5}},
+              {"rnnlm/softmax_b", {5}}},
+             R"({"a": 0, "b": 1, " ": 2, "\n": 3, "": 4})"));
+  std::vector<std::pair<std::string, std::vector<int>>> style;
+  auto layer = [&](int id, std::vector<int> filter) {
+    style.push_back({id == 0 ? "Variable" : "Variable_" + std::to_string(id), filter});
+    const int channels = filter[2 + (id == 39 || id == 42 ? 0 : 1)];
+    style.push_back({"Variable_" + std::to_string(id + 1), {channels}});
+    style.push_back({"Variable_" + std::to_string(id + 2), {channels}});
+  };
+  layer(0, {1, 1, 3, 2});
+  layer(3, {1, 1, 2, 2});
+  layer(6, {1, 1, 2, 2});
+  for (int id = 9; id <= 33; id += 6) layer(id, {1, 1, 2, 2}), layer(id + 3, {1, 1, 2, 2});
+  layer(39, {1, 1, 2, 2});
+  layer(42, {1, 1, 2, 2});
+  layer(45, {1, 1, 2, 3});
+  seed("ml5_checkpoint", "style_transfer.bin", input(style, ""));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -314,6 +361,7 @@ int main(int argc, char** argv) {
     trained_seeds();
     zip_seeds();
     studio_seeds(store);
+    ml5_checkpoint_seeds();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_seeds: %s\n", e.what());
     return 1;
