@@ -1,10 +1,14 @@
-// easel_bench_generative: ml5's generative models, easel beside ml5 0.12.2 itself on
-// TF.js-wasm under node (tests/ml5_oracle/ml5_oracle.js bench-style / bench-charrnn), in
-// the same run:
+// easel_bench_generative: ml5's generative models, easel beside ml5 0.12.2 itself under
+// node (tests/ml5_oracle/ml5_oracle.js bench-style / bench-charrnn), in the same run:
 // - style transfer (the wave style) on a square picture of 256 and 512 px: frames per
-//   second at 1 thread and at all cores, FLOPs per frame and the share of the sgemm peak;
-// - charRNN (Shakespeare) writing 200 characters at temperature 0.5: characters per second.
-// Every figure is the median of --runs timed runs after a warm-up.
+//   second at 1 thread and at all cores, FLOPs per frame and the share of the sgemm peak.
+//   Peers: ml5 0.12.2 on its TF.js 1.7.4 cpu backend (its wasm backend lacks sqrt and
+//   conv2dTranspose, so ml5 cannot run style transfer on wasm), and ml5's network written
+//   with TF.js 4.22 on the wasm backend (bench/tfjs_style.js);
+// - charRNN (Shakespeare) writing 200 characters at temperature 0.5: characters per second,
+//   beside ml5 0.12.2 on its TF.js 1.7.4 wasm backend.
+// Every figure is the median of --runs timed runs after a warm-up (ml5 on the cpu backend,
+// at 25 s and more a frame: 3 runs).
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -27,9 +31,8 @@ namespace {
 
 fs::path models() { return fs::path(EASEL_SOURCE_DIR).parent_path() / "shared" / "models"; }
 
-// The peer's JSON line (its last line), or null when node or ml5 cannot run it.
-nlohmann::json run_ml5(const std::string& args) {
-  const fs::path script = fs::path(EASEL_SOURCE_DIR) / "tests" / "ml5_oracle" / "ml5_oracle.js";
+// A peer's JSON line (its last line), or null when node or the peer cannot run it.
+nlohmann::json run_node(const fs::path& script, const std::string& args) {
   const std::string cmd = "node '" + script.string() + "' " + args + " 2>/dev/null";
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return nullptr;
@@ -37,11 +40,15 @@ nlohmann::json run_ml5(const std::string& args) {
   char buf[4096];
   for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
   if (pclose(pipe) != 0) {
-    std::fprintf(stderr, "ml5 peer failed: %s\n", args.c_str());
+    std::fprintf(stderr, "peer failed: %s %s\n", script.filename().c_str(), args.c_str());
     return nullptr;
   }
   const auto brace = out.rfind("\n{");
   return nlohmann::json::parse(out.substr(brace == std::string::npos ? 0 : brace + 1), nullptr, false);
+}
+
+nlohmann::json run_ml5(const std::string& args) {
+  return run_node(fs::path(EASEL_SOURCE_DIR) / "tests" / "ml5_oracle" / "ml5_oracle.js", args);
 }
 
 }  // namespace
@@ -80,19 +87,21 @@ int main(int argc, char** argv) {
       row[threads == 1 ? "easel_1_thread" : "easel_all_cores"] = {{"ms", ms}, {"fps", 1000 / ms}, {"share_of_peak", gflops / peak}};
     }
     if (peer) {
-      // ml5's runs are slow: at least 3, at most --runs.
-      const auto j = run_ml5("bench-style --model '" + wave + "' --size " + std::to_string(size) + " --runs " + std::to_string(std::min(runs, 3)) +
-                             " --backend wasm");
-      if (j.is_object() && j.contains("median_ms")) {
+      const double easel_ms = row["easel_all_cores"]["ms"].get<double>();
+      auto report = [&](const char* key, const char* who, const nlohmann::json& j) {
+        if (!j.is_object() || !j.contains("median_ms")) return;
         const double ms = j["median_ms"].get<double>();
-        const double easel_ms = row["easel_all_cores"]["ms"].get<double>();
-        std::printf("  ml5 %s on TF.js %s (%s): %.0f ms, %.3f frames/s -> easel (all cores) %.1fx faster\n",
-                    j.value("ml5_version", "?").c_str(), j.value("tfjs_version", "?").c_str(), j.value("backend", "?").c_str(), ms, 1000 / ms,
-                    ms / easel_ms);
-        row["ml5_wasm"] = {{"ms", ms}, {"fps", 1000 / ms}, {"backend", j.value("backend", "")}, {"tfjs", j.value("tfjs_version", "")}};
-        row["speedup_all_cores"] = ms / easel_ms;
-        row["speedup_1_thread"] = ms / row["easel_1_thread"]["ms"].get<double>();
-      }
+        std::printf("  %s (TF.js %s, %s): %.0f ms, %.3f frames/s -> easel (all cores) %.1fx faster\n", who, j.value("tfjs_version", "?").c_str(),
+                    j.value("backend", "?").c_str(), ms, 1000 / ms, ms / easel_ms);
+        row[key] = {{"ms", ms}, {"fps", 1000 / ms}, {"backend", j.value("backend", "")}, {"tfjs", j.value("tfjs_version", "")},
+                    {"easel_speedup_all_cores", ms / easel_ms}, {"easel_speedup_1_thread", ms / row["easel_1_thread"]["ms"].get<double>()}};
+      };
+      report("tfjs_wasm", "ml5's network on TF.js-wasm",
+             run_node(fs::path(EASEL_SOURCE_DIR) / "bench" / "tfjs_style.js",
+                      "--model '" + wave + "' --size " + std::to_string(size) + " --runs " + std::to_string(runs) + " --backend wasm"));
+      report("ml5_cpu", "ml5 0.12.2",
+             run_ml5("bench-style --model '" + wave + "' --size " + std::to_string(size) + " --runs " + std::to_string(std::min(runs, 3)) +
+                     " --backend cpu"));
     }
     style_rows.push_back(row);
   }
