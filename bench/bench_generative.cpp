@@ -31,20 +31,8 @@ namespace {
 
 fs::path models() { return fs::path(EASEL_SOURCE_DIR).parent_path() / "shared" / "models"; }
 
-// A peer's JSON line (its last line), or null when node or the peer cannot run it.
 nlohmann::json run_node(const fs::path& script, const std::string& args) {
-  const std::string cmd = "node '" + script.string() + "' " + args + " 2>/dev/null";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return nullptr;
-  std::string out;
-  char buf[4096];
-  for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-  if (pclose(pipe) != 0) {
-    std::fprintf(stderr, "peer failed: %s %s\n", script.filename().c_str(), args.c_str());
-    return nullptr;
-  }
-  const auto brace = out.rfind("\n{");
-  return nlohmann::json::parse(out.substr(brace == std::string::npos ? 0 : brace + 1), nullptr, false);
+  return easel::bench::run_peer("node '" + script.string() + "' " + args);
 }
 
 nlohmann::json run_ml5(const std::string& args) {

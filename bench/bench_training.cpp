@@ -55,18 +55,9 @@ struct PeerResult {
 PeerResult run_peer(const fs::path& x, const fs::path& y, int epochs) {
   const fs::path script = fs::path(EASEL_SOURCE_DIR) / "bench" / "tfjs_train.js";
   const std::string cmd = "node '" + script.string() + "' --x '" + x.string() + "' --y '" + y.string() + "' --epochs " + std::to_string(epochs) +
-                          " --batch 16 --backend wasm 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return {};
-  std::string out;
-  char buf[4096];
-  for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-  if (pclose(pipe) != 0) {
-    std::fprintf(stderr, "TF.js peer failed: %s\n", out.c_str());
-    return {};
-  }
-  const auto j = nlohmann::json::parse(out.substr(out.find('{')), nullptr, false);
-  if (!j.is_object()) return {};
+                          " --batch 16 --backend wasm";
+  const nlohmann::json j = easel::bench::run_peer(cmd);
+  if (j.is_null()) return {};
   return {true, j.value("ms_per_epoch", 0.0)};
 }
 

@@ -3,8 +3,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <string>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace easel::bench {
 
@@ -48,6 +52,23 @@ std::pair<double, double> time_pair_ms(A&& a, B&& b, int runs) {
     mb.push_back(sample(b, repeat));
   }
   return {median(ma), median(mb)};
+}
+
+// Runs a peer (a node script) and returns the JSON object its output ends with, or null
+// when it fails (its output then goes to stderr, so a missing peer is seen, not hidden).
+inline nlohmann::json run_peer(const std::string& command) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return nullptr;
+  std::string out;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  if (pclose(pipe) != 0) {
+    std::fprintf(stderr, "peer failed: %s\n%s\n", command.c_str(), out.c_str());
+    return nullptr;
+  }
+  const auto line = out.rfind("\n{");
+  const auto j = nlohmann::json::parse(out.substr(line == std::string::npos ? out.find('{') : line + 1), nullptr, false);
+  return j.is_object() ? j : nlohmann::json();
 }
 
 }  // namespace easel::bench

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/files.h"
+#include "core/json_file.h"
 #include "easel/error.h"
 #include "easel/model.h"
 #include "generative/generative_common.h"
@@ -109,12 +109,7 @@ CharRnn CharRnn::create(const CharRnnOptions& options) {
 
   // vocab.json beside the manifest: {"character": index, ...}.
   const fs::path vocab_file = manifest.parent_path() / "vocab.json";
-  nlohmann::json vocab;
-  try {
-    vocab = nlohmann::json::parse(detail::read_file(vocab_file));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::bad_model, "'" + vocab_file.string() + "' is not valid JSON: " + detail::json_problem(e) + ".");
-  }
+  const nlohmann::json vocab = detail::read_json_file(vocab_file);
   // The vocabulary's size is the softmax layer's: one step from the fresh state tells it.
   std::vector<Tensor> probe{Tensor::from<std::int32_t>({1}, {0})};
   for (const Tensor& t : impl->zero_state) probe.push_back(t);

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/files.h"
+#include "core/json_file.h"
 #include "easel/error.h"
 #include "easel/model.h"
 #include "generative/generative_common.h"
@@ -59,12 +59,7 @@ Cvae& Cvae::operator=(Cvae&&) noexcept = default;
 
 Cvae Cvae::create(const CvaeOptions& options) {
   const fs::path manifest = detail::locate_model_file(options.model);
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(detail::read_file(manifest));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::bad_model, "'" + manifest.string() + "' is not valid JSON: " + detail::json_problem(e) + ".");
-  }
+  const nlohmann::json doc = detail::read_json_file(manifest);
   if (!doc.is_object() || !doc.contains("labels") || !doc["labels"].is_array() || doc["labels"].empty())
     throw Error(ErrorCode::bad_model, "'" + manifest.string() + "' has no list of labels; ml5's CVAE manifest is {\"model\": ..., \"labels\": [...]}.");
   std::vector<std::string> labels;

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "core/files.h"
+#include "core/json_file.h"
 #include "easel/error.h"
 
 namespace fs = std::filesystem;
@@ -18,12 +19,7 @@ namespace {
 }
 
 std::vector<std::string> teachable_machine_labels(const fs::path& metadata) {
-  json doc;
-  try {
-    doc = json::parse(read_file(metadata));
-  } catch (const json::exception& e) {
-    throw Error(ErrorCode::bad_model, "'" + metadata.string() + "' is not valid JSON: " + json_problem(e) + ".");
-  }
+  const json doc = read_json_file(metadata);
   if (!doc.is_object() || !doc.contains("labels") || !doc["labels"].is_array())
     throw Error(ErrorCode::bad_model, "'" + metadata.string() + "' has no \"labels\" list.",
                 "Export the model again from Teachable Machine.");

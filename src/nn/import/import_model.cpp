@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/files.h"
+#include "core/json_file.h"
 #include "easel/error.h"
 #include "nn/import/importers.h"
 #include "nn/import/ml5_checkpoint.h"
@@ -21,12 +21,7 @@ void throw_unsupported_op(const std::string& kind, const std::string& op, const 
 Graph import_model(const fs::path& file, std::string* format) {
   const std::string ext = file.extension().string();
   if (ext == ".json") {
-    nlohmann::json doc;
-    try {
-      doc = nlohmann::json::parse(detail::read_file(file));
-    } catch (const nlohmann::json::exception& e) {  // parse errors, and numbers past a double's range
-      throw Error(ErrorCode::bad_model, "'" + file.string() + "' is not valid JSON: " + detail::json_problem(e) + ".");
-    }
+    const nlohmann::json doc = detail::read_json_file(file);
     if (is_ml5_checkpoint_manifest(doc)) {
       *format = "ml5-checkpoint";
       return import_ml5_checkpoint(file);

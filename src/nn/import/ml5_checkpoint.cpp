@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/files.h"
+#include "core/json_file.h"
 #include "easel/error.h"
 
 namespace fs = std::filesystem;
@@ -36,12 +36,7 @@ bool is_ml5_checkpoint_manifest(const nlohmann::json& doc) {
 }
 
 std::map<std::string, Tensor> read_ml5_checkpoint(const fs::path& manifest) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(detail::read_file(manifest));
-  } catch (const nlohmann::json::exception& e) {
-    fail(manifest, "not valid JSON: " + detail::json_problem(e));
-  }
+  const nlohmann::json doc = detail::read_json_file(manifest);
   if (!is_ml5_checkpoint_manifest(doc)) fail(manifest, "not an ml5 checkpoint manifest (each entry needs a \"filename\" and a \"shape\")");
   std::map<std::string, Tensor> variables;
   for (const auto& [name, entry] : doc.items()) {
