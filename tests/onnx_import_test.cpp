@@ -433,7 +433,7 @@ TEST(OnnxImport, OpsListComesFromTheTranslationTable) {
                                            "Conv",          "ConvTranspose", "Div",         "Dropout",
                                            "Elu",           "Equal",         "Erf",         "Exp",         "Flatten",
                                            "Floor",         "Gather",        "Gemm",        "GlobalAveragePool",
-                                           "GlobalMaxPool", "Greater",       "GreaterOrEqual", "HardSwish", "Identity",    "If",          "LeakyRelu",
+                                           "GlobalMaxPool", "Greater",       "GreaterOrEqual", "HardSwish", "Identity",    "If",          "InstanceNormalization", "LeakyRelu",
                                            "Less",          "LessOrEqual",   "Log",           "LogSoftmax",    "MatMul",      "Max",
                                            "MaxPool",       "Min",           "Mul",         "Neg",         "Not",
                                            "Pad",           "Pow",           "Reciprocal",  "ReduceMax",
