@@ -304,6 +304,17 @@ TEST(Ml5Checkpoint, DamagedCheckpointsAreRefusedByName) {
     EXPECT_NE(e.find("does not know the network"), std::string::npos) << e;
   }
   {
+    // A name of a million digits: std::regex's recursion once overflowed the stack on it.
+    const fs::path d = copy("long_name");
+    edit_manifest(d, [&](nlohmann::json& m) {
+      const std::string key = "rnnlm/multi_rnn_cell/cell_1/basic_lstm_cell/weights";
+      m["rnnlm/cell_" + std::string(1000000, '9') + "/weights"] = m[key];
+      m.erase(key);
+    });
+    const std::string e = test::refusal([&] { Model::load((d / "manifest.json").string()); }, ErrorCode::bad_model, d / "manifest.json");
+    EXPECT_NE(e.find("layer 1 is missing"), std::string::npos) << e.substr(0, 300);
+  }
+  {
     const fs::path d = copy("vocab");
     test::write(d / "vocab.json", R"({"a": 0, "b": 0})");
     const std::string e = error_of([&] { CharRnn::create({.model = d.string()}); }, ErrorCode::bad_model);

@@ -1,7 +1,7 @@
 #include "nn/import/ml5_checkpoint.h"
 
+#include <cctype>
 #include <fstream>
-#include <regex>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -181,20 +181,46 @@ struct CharRnnParts {
   std::string softmax_w, softmax_b, embedding;
 };
 
+std::string lowered(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// ml5's /cell_[0-9]|lstm_[0-9]/i: the layer number after the first "cell_" or "lstm_" that
+// has digits (its first three, so a hostile name cannot overflow it), and in `rest` where
+// the name goes on after them; -1 when there is none. Plain loops, not std::regex, whose
+// recursion a name of a million digits would take past the stack.
+int layer_number(const std::string& name, std::size_t* rest) {
+  for (std::size_t at = 0; at + 5 < name.size(); ++at) {
+    if (name.compare(at, 5, "cell_") != 0 && name.compare(at, 5, "lstm_") != 0) continue;
+    std::size_t end = at + 5;
+    int layer = 0;
+    while (end < name.size() && std::isdigit(static_cast<unsigned char>(name[end]))) {
+      if (end - (at + 5) < 3) layer = layer * 10 + (name[end] - '0');
+      ++end;
+    }
+    if (end == at + 5) continue;
+    *rest = end;
+    return layer;
+  }
+  return -1;
+}
+
+// ml5's /weights|weight|kernel|kernels|w/i: a "w" or "kernel" anywhere.
+bool names_weights(const std::string& lowered_text) {
+  return lowered_text.find('w') != std::string::npos || lowered_text.find("kernel") != std::string::npos;
+}
+
 CharRnnParts find_char_rnn_parts(const std::map<std::string, Tensor>& vars) {
-  static const std::regex cell("(?:cell|lstm)_([0-9]+)", std::regex::icase);
-  static const std::regex weights("weights|weight|kernel|kernels|w", std::regex::icase);
-  static const std::regex softmax("softmax", std::regex::icase);
   CharRnnParts p;
   for (const auto& [name, t] : vars) {
-    std::smatch m;
-    // Only the part after the last cell_K/lstm_K says weights or bias ("multi_rnn_cell" does not).
-    if (std::regex_search(name, m, cell)) {
-      const int layer = std::stoi(m[1].str().substr(0, 3));
-      const std::string rest = m.suffix().str();
-      (std::regex_search(rest, weights) ? p.kernels : p.biases)[layer] = name;
-    } else if (std::regex_search(name, softmax)) {
-      (std::regex_search(name.substr(name.find_last_of('/') + 1), weights) ? p.softmax_w : p.softmax_b) = name;
+    const std::string low = lowered(name);
+    std::size_t rest = 0;
+    // Only the part after cell_K/lstm_K says weights or bias ("multi_rnn_cell" does not).
+    if (const int layer = layer_number(low, &rest); layer >= 0) {
+      (names_weights(low.substr(rest)) ? p.kernels : p.biases)[layer] = name;
+    } else if (low.find("softmax") != std::string::npos) {
+      (names_weights(low.substr(low.find_last_of('/') + 1)) ? p.softmax_w : p.softmax_b) = name;
     } else if (name == "embedding") {
       p.embedding = name;
     }
