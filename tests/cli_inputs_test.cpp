@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "easel/error.h"
+#include "easel/image.h"
 #include "easel/npy.h"
 #include "easel/tensor.h"
 #include "golden_util.h"
@@ -112,6 +113,33 @@ TEST(CliInputs, DetectAndPoseTakeFoldersAndWriteAnAnnotatedPictureEach) {
   EXPECT_EQ(messi["image"], (dir / "messi5.jpg").string());
   ASSERT_GE(messi["poses"].size(), 1u);
   EXPECT_EQ(messi["poses"][0]["keypoints"].size(), 17u);
+}
+
+// --flip mirrors each picture first (ml5's flipped): the keypoints come back mirrored, and
+// the left wrist is found where the right one was.
+TEST(CliInputs, FlipMirrorsThePictureBeforeTheTask) {
+  const std::string photo = shell_quote(find_sample("messi5.jpg"));
+  const int width = easel::Image::load(find_sample("messi5.jpg")).width();
+  const auto plain = run(cli() + " pose " + photo + " --model movenet-thunder --json");
+  const auto flipped = run(cli() + " pose " + photo + " --model movenet-thunder --json --flip");
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  ASSERT_EQ(flipped.exit_code, 0) << flipped.output;
+  const auto a = nlohmann::json::parse(plain.output)["poses"][0]["keypoints"];
+  const auto b = nlohmann::json::parse(flipped.output)["poses"][0]["keypoints"];
+  auto at = [](const nlohmann::json& keypoints, const std::string& name) {
+    for (const auto& k : keypoints)
+      if (k["name"] == name) return k;
+    return nlohmann::json();
+  };
+  for (const auto& [left, right] : {std::pair<std::string, std::string>{"left_wrist", "right_wrist"}, {"left_hip", "right_hip"}, {"nose", "nose"}}) {
+    const auto p = at(a, left), q = at(b, right);
+    EXPECT_NEAR(q["x"].get<double>(), width - p["x"].get<double>(), 12.0) << left;
+    EXPECT_NEAR(q["y"].get<double>(), p["y"].get<double>(), 12.0) << left;
+  }
+  const easel::Image image = easel::Image::load(find_sample("messi5.jpg"));
+  const easel::Image mirror = image.mirrored();
+  EXPECT_TRUE(std::equal(image.pixel(0, 7), image.pixel(0, 7) + 3, mirror.pixel(width - 1, 7)));
+  EXPECT_TRUE(std::equal(image.pixel(width - 1, 7), image.pixel(width - 1, 7) + 3, mirror.pixel(0, 7)));
 }
 
 TEST(CliInputs, AProgressBarOnATerminalOnly) {

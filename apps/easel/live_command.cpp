@@ -45,6 +45,7 @@ struct LiveArgs {
   std::string style = "wave";  // style: the painting
   int max_size = 256;          // style: paint a copy this big (longer side), for speed
   bool every_frame = false, quiet = false, headless = false, wekinator = false;
+  bool flip = false;  // mirror each frame first (ml5's flipped)
 };
 
 void run_live(const LiveArgs& a) {
@@ -84,7 +85,7 @@ void run_live(const LiveArgs& a) {
 
   const auto on_frame = [&](const LiveFrame& frame) {
     if (paused) return;
-    Image picture = frame.image;
+    Image picture = a.flip ? frame.image.mirrored() : frame.image;
     std::string said;
     if (painter) {
       picture = painter->transfer(picture);
@@ -222,6 +223,7 @@ void add_live_command(CLI::App& app) {
                   "Send OSC where Wekinator listens: its inputs port, 127.0.0.1:6448 (predict: its outputs port, 12000)");
     cmd->add_option("--out,-o", args->out, "Write the annotated frames to this video file");
     cmd->add_option("--max-frames", args->max_frames, "Stop after reading this many frames")->check(CLI::NonNegativeNumber);
+    cmd->add_flag("--flip", args->flip, "Mirror each frame left to right first, as a selfie camera shows you (ml5's flipped)");
     cmd->add_flag("--every-frame", args->every_frame, "Analyse every frame of a video, as fast as the model goes, instead of playing it");
     cmd->add_flag("--headless", args->headless, "No window (lines to the terminal, frames to --out); without a screen this is the default");
     cmd->add_flag("--quiet,-q", args->quiet, "No line per frame");

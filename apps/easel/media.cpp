@@ -83,6 +83,7 @@ void run_on_video(VideoReader video, const std::string& name, const std::string&
   if (task.new_video) task.new_video();
   while (video.read(frame)) {
     if (args.max_frames > 0 && video.frame_index() >= args.max_frames) break;
+    if (args.flip) frame = frame.mirrored();
     nlohmann::ordered_json line;
     if (!name.empty()) line["video"] = name;
     line["frame"] = video.frame_index();
@@ -112,6 +113,7 @@ void add_media_options(CLI::App* cmd, MediaArgs& args, const std::string& what_o
                   "Write the image or video with " + what_out_shows + " (.png, .jpg, .mp4, .avi); with several inputs, a folder for them");
   cmd->add_flag("--json", args.json, "One JSON object per image or video frame");
   cmd->add_option("--max-frames", args.max_frames, "Stop a video after this many frames");
+  cmd->add_flag("--flip", args.flip, "Mirror each picture left to right first, as a selfie camera shows you (ml5's flipped)");
 }
 
 bool is_video(const std::string& file) {
@@ -166,7 +168,7 @@ void run_on_media(const MediaArgs& args, const MediaTask& task) {
         run_on_video(VideoReader::open(file), several ? file : "", out, args, task, progress);
         continue;
       }
-      Image image = Image::load(file);
+      Image image = args.flip ? Image::load(file).mirrored() : Image::load(file);
       nlohmann::ordered_json result = {{"image", file}};
       result.update(task.analyse(image, !out.empty(), false));
       if (!out.empty()) image.save(out);

@@ -20,9 +20,10 @@ struct MediaArgs {
   std::string out;                  // one input: the annotated image or video; several: a folder
   bool json = false;
   int max_frames = 0;  // videos: stop after this many (0: all)
+  bool flip = false;   // mirror every picture first (ml5's flipped, for a selfie camera)
 };
 
-// Adds INPUT..., --camera, --out, --json and --max-frames to a command.
+// Adds INPUT..., --camera, --out, --json, --max-frames and --flip to a command.
 void add_media_options(CLI::App* cmd, MediaArgs& args, const std::string& what_out_shows);
 
 bool is_video(const std::string& file);

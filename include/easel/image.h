@@ -29,6 +29,9 @@ class Image {
   // A copy scaled to width x height: averaged when it shrinks, bilinear when it grows;
   // smooth = false keeps hard pixel edges (nearest neighbour), for pixel art and sketches.
   Image resized(int width, int height, bool smooth = true) const;
+  // Left and right swapped, as a mirror (and a selfie camera's preview) shows it: ml5's
+  // `flipped`. A task on the mirrored picture answers in its coordinates.
+  Image mirrored() const;
 
   int width() const { return width_; }
   int height() const { return height_; }

@@ -159,4 +159,14 @@ Image Image::resized(int width, int height, bool smooth) const {
   return out;
 }
 
+Image Image::mirrored() const {
+  Image out(width_, height_);
+  for (int y = 0; y < height_; ++y) {
+    const std::uint8_t* from = pixel(0, y);
+    std::uint8_t* to = out.pixels_.data() + static_cast<std::size_t>(y) * width_ * 3;
+    for (int x = 0; x < width_; ++x) std::memcpy(to + static_cast<std::size_t>(width_ - 1 - x) * 3, from + static_cast<std::size_t>(x) * 3, 3);
+  }
+  return out;
+}
+
 }  // namespace easel
