@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -151,6 +153,61 @@ TEST(Pose, FlipMirrorsAndTrackKeepsIds) {
   ASSERT_FALSE(first.empty());
   ASSERT_EQ(first.size(), second.size());
   for (std::size_t i = 0; i < first.size(); ++i) EXPECT_EQ(first[i].id, second[i].id);
+}
+
+// A person standing still in a video whose camera adds noise: messi5.jpg as 24 frames,
+// each with its own sensor noise. Keypoints jitter from frame to frame; track()'s One Euro
+// smoothing (on by default, as ml5's bodyPose) must calm them, and a person who moves must
+// still be followed: after a jump of 40 px the smoothed keypoints catch up within frames.
+TEST(Pose, SmoothingCalmsJitterAndFollowsMovement) {
+  const Image still = photo("messi5.jpg");
+  std::mt19937 rng(11);
+  std::normal_distribution<float> noise(0.f, 12.f);
+  auto noisy = [&](const Image& image) {
+    Image out = image;
+    for (int i = 0; i < out.width() * out.height() * 3; ++i)
+      out.data()[i] = static_cast<std::uint8_t>(std::clamp(static_cast<float>(out.data()[i]) + noise(rng), 0.f, 255.f));
+    return out;
+  };
+  std::vector<Image> frames;
+  for (int f = 0; f < 24; ++f) frames.push_back(noisy(still));
+  // Mean movement of the confident keypoints of the first person from one frame to the next.
+  auto jitter = [&](bool smooth) {
+    PoseEstimator tracker = PoseEstimator::create({.model = "movenet-thunder", .smooth = smooth});
+    std::vector<Pose> before;
+    double sum = 0;
+    int n = 0;
+    for (const Image& frame : frames) {
+      const auto poses = tracker.track(frame);
+      if (!poses.empty() && !before.empty())
+        for (std::size_t k = 0; k < 17; ++k)
+          if (poses[0].keypoints[k].confidence > 0.3f && before[0].keypoints[k].confidence > 0.3f) {
+            sum += std::hypot(poses[0].keypoints[k].x - before[0].keypoints[k].x, poses[0].keypoints[k].y - before[0].keypoints[k].y);
+            ++n;
+          }
+      before = poses;
+    }
+    EXPECT_GT(n, 100);
+    return sum / std::max(n, 1);
+  };
+  const double raw = jitter(false), smoothed = jitter(true);
+  std::printf("[ keypoint jitter of a still person: %.2f px a frame raw, %.2f px smoothed ]\n", raw, smoothed);
+  EXPECT_GT(raw, 0.3) << "the noise made no jitter to measure";
+  EXPECT_LT(smoothed, 0.6 * raw);
+
+  // The person moves 40 px to the right (the picture shifted): smoothed keypoints follow.
+  PoseEstimator tracker = PoseEstimator::create({.model = "movenet-thunder"});
+  for (int f = 0; f < 5; ++f) tracker.track(frames[static_cast<std::size_t>(f)]);
+  Image moved(still.width(), still.height());
+  for (int y = 0; y < still.height(); ++y)
+    std::copy(still.pixel(0, y), still.pixel(still.width() - 40, y), moved.data() + (static_cast<std::size_t>(y) * still.width() + 40) * 3);
+  const auto target = PoseEstimator::create({.model = "movenet-thunder"}).estimate(moved);
+  std::vector<Pose> followed;
+  for (int f = 0; f < 6; ++f) followed = tracker.track(moved);
+  ASSERT_FALSE(target.empty());
+  ASSERT_FALSE(followed.empty());
+  EXPECT_NEAR(followed[0]["nose"].x, target[0]["nose"].x, 4.0);
+  EXPECT_NEAR(followed[0]["left_hip"].x, target[0]["left_hip"].x, 4.0);
 }
 
 TEST(Pose, UnknownModelIsAClearError) {

@@ -24,6 +24,7 @@
 #include "easel/pitch.h"
 #include "easel/pose.h"
 #include "easel/sound_classifier.h"
+#include "easel/smoothing.h"
 #include "easel/spectrogram.h"
 #include "easel/style_transfer.h"
 #include "easel/studio.h"

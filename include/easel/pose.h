@@ -61,6 +61,11 @@ struct PoseEstimatorOptions {
   // movenet-multipose reads any size: the image's longer side is scaled to this (a multiple
   // of 32; larger finds smaller people, slower). 0: 256, as TF.js's pose-detection.
   int input_size = 0;
+  // track(): each person's keypoints smoothed from frame to frame by a One Euro filter
+  // (smoothing.h), on coordinates as fractions of the frame, min_cutoff 1 Hz, beta 20,
+  // d_cutoff 1 Hz: a still person's jitter falls by four fifths and a move of 40 px is
+  // followed within 6 frames (tests/pose_test.cpp). On by default, as in ml5's bodyPose.
+  bool smooth = true;
   int threads = 0;  // 0: all cores
 };
 
@@ -74,8 +79,10 @@ class PoseEstimator {
   // The poses in one image, most confident first.
   std::vector<Pose> estimate(const Image& image);
   // The same for the next frame of a video: each pose gets the id of the pose it continues
-  // from the previous call (by keypoint distance), or a new id.
-  std::vector<Pose> track(const Image& frame);
+  // from the previous call (by keypoint distance), or a new id, and with `smooth` its
+  // keypoints smoothed. `timestamp_ms`: the frame's time in the video (for the smoothing);
+  // -1: 1/30 s after the previous frame.
+  std::vector<Pose> track(const Image& frame, double timestamp_ms = -1);
   // Forgets the people track() has seen: the next video starts with new ids from 0.
   void reset_tracking();
 

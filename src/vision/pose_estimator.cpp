@@ -1,8 +1,10 @@
 #include "easel/pose.h"
+#include "easel/smoothing.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 
 #include "easel/error.h"
@@ -43,6 +45,9 @@ struct PoseEstimator::Impl {
   // track()
   std::vector<Pose> previous;
   int next_id = 0;
+  double last_time_ms = -1;
+  std::map<int, std::vector<OneEuroFilter>> filters;  // per person id: x and y of each keypoint
+  void smooth(std::vector<Pose>& poses, const Image& frame, double timestamp_ms);
 };
 
 PoseEstimator::PoseEstimator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -127,9 +132,38 @@ std::vector<Pose> PoseEstimator::estimate(const Image& image) {
 void PoseEstimator::reset_tracking() {
   impl_->previous.clear();
   impl_->next_id = 0;
+  impl_->last_time_ms = -1;
+  impl_->filters.clear();
 }
 
-std::vector<Pose> PoseEstimator::track(const Image& frame) {
+// Each tracked person's keypoints through their own One Euro filters, on coordinates as
+// fractions of the frame; a person not in this frame loses theirs (ids are not reused).
+void PoseEstimator::Impl::smooth(std::vector<Pose>& poses, const Image& frame, double timestamp_ms) {
+  Impl& m = *this;
+  const double t_ms = timestamp_ms >= 0 ? timestamp_ms : (m.last_time_ms < 0 ? 0 : m.last_time_ms + 1000.0 / 30);
+  m.last_time_ms = t_ms;
+  const OneEuroOptions settings{.min_cutoff = 1.0, .beta = 20, .d_cutoff = 1.0};
+  std::map<int, std::vector<OneEuroFilter>> kept;
+  const float w = static_cast<float>(frame.width()), h = static_cast<float>(frame.height());
+  for (Pose& pose : poses) {
+    auto it = m.filters.find(pose.id);
+    std::vector<OneEuroFilter> f = it != m.filters.end() ? std::move(it->second)
+                                                          : std::vector<OneEuroFilter>(2 * pose.keypoints.size(), OneEuroFilter(settings));
+    for (std::size_t k = 0; k < pose.keypoints.size(); ++k) {
+      Keypoint& p = pose.keypoints[k];
+      p.nx = f[2 * k].filter(p.x / w, t_ms / 1000);
+      p.ny = f[2 * k + 1].filter(p.y / h, t_ms / 1000);
+      p.x = p.nx * w;
+      p.y = p.ny * h;
+    }
+    fit_box(pose, m.options.min_keypoint_confidence);
+    kept[pose.id] = std::move(f);
+  }
+  m.filters = std::move(kept);
+}
+
+
+std::vector<Pose> PoseEstimator::track(const Image& frame, double timestamp_ms) {
   Impl& m = *impl_;
   std::vector<Pose> poses = estimate(frame);
   const float diagonal = std::hypot(static_cast<float>(frame.width()), static_cast<float>(frame.height()));
@@ -158,6 +192,7 @@ std::vector<Pose> PoseEstimator::track(const Image& frame) {
     }
   }
   m.previous = poses;
+  if (m.options.smooth) m.smooth(poses, frame, timestamp_ms);
   return poses;
 }
 

@@ -1,0 +1,34 @@
+#include <cmath>
+#include <numbers>
+
+#include "easel/smoothing.h"
+
+namespace easel {
+
+namespace {
+// The smoothing factor of a first-order low-pass filter with this cutoff, for a step of dt.
+double alpha(double cutoff, double dt) {
+  const double tau = 1.0 / (2 * std::numbers::pi * cutoff);
+  return 1.0 / (1.0 + tau / dt);
+}
+}  // namespace
+
+float OneEuroFilter::filter(float x, double seconds) {
+  if (!started_) {
+    started_ = true;
+    last_time_ = seconds;
+    x_ = x;
+    dx_ = 0;
+    return x;
+  }
+  const double dt = seconds - last_time_;
+  if (!(dt > 0)) return static_cast<float>(x_);
+  last_time_ = seconds;
+  const double speed = (x - x_) / dt;
+  dx_ += alpha(options_.d_cutoff, dt) * (speed - dx_);
+  const double cutoff = options_.min_cutoff + options_.beta * std::fabs(dx_);
+  x_ += alpha(cutoff, dt) * (x - x_);
+  return static_cast<float>(x_);
+}
+
+}  // namespace easel
