@@ -91,9 +91,9 @@ void run_live(const LiveArgs& a) {
       picture = painter->transfer(picture);
       said = "painted in " + painter->style();
     } else if (poses) {
-      const auto found = poses->estimate(picture);
+      const auto found = poses->track(picture, frame.timestamp_ms);  // ids that stay with people, keypoints smoothed
       if (osc) osc->send_pose(found);
-      for (std::size_t i = 0; i < found.size(); ++i) draw_pose(picture, found[i], 0.3f, palette(static_cast<int>(i)));
+      for (std::size_t i = 0; i < found.size(); ++i) draw_pose(picture, found[i], 0.3f, palette(found[i].id >= 0 ? found[i].id : static_cast<int>(i)));
       said = std::to_string(found.size()) + (found.size() == 1 ? " person" : " people");
     } else if (detector) {
       const auto found = detector->detect(picture);
