@@ -4,30 +4,21 @@
 #include <random>
 
 #include "easel/error.h"
-#include "easel/model_store.h"
+#include "models/locate_model.h"
 
 namespace fs = std::filesystem;
 
 namespace easel::detail {
 
 fs::path locate_model_file(const std::string& model, const char* file_in_folder) {
-  const fs::path path = model;
+  const fs::path path = locate_model(model);
   std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    const fs::path file = path / file_in_folder;
-    if (!fs::is_regular_file(file, ec))
-      throw Error(ErrorCode::model_not_found, "The folder '" + model + "' has no " + file_in_folder + ".",
-                  "Give a model store name, or a folder in ml5's layout.");
-    return file;
-  }
-  if (fs::is_regular_file(path, ec)) return path;
-  ModelStore store;
-  for (const ModelSpec& spec : store.models())
-    if (spec.name == model) return store.get(model).entry();
-  if (model.find('/') != std::string::npos || model.find('.') != std::string::npos)
-    throw Error(ErrorCode::model_not_found, "There is no model file or folder '" + model + "'.",
-                "Check the path, or give a model name from `easel models list`.");
-  return store.get(model).entry();  // an unknown name: the store's error names the closest ones
+  if (!fs::is_directory(path, ec)) return path;
+  const fs::path file = path / file_in_folder;
+  if (!fs::is_regular_file(file, ec))
+    throw Error(ErrorCode::model_not_found, "The folder '" + model + "' has no " + file_in_folder + ".",
+                "Give a model store name, or a folder in ml5's layout.");
+  return file;
 }
 
 std::uint32_t fresh_seed() {

@@ -10,8 +10,8 @@
 namespace easel::detail {
 
 // The file a model option names: a store name (its entry, files checked by sha256), a
-// folder (its manifest.json) or a file. Throws Error(model_not_found) for a path that is
-// not there.
+// folder (its `file_in_folder`) or a file, found by locate_model(). Throws
+// Error(model_not_found) for a path that is not there or a folder without that file.
 std::filesystem::path locate_model_file(const std::string& model, const char* file_in_folder = "manifest.json");
 
 // Tommy Ettinger's mulberry32: tiny, fast, and short enough to write the same in

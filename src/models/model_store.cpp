@@ -6,6 +6,7 @@
 #include "core/files.h"
 #include "core/sha256.h"
 #include "easel/error.h"
+#include "models/locate_model.h"
 #include "models/manifest.h"
 #include "models/sources.h"
 
@@ -234,5 +235,20 @@ LocatedModel ModelStore::pull(std::string_view name, const ProgressFn& progress)
                   ? "The source served different bytes than the manifest records; report it, or set EASEL_MODEL_PATH to a good copy."
                   : "Check the connection and try `easel models pull " + s.name + "` again.");
 }
+
+namespace detail {
+
+fs::path locate_model(const std::string& name_or_path) {
+  const fs::path path = name_or_path;
+  if (fs::exists(path)) return path;
+  ModelStore store;
+  const bool known = std::any_of(store.models().begin(), store.models().end(), [&](const ModelSpec& m) { return m.name == name_or_path; });
+  if (!known && (name_or_path.find('/') != std::string::npos || name_or_path.find('.') != std::string::npos))
+    throw Error(ErrorCode::model_not_found, "There is no model file '" + name_or_path + "'.",
+                "Check the path, or give a model name from `easel models list`.");
+  return store.get(name_or_path).entry();
+}
+
+}  // namespace detail
 
 }  // namespace easel

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "easel/error.h"
+#include "models/locate_model.h"
 #include "nn/fuse.h"
 #include "nn/import/importers.h"
 #include "nn/int8_pass.h"
@@ -80,18 +81,7 @@ void cut_at(nn::Graph& graph, const std::vector<std::string>& names, const fs::p
 }  // namespace
 
 Model Model::load(const std::string& name_or_path, const ModelOptions& options) {
-  fs::path file = name_or_path;
-  if (!fs::exists(file)) {
-    // A catalog name may hold a '.' ("mobilenet-v1-0.25"): the catalog is asked first, and
-    // only a name it does not know and that looks like a path is reported as a missing file.
-    ModelStore store;
-    const bool known =
-        std::any_of(store.models().begin(), store.models().end(), [&](const ModelSpec& m) { return m.name == name_or_path; });
-    if (!known && (name_or_path.find('/') != std::string::npos || name_or_path.find('.') != std::string::npos))
-      throw Error(ErrorCode::model_not_found, "There is no model file '" + name_or_path + "'.",
-                  "Check the path, or give a model name from `easel models list`.");
-    file = store.get(name_or_path).entry();
-  }
+  fs::path file = detail::locate_model(name_or_path);
   if (fs::is_directory(file)) file /= "model.json";
   auto impl = std::make_unique<Impl>();
   impl->path = file;

@@ -17,6 +17,7 @@
 #include <tuple>
 
 #include "core/files.h"
+#include "core/json_file.h"
 #include "easel/error.h"
 #include "nn/fuse.h"
 #include "nn/import/importers.h"
@@ -526,12 +527,7 @@ Graph import_tfjs_layers(const fs::path& model_json) {
   auto bad = [&](const std::string& message) {
     return Error(ErrorCode::bad_model, "The TF.js layers model " + file + " is malformed: " + message + ".");
   };
-  json doc;
-  try {
-    doc = json::parse(detail::read_file(model_json));
-  } catch (const json::exception& e) {  // parse errors, and numbers past a double's range
-    throw Error(ErrorCode::bad_model, "'" + file + "' is not valid JSON: " + detail::json_problem(e) + ".");
-  }
+  const json doc = detail::read_json_file(model_json);
   if (!doc.is_object() || !doc.contains("modelTopology") || !doc["modelTopology"].is_object())
     throw bad("it has no 'modelTopology' object");
   const json& topology = doc["modelTopology"];
