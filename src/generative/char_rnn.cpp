@@ -52,12 +52,16 @@ struct CharRnn::Impl {
     for (std::size_t i = 0; i < state.size(); ++i) state[i] = std::move(out.at(i + 1));
   }
 
-  // ml5's exp(logits / T) / sum, computed with the largest logit taken off first so a low
-  // temperature cannot overflow (ml5's own exp does, giving NaN).
-  std::vector<float> probabilities(float temperature) const {
+  static void check_temperature(float temperature) {
     if (!(temperature > 0))
       throw Error(ErrorCode::bad_input, "The temperature must be more than 0, got " + std::to_string(temperature) + ".",
                   "0.5 is ml5's default; lower is safer, higher is wilder.");
+  }
+
+  // ml5's exp(logits / T) / sum, computed with the largest logit taken off first so a low
+  // temperature cannot overflow (ml5's own exp does, giving NaN).
+  std::vector<float> probabilities(float temperature) const {
+    check_temperature(temperature);
     if (!logits) throw Error(ErrorCode::bad_input, "There is nothing to predict from yet.", "feed() some text first.");
     const std::vector<float>& l = *logits;
     std::vector<double> z(l.size());
@@ -137,7 +141,7 @@ std::string CharRnn::generate(const CharRnnGenerateOptions& options, const std::
   if (options.seed.empty())
     throw Error(ErrorCode::bad_input, "The seed is empty.", "Give some text to start from, e.g. \"The \".");
   if (options.length < 0) throw Error(ErrorCode::bad_input, "The length must be 0 or more, got " + std::to_string(options.length) + ".");
-  if (!(options.temperature > 0)) impl_->probabilities(options.temperature);  // throws the temperature's error
+  Impl::check_temperature(options.temperature);  // before the state is touched
   const std::vector<int> seed = impl_->encode(options.seed);
   if (!options.stateful) impl_->reset();
   // As ml5: every seed character is fed; from the last one on, each step's output is drawn
