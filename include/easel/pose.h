@@ -19,6 +19,7 @@
 
 #include "easel/bounding_box.h"
 #include "easel/image.h"
+#include "easel/keypoint.h"
 
 namespace easel {
 
@@ -30,12 +31,6 @@ inline constexpr std::array<const char*, 17> kPoseKeypointNames = {
 // Pairs of keypoint indices to join when drawing a skeleton.
 const std::vector<std::pair<int, int>>& pose_skeleton();
 
-struct Keypoint {
-  std::string name;
-  float x = 0, y = 0;    // pixels in the image
-  float nx = 0, ny = 0;  // 0..1 across the image's width and height
-  float confidence = 0;  // 0..1
-};
 
 struct Pose {
   std::vector<Keypoint> keypoints;  // 17, in kPoseKeypointNames order

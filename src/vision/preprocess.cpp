@@ -90,11 +90,35 @@ Tensor write(const cv::Mat& pixels, const InputSpec& spec, DType dtype, F value)
 
 }  // namespace
 
+// The fitted pixels (input-sized RGB bytes) as the model's tensor.
+static Tensor pixels_to_tensor(cv::Mat pixels, const InputSpec& spec);
+
+Tensor crop_to_tensor(const Image& image, const InputSpec& spec, const RotatedRect& r, bool replicate_border) {
+  if (image.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
+  // Input pixel (i, j) samples the point (i / W, j / H) of the region, turned and placed, as
+  // TF.js's @tensorflow-models crop with tf.image.transform (no half-pixel offset): their
+  // landmark models' points then land where those libraries put them.
+  const double W = spec.width, H = spec.height, c = std::cos(r.rotation), s = std::sin(r.rotation);
+  const double a = c * r.width / W, b = -s * r.height / H, d = s * r.width / W, e = c * r.height / H;
+  const double tx = r.cx - (a * W + b * H) / 2;
+  const double ty = r.cy - (d * W + e * H) / 2;
+  const cv::Matx23d to_image(a, b, tx, d, e, ty);
+  cv::Mat rgb(image.height(), image.width(), CV_8UC3, const_cast<std::uint8_t*>(image.data()));
+  cv::Mat pixels;
+  cv::warpAffine(rgb, pixels, to_image, cv::Size(spec.width, spec.height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                 replicate_border ? cv::BORDER_REPLICATE : cv::BORDER_CONSTANT, cv::Scalar(0, 0, 0));
+  return pixels_to_tensor(pixels, spec);
+}
+
 Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement) {
   if (image.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
   Placement where;
   cv::Mat pixels = fit_image(image, spec, where);
   if (placement) *placement = where;
+  return pixels_to_tensor(pixels, spec);
+}
+
+static Tensor pixels_to_tensor(cv::Mat pixels, const InputSpec& spec) {
   if (spec.range == Range::inverted_binary) {
     if (spec.channels != 1) throw Error(ErrorCode::bad_model, "A binary sketch input has one channel.");
     Tensor t(DType::f32, {1, spec.height, spec.width, 1});

@@ -57,8 +57,19 @@ struct Placement {
   float image_y(float input_y) const { return (input_y - offset_y) / scale_y; }
 };
 
+// A region of an image in pixels, turned by `rotation` radians about its centre (clockwise on
+// screen, y pointing down: MediaPipe's NormalizedRect in pixels).
+struct RotatedRect {
+  float cx = 0, cy = 0, width = 0, height = 0, rotation = 0;
+};
+
 // A [1, height, width, channels] tensor ([1, channels, height, width] for NCHW): uint8 (or
 // int32) for Range::bytes, else float32.
 Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement = nullptr);
+
+// The region warped onto the whole input (bilinear), as MediaPipe's ImageToTensorCalculator
+// crops a face or hand for its landmark model; outside the image: black, or with
+// `replicate_border` the nearest edge pixel.
+Tensor crop_to_tensor(const Image& image, const InputSpec& spec, const RotatedRect& region, bool replicate_border = false);
 
 }  // namespace easel::vision

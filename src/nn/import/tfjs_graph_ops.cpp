@@ -484,6 +484,12 @@ void tile(OpContext& c) {
   c.emit("tile", std::move(inputs), std::move(a));
 }
 
+void depth_to_space(OpContext& c) {
+  c.expect_inputs(1, 1);
+  require_nhwc(c);
+  c.emit("depth_to_space", {c.input(0)}, one("block_size", c.attr_int("block_size")));
+}
+
 void concat(OpContext& c) {
   // ConcatV2(x0..xn, axis); the old Concat(axis, x0..xn).
   if (c.num_inputs() < 2) c.fail("expected at least 2 inputs");
@@ -744,6 +750,7 @@ constexpr Entry kOps[] = {
     {"StridedSlice", strided_slice},
     {"Sum", reduce},
     {"Tile", tile},
+    {"DepthToSpace", depth_to_space},
     {"TopKV2", top_k},
     {"Transpose", transpose},
     {"Unpack", unpack},

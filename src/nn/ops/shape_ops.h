@@ -24,6 +24,8 @@ std::unique_ptr<Op> make_pad(Backend backend);
 // slice.cpp
 std::unique_ptr<Op> make_slice(Backend backend);
 std::unique_ptr<Op> make_strided_slice(Backend backend);
+// depth_to_space.cpp
+std::unique_ptr<Op> make_depth_to_space(Backend backend);
 // tile.cpp
 std::unique_ptr<Op> make_tile(Backend backend);
 // gather.cpp

@@ -1,0 +1,263 @@
+#include "vision/landmark_pipeline.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "easel/error.h"
+#include "easel/model_store.h"
+#include "vision/recipe.h"
+
+namespace easel::vision {
+namespace {
+
+float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
+
+// Overlap of two regions by their upright boxes (enough to tell one face from another).
+float overlap(const RotatedRect& a, const RotatedRect& b) {
+  const float w = std::min(a.cx + a.width / 2, b.cx + b.width / 2) - std::max(a.cx - a.width / 2, b.cx - b.width / 2);
+  const float h = std::min(a.cy + a.height / 2, b.cy + b.height / 2) - std::max(a.cy - a.height / 2, b.cy - b.height / 2);
+  if (w <= 0 || h <= 0) return 0;
+  const float inter = w * h, uni = a.width * a.height + b.width * b.height - inter;
+  return uni > 0 ? inter / uni : 0;
+}
+
+float iou(const BoundingBox& a, const BoundingBox& b) {
+  const float w = std::min(a.x_max(), b.x_max()) - std::max(a.x, b.x), h = std::min(a.y_max(), b.y_max()) - std::max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  const float inter = w * h, uni = a.width * a.height + b.width * b.height - inter;
+  return uni > 0 ? inter / uni : 0;
+}
+
+const nlohmann::json& object_or_empty(const nlohmann::json& recipe, const char* key) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  return recipe.contains(key) && recipe[key].is_object() ? recipe[key] : empty;
+}
+
+std::string text(const nlohmann::json& object, const char* key, const std::string& model, const char* where) {
+  if (!object.contains(key) || !object[key].is_string())
+    throw Error(ErrorCode::bad_model, "The recipe of model '" + model + "' needs " + where + "." + key + " (a name).");
+  return object[key].get<std::string>();
+}
+
+}  // namespace
+
+int output_index(const Model& model, const std::string& name, const std::string& model_name) {
+  // TF.js names a node's first output "name:0" in signatures, easel by the node's name.
+  const auto bare = [](const std::string& n) { return n.ends_with(":0") ? n.substr(0, n.size() - 2) : n; };
+  const auto outputs = model.outputs();
+  std::string known;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    if (bare(outputs[i].name) == bare(name)) return static_cast<int>(i);
+    known += (known.empty() ? "" : ", ") + outputs[i].name;
+  }
+  throw Error(ErrorCode::bad_model, "The model '" + model_name + "' has no output '" + name + "'; its outputs: " + known + ".");
+}
+
+BlazeDetector BlazeDetector::load(const std::string& name, const detail::TaskKind& task, int threads) {
+  BlazeDetector d;
+  d.recipe_ = detail::load_task_recipe(name, task);
+  d.model_.emplace(Model::load(d.recipe_.file.string(), {.threads = threads}));
+  const auto inputs = d.model_->inputs();
+  if (inputs.size() != 1) throw Error(ErrorCode::bad_model, "The detector '" + name + "' does not take one image.");
+  d.input_ = input_spec(d.recipe_, inputs[0]);
+  const nlohmann::json& r = d.recipe_.data;
+  d.anchors_ = ssd_anchors(anchor_options(r, name, d.input_.width, d.input_.height));
+  d.decoding_ = box_decoding(r, name);
+  d.output_ = r.contains("output") ? output_index(*d.model_, text(r, "output", name, "recipe"), name) : 0;
+  d.iou_ = r.value("iou", 0.3f);
+  if (r.contains("keypoints")) d.keypoint_names_ = r["keypoints"].get<std::vector<std::string>>();
+  if (!d.keypoint_names_.empty() && static_cast<int>(d.keypoint_names_.size()) != d.decoding_.keypoints)
+    throw Error(ErrorCode::bad_model, "The recipe of model '" + name + "' names " + std::to_string(d.keypoint_names_.size()) +
+                                          " keypoints but reads " + std::to_string(d.decoding_.keypoints) + ".");
+  // The output must have one row per anchor: checked once here rather than on every image.
+  const auto outputs = d.model_->outputs();
+  const auto& shape = outputs.at(static_cast<std::size_t>(d.output_)).shape;
+  if (shape.size() >= 2 && shape[shape.size() - 2] > 0 && shape[shape.size() - 2] != static_cast<std::int64_t>(d.anchors_.size()))
+    throw Error(ErrorCode::bad_model, "The detector '" + name + "' gives " + std::to_string(shape[shape.size() - 2]) + " rows, but its recipe makes " +
+                                          std::to_string(d.anchors_.size()) + " anchors.");
+  return d;
+}
+
+std::vector<BlazeDetection> BlazeDetector::detect(const Image& image, int max_results, float min_score) {
+  if (image.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
+  // The whole image sampled onto the input as MediaPipe's ImageToTensor and TF.js's
+  // @tensorflow-models do (a warp, each input pixel one bilinear sample: no averaging when
+  // shrinking), letterboxed into a centred square or stretched. Resampled by area instead,
+  // BlazeFace's boxes moved by a pixel of its 128 and its scores by 0.05.
+  const float iw = static_cast<float>(image.width()), ih = static_cast<float>(image.height());
+  const float W = static_cast<float>(input_.width), H = static_cast<float>(input_.height);
+  RotatedRect whole{iw / 2, ih / 2, iw, ih, 0};
+  if (input_.fit == Fit::letterbox) {
+    const float scale = std::max(iw / W, ih / H);  // image pixels per input pixel
+    whole.width = W * scale, whole.height = H * scale;
+  }
+  const Placement at{W / whole.width, H / whole.height, W / 2 - whole.cx * W / whole.width, H / 2 - whole.cy * H / whole.height};
+  const Tensor input = crop_to_tensor(image, input_, whole);
+  const std::vector<Tensor> out = model_->run({input});
+  BoxDecoding decoding = decoding_;
+  decoding.min_score = min_score;
+  std::vector<BlazeDetection> found = suppress(decode_ssd(out.at(static_cast<std::size_t>(output_)), anchors_, decoding), iou_, max_results);
+  // 0..1 of the input -> input pixels -> image pixels.
+  for (BlazeDetection& d : found) {
+    d.x0 = at.image_x(d.x0 * W), d.x1 = at.image_x(d.x1 * W), d.y0 = at.image_y(d.y0 * H), d.y1 = at.image_y(d.y1 * H);
+    for (std::size_t k = 0; k + 1 < d.keypoints.size(); k += 2)
+      d.keypoints[k] = at.image_x(d.keypoints[k] * W), d.keypoints[k + 1] = at.image_y(d.keypoints[k + 1] * H);
+  }
+  return found;
+}
+
+LandmarkModel LandmarkModel::load(const detail::Recipe& recipe, int threads) {
+  LandmarkModel m;
+  m.recipe_ = recipe;
+  const std::string& name = recipe.model;
+  m.model_.emplace(Model::load(recipe.file.string(), {.threads = threads}));
+  const auto inputs = m.model_->inputs();
+  if (inputs.size() != 1) throw Error(ErrorCode::bad_model, "The landmark model '" + name + "' does not take one image.");
+  m.input_ = input_spec(recipe, inputs[0]);
+  const nlohmann::json& r = recipe.data;
+  const nlohmann::json& points = object_or_empty(r, "landmarks");
+  m.landmarks_out_ = output_index(*m.model_, text(points, "output", name, "landmarks"), name);
+  m.points_ = points.value("points", 0);
+  m.values_ = points.value("values", 3);
+  if (m.points_ <= 0 || m.points_ > 10000 || m.values_ < 2 || m.values_ > 5)
+    throw Error(ErrorCode::bad_model, "The recipe of model '" + name + "': landmarks.points and landmarks.values are out of range.");
+  const auto output_shape = m.model_->outputs().at(static_cast<std::size_t>(m.landmarks_out_)).shape;
+  std::int64_t elements = 1;
+  for (std::int64_t d : output_shape) elements *= d > 0 ? d : 1;
+  if (!output_shape.empty() && elements < static_cast<std::int64_t>(m.points_) * m.values_)
+    throw Error(ErrorCode::bad_model, "The landmark output of model '" + name + "' is smaller than " + std::to_string(m.points_) + " points.");
+  if (const nlohmann::json& flag = object_or_empty(r, "flag"); flag.contains("output")) {
+    m.flag_out_ = output_index(*m.model_, text(flag, "output", name, "flag"), name);
+    m.flag_sigmoid_ = flag.value("sigmoid", true);
+    m.min_flag_ = flag.value("min", 0.5f);
+  }
+  if (const nlohmann::json& h = object_or_empty(r, "handedness"); h.contains("output"))
+    m.handedness_out_ = output_index(*m.model_, text(h, "output", name, "handedness"), name);
+  if (const nlohmann::json& w = object_or_empty(r, "world"); w.contains("output"))
+    m.world_out_ = output_index(*m.model_, text(w, "output", name, "world"), name);
+  m.replicate_border_ = r.value("border", std::string("zero")) == "replicate";
+  m.roi_ = roi_options(r, name);
+  nlohmann::json tracking = {{"roi", object_or_empty(r, "tracking")}};
+  m.tracking_ = roi_options(tracking, name);
+  if (tracking["roi"].contains("points")) m.tracking_points_ = tracking["roi"]["points"].get<std::vector<int>>();
+  for (int p : m.tracking_points_)
+    if (p < 0 || p >= m.points_) throw Error(ErrorCode::bad_model, "The recipe of model '" + name + "': tracking.points names a point it has not.");
+  if (m.tracking_.rotation_from >= m.points_ || m.tracking_.rotation_to >= m.points_)
+    throw Error(ErrorCode::bad_model, "The recipe of model '" + name + "': tracking.rotation names a point it has not.");
+  return m;
+}
+
+Landmarks LandmarkModel::read(const Image& image, const RotatedRect& roi) {
+  const Tensor input = crop_to_tensor(image, input_, roi, replicate_border_);
+  const std::vector<Tensor> out = model_->run({input});
+  Landmarks result;
+  result.roi = roi;
+  const Tensor& points = out.at(static_cast<std::size_t>(landmarks_out_));
+  if (points.dtype() != DType::f32 || points.size() < static_cast<std::int64_t>(points_) * values_)
+    throw Error(ErrorCode::bad_model, "The landmark output of model '" + recipe_.model + "' has " + std::to_string(points.size()) +
+                                          " values, fewer than its " + std::to_string(points_) + " points.");
+  for (int o : {flag_out_, handedness_out_})
+    if (o >= 0 && (out.at(static_cast<std::size_t>(o)).dtype() != DType::f32 || out.at(static_cast<std::size_t>(o)).size() < 1))
+      throw Error(ErrorCode::bad_model, "The model '" + recipe_.model + "' gave an empty score output.");
+  const float* p = points.data<float>();
+  result.xyz.resize(3 * static_cast<std::size_t>(points_));
+  if (values_ >= 4) result.visibility.resize(static_cast<std::size_t>(points_));
+  const float W = static_cast<float>(input_.width);
+  for (int i = 0; i < points_; ++i) {
+    const float* v = p + static_cast<std::ptrdiff_t>(i) * values_;
+    const CropPoint at = from_crop(roi, input_.width, input_.height, v[0], v[1]);
+    result.xyz[3 * static_cast<std::size_t>(i)] = at.x;
+    result.xyz[3 * static_cast<std::size_t>(i) + 1] = at.y;
+    result.xyz[3 * static_cast<std::size_t>(i) + 2] = values_ >= 3 ? v[2] / W * roi.width : 0.f;
+    if (values_ >= 4) result.visibility[static_cast<std::size_t>(i)] = sigmoid(v[3]);
+  }
+  if (flag_out_ >= 0) {
+    const float f = out.at(static_cast<std::size_t>(flag_out_)).data<float>()[0];
+    result.flag = flag_sigmoid_ ? sigmoid(f) : f;
+  }
+  if (handedness_out_ >= 0) result.handedness = out.at(static_cast<std::size_t>(handedness_out_)).data<float>()[0];
+  if (world_out_ >= 0) {
+    const Tensor& w = out.at(static_cast<std::size_t>(world_out_));
+    if (w.dtype() != DType::f32) throw Error(ErrorCode::bad_model, "The world landmarks of model '" + recipe_.model + "' are not float32.");
+    const std::size_t n = std::min(static_cast<std::size_t>(w.size()), 3 * static_cast<std::size_t>(points_));
+    result.world.assign(w.data<float>(), w.data<float>() + n);
+  }
+  return result;
+}
+
+RotatedRect LandmarkModel::next_roi(const Landmarks& l) const {
+  std::vector<float> xy;
+  xy.reserve(2 * static_cast<std::size_t>(points_));
+  for (int i = 0; i < points_; ++i) xy.push_back(l.xyz[3 * static_cast<std::size_t>(i)]), xy.push_back(l.xyz[3 * static_cast<std::size_t>(i) + 1]);
+  return landmarks_roi(xy, tracking_points_, tracking_);
+}
+
+std::vector<Landmarks> detect_landmarks(const Image& image, BlazeDetector& detector, LandmarkModel& model, int max_results, float min_score,
+                                        HeldRegions* held) {
+  if (image.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
+  std::vector<RotatedRect> regions;
+  if (held) regions = held->regions;
+  if (static_cast<int>(regions.size()) < max_results) {
+    for (const BlazeDetection& d : detector.detect(image, max_results, min_score)) {
+      const RotatedRect r = detection_roi(d, model.roi());
+      if (static_cast<int>(regions.size()) < max_results &&
+          std::none_of(regions.begin(), regions.end(), [&](const RotatedRect& h) { return overlap(h, r) > 0.5f; }))
+        regions.push_back(r);
+    }
+  }
+  std::vector<Landmarks> found;
+  std::vector<RotatedRect> next;
+  for (const RotatedRect& r : regions) {
+    Landmarks l = model.read(image, r);
+    if (l.flag < model.min_flag()) continue;
+    const RotatedRect n = model.next_roi(l);
+    // Two held regions that drifted onto one face keep the first.
+    if (std::any_of(next.begin(), next.end(), [&](const RotatedRect& h) { return overlap(h, n) > 0.5f; })) continue;
+    next.push_back(n);
+    found.push_back(std::move(l));
+  }
+  if (held) held->regions = std::move(next);
+  return found;
+}
+
+double BoxTracker::frame_time(double timestamp_ms) {
+  last_ms_ = timestamp_ms >= 0 ? timestamp_ms : (last_ms_ < 0 ? 0 : last_ms_ + 1000.0 / 30);
+  return last_ms_;
+}
+
+void BoxTracker::reset() {
+  tracks_.clear();
+  next_id_ = 0;
+  last_ms_ = -1;
+}
+
+std::vector<int> BoxTracker::assign(const std::vector<BoundingBox>& boxes, double t) {
+  std::erase_if(tracks_, [&](const Track& k) { return t - k.last_ms > settings_.max_age_ms; });
+  std::vector<int> ids(boxes.size(), -1);
+  std::vector<bool> claimed(tracks_.size(), false);
+  std::vector<Track> added;
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    int best = -1;
+    float best_similarity = settings_.min_similarity;
+    for (std::size_t j = 0; j < tracks_.size(); ++j) {
+      if (claimed[j]) continue;
+      const float s = iou(boxes[i], tracks_[j].box);
+      if (s >= best_similarity) best_similarity = s, best = static_cast<int>(j);
+    }
+    if (best >= 0) {
+      Track& k = tracks_[static_cast<std::size_t>(best)];
+      claimed[static_cast<std::size_t>(best)] = true;
+      k.box = boxes[i], k.last_ms = t;
+      ids[i] = k.id;
+    } else {
+      ids[i] = next_id_++;
+      added.push_back({ids[i], boxes[i], t});
+    }
+  }
+  tracks_.insert(tracks_.end(), added.begin(), added.end());
+  std::stable_sort(tracks_.begin(), tracks_.end(), [](const Track& a, const Track& b) { return a.last_ms > b.last_ms; });
+  if (static_cast<int>(tracks_.size()) > settings_.max_tracks) tracks_.resize(static_cast<std::size_t>(std::max(0, settings_.max_tracks)));
+  return ids;
+}
+
+}  // namespace easel::vision
