@@ -92,8 +92,8 @@ extract pocketsphinx-testdata pocketsphinx usr/share/pocketsphinx/test/data \
 # Palmer penguins (CC0): 344 penguins measured, a table for ml5's neuralNetwork.
 extract r-cran-palmerpenguins palmerpenguins usr/lib/R/site-library/palmerpenguins/extdata \
   penguins.csv
-# Hands (MIT, fingerpose's own test photos and its webcam clip of thumbs-up and victory signs).
-extract_npm fingerpose@0.1.0 fingerpose assets halfcurl.jpg fullcurl.jpg nocurl.jpg fingers-lq.gif
+# Hands (MIT, fingerpose's own test photos of a hand).
+extract_npm fingerpose@0.1.0 fingerpose assets halfcurl.jpg fullcurl.jpg nocurl.jpg
 say "sample media: $(find "$MEDIA" -type f | wc -l) files in data/media"
 
 # --- 3. Build ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include "easel/face.h"
 #include "easel/feature_extractor.h"
 #include "easel/image.h"
+#include "easel/hands.h"
 #include "easel/image_classifier.h"
 #include "easel/keypoint.h"
 #include "easel/knn_classifier.h"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "easel/error.h"
@@ -133,33 +134,77 @@ std::vector<BlazeDetection> suppress(std::vector<BlazeDetection> detections, flo
   return kept;
 }
 
+namespace {
+
+// Keypoint k of an x, y list, or nothing when the list is shorter.
+bool keypoint(const std::vector<float>& xy, int k, float& x, float& y) {
+  const std::size_t at = 2 * static_cast<std::size_t>(k);
+  if (k < 0 || at + 1 >= xy.size()) return false;
+  x = xy[at], y = xy[at + 1];
+  return true;
+}
+
+// The rotation of a region (0 when the options turn nothing or the keypoints are missing;
+// their indices are checked against the recipe at load).
+float region_rotation(const std::vector<float>& xy, const RoiOptions& o) {
+  float x0, y0, x1 = 0, y1 = 0;
+  if (!o.rotate || !keypoint(xy, o.rotation_from, x0, y0)) return 0;
+  if (o.rotation_to_mix.empty()) {
+    if (!keypoint(xy, o.rotation_to, x1, y1)) return 0;
+  } else {
+    for (const auto& [k, weight] : o.rotation_to_mix) {
+      float x, y;
+      if (!keypoint(xy, k, x, y)) return 0;
+      x1 += weight * x, y1 += weight * y;
+    }
+  }
+  return rotation_between(x0, y0, x1, y1, o);
+}
+
+}  // namespace
+
 RotatedRect detection_roi(const BlazeDetection& d, const RoiOptions& o) {
-  const std::vector<float>& xy = d.keypoints;
-  const std::size_t from = 2 * static_cast<std::size_t>(o.rotation_from), to = 2 * static_cast<std::size_t>(o.rotation_to);
-  const bool known = from + 1 < xy.size() && to + 1 < xy.size();  // checked against the recipe at load
-  const float rotation = o.rotate && known ? rotation_between(xy[from], xy[from + 1], xy[to], xy[to + 1], o) : 0.f;
-  if (o.from_keypoints && known) {
+  const float rotation = region_rotation(d.keypoints, o);
+  float x0, y0, x1, y1;
+  if (o.from_keypoints && keypoint(d.keypoints, o.rotation_from, x0, y0) && keypoint(d.keypoints, o.rotation_to, x1, y1)) {
     // BlazePose: the centre is keypoint `from`, the size twice its distance to keypoint `to`.
-    const float size = 2 * std::hypot(xy[to] - xy[from], xy[to + 1] - xy[from + 1]);
-    return transform(xy[from], xy[from + 1], size, size, rotation, o);
+    const float size = 2 * std::hypot(x1 - x0, y1 - y0);
+    return transform(x0, y0, size, size, rotation, o);
   }
   return transform((d.x0 + d.x1) / 2, (d.y0 + d.y1) / 2, d.x1 - d.x0, d.y1 - d.y0, rotation, o);
 }
 
 RotatedRect landmarks_roi(const std::vector<float>& xy, const std::vector<int>& subset, const RoiOptions& o) {
+  std::vector<std::pair<float, float>> points;
+  if (subset.empty())
+    for (std::size_t k = 0; k + 1 < xy.size(); k += 2) points.emplace_back(xy[k], xy[k + 1]);
+  else
+    for (int i : subset)
+      if (float x, y; keypoint(xy, i, x, y)) points.emplace_back(x, y);
   BlazeDetection box;
   box.keypoints = xy;
-  bool first = true;
-  const auto add = [&](std::size_t k) {
-    if (k + 1 >= xy.size()) return;
-    const float x = xy[k], y = xy[k + 1];
-    if (first) box.x0 = box.x1 = x, box.y0 = box.y1 = y, first = false;
-    box.x0 = std::min(box.x0, x), box.x1 = std::max(box.x1, x), box.y0 = std::min(box.y0, y), box.y1 = std::max(box.y1, y);
+  if (points.empty()) return detection_roi(box, o);
+  const auto bounds = [&](auto&& at, float& x0, float& y0, float& x1, float& y1) {
+    x0 = y0 = std::numeric_limits<float>::max(), x1 = y1 = -x0;
+    for (const auto& p : points) {
+      const auto [x, y] = at(p);
+      x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+    }
   };
-  if (subset.empty())
-    for (std::size_t k = 0; k + 1 < xy.size(); k += 2) add(k);
-  else
-    for (int i : subset) add(2 * static_cast<std::size_t>(i));
+  bounds([](const std::pair<float, float>& p) { return p; }, box.x0, box.y0, box.x1, box.y1);
+  if (o.rotated_box && !o.from_keypoints) {
+    // The points seen from the box's centre, turned back by the rotation: their box there,
+    // and its centre turned forward again.
+    const float rotation = region_rotation(xy, o), c = std::cos(rotation), s = std::sin(rotation);
+    const float cx = (box.x0 + box.x1) / 2, cy = (box.y0 + box.y1) / 2;
+    float x0, y0, x1, y1;
+    bounds([&](const std::pair<float, float>& p) {
+      const float dx = p.first - cx, dy = p.second - cy;
+      return std::pair<float, float>{c * dx + s * dy, -s * dx + c * dy};
+    }, x0, y0, x1, y1);
+    const float px = (x0 + x1) / 2, py = (y0 + y1) / 2;
+    return transform(cx + c * px - s * py, cy + s * px + c * py, x1 - x0, y1 - y0, rotation, o);
+  }
   return detection_roi(box, o);
 }
 
@@ -210,7 +255,13 @@ RoiOptions roi_options(const nlohmann::json& recipe, const std::string& model) {
   if (o.rotate) o.rotation_from = rotation[0], o.rotation_to = rotation[1];
   if (o.rotation_from < 0 || o.rotation_to < 0 || o.rotation_from > 512 || o.rotation_to > 512)
     throw Error(ErrorCode::bad_model, "The recipe of model '" + model + "': roi.rotation names keypoints out of range.");
+  if (r.contains("rotation_to_mix")) {
+    for (const auto& [k, weight] : field(r, "rotation_to_mix", std::vector<std::pair<int, float>>{}, model, "roi"))
+      if (k < 0 || k > 512) throw Error(ErrorCode::bad_model, "The recipe of model '" + model + "': roi.rotation_to_mix names keypoints out of range.");
+      else o.rotation_to_mix.emplace_back(k, weight);
+  }
   o.target_angle = field(r, "target_angle", o.target_angle, model, "roi");
+  o.rotated_box = field(r, "rotated_box", o.rotated_box, model, "roi");
   const auto scale = field(r, "scale", std::vector<float>{1.5f, 1.5f}, model, "roi");
   const auto shift = field(r, "shift", std::vector<float>{0, 0}, model, "roi");
   if (scale.size() != 2 || shift.size() != 2) throw Error(ErrorCode::bad_model, "The recipe of model '" + model + "': roi.scale and roi.shift are [x, y].");

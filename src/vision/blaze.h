@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -61,11 +62,17 @@ std::vector<BlazeDetection> suppress(std::vector<BlazeDetection> detections, flo
 // keypoint `to` makes `target_angle` degrees, scaled, shifted and (square_long) made square.
 struct RoiOptions {
   int rotation_from = 0, rotation_to = 1;
+  // The rotation's end as a weighted mean of keypoints instead of `rotation_to` (hands: the
+  // middle of the index, middle and ring fingers' knuckles).
+  std::vector<std::pair<int, float>> rotation_to_mix;
   float target_angle = 0;  // degrees
   bool rotate = true;
   float scale_x = 1.5f, scale_y = 1.5f, shift_x = 0, shift_y = 0;
   bool square_long = true;
   bool from_keypoints = false;  // the box around all keypoints rather than the detector's box
+  // landmarks_roi: the box of the points measured along the rotation (MediaPipe's hand
+  // tracking) rather than upright.
+  bool rotated_box = false;
 };
 
 // From a detection in image pixels.

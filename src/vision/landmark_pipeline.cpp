@@ -119,6 +119,7 @@ LandmarkModel LandmarkModel::load(const detail::Recipe& recipe, int threads) {
   m.landmarks_out_ = output_index(*m.model_, text(points, "output", name, "landmarks"), name);
   m.points_ = points.value("points", 0);
   m.values_ = points.value("values", 3);
+  m.z_scale_ = points.value("z_scale", 1.f);
   if (m.points_ <= 0 || m.points_ > 10000 || m.values_ < 2 || m.values_ > 5)
     throw Error(ErrorCode::bad_model, "The recipe of model '" + name + "': landmarks.points and landmarks.values are out of range.");
   const auto output_shape = m.model_->outputs().at(static_cast<std::size_t>(m.landmarks_out_)).shape;
@@ -142,7 +143,8 @@ LandmarkModel LandmarkModel::load(const detail::Recipe& recipe, int threads) {
   if (tracking["roi"].contains("points")) m.tracking_points_ = tracking["roi"]["points"].get<std::vector<int>>();
   for (int p : m.tracking_points_)
     if (p < 0 || p >= m.points_) throw Error(ErrorCode::bad_model, "The recipe of model '" + name + "': tracking.points names a point it has not.");
-  if (m.tracking_.rotation_from >= m.points_ || m.tracking_.rotation_to >= m.points_)
+  if (m.tracking_.rotation_from >= m.points_ || m.tracking_.rotation_to >= m.points_ ||
+      std::any_of(m.tracking_.rotation_to_mix.begin(), m.tracking_.rotation_to_mix.end(), [&](const auto& p) { return p.first >= m.points_; }))
     throw Error(ErrorCode::bad_model, "The recipe of model '" + name + "': tracking.rotation names a point it has not.");
   return m;
 }
@@ -168,7 +170,7 @@ Landmarks LandmarkModel::read(const Image& image, const RotatedRect& roi) {
     const CropPoint at = from_crop(roi, input_.width, input_.height, v[0], v[1]);
     result.xyz[3 * static_cast<std::size_t>(i)] = at.x;
     result.xyz[3 * static_cast<std::size_t>(i) + 1] = at.y;
-    result.xyz[3 * static_cast<std::size_t>(i) + 2] = values_ >= 3 ? v[2] / W * roi.width : 0.f;
+    result.xyz[3 * static_cast<std::size_t>(i) + 2] = values_ >= 3 ? v[2] * z_scale_ / W * roi.width : 0.f;
     if (values_ >= 4) result.visibility[static_cast<std::size_t>(i)] = sigmoid(v[3]);
   }
   if (flag_out_ >= 0) {
@@ -181,6 +183,12 @@ Landmarks LandmarkModel::read(const Image& image, const RotatedRect& roi) {
     if (w.dtype() != DType::f32) throw Error(ErrorCode::bad_model, "The world landmarks of model '" + recipe_.model + "' are not float32.");
     const std::size_t n = std::min(static_cast<std::size_t>(w.size()), 3 * static_cast<std::size_t>(points_));
     result.world.assign(w.data<float>(), w.data<float>() + n);
+    // The model measures along its upright crop: turned back like the image points.
+    const float c = std::cos(roi.rotation), s = std::sin(roi.rotation);
+    for (std::size_t i = 0; i + 2 < result.world.size(); i += 3) {
+      const float x = result.world[i], y = result.world[i + 1];
+      result.world[i] = c * x - s * y, result.world[i + 1] = s * x + c * y;
+    }
   }
   return result;
 }

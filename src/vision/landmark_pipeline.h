@@ -77,6 +77,7 @@ class LandmarkModel {
   std::optional<Model> model_;
   InputSpec input_;
   int points_ = 0, values_ = 3;
+  float z_scale_ = 1;  // the model's z in input pixels times this (hands: 1 / 0.4)
   int landmarks_out_ = -1, flag_out_ = -1, handedness_out_ = -1, world_out_ = -1;
   bool flag_sigmoid_ = true, replicate_border_ = false;
   float min_flag_ = 0.5f;
