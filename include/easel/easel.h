@@ -26,6 +26,7 @@
 #include "easel/osc.h"
 #include "easel/pitch.h"
 #include "easel/pose.h"
+#include "easel/segmentation.h"
 #include "easel/sound_classifier.h"
 #include "easel/smoothing.h"
 #include "easel/spectrogram.h"

@@ -80,24 +80,14 @@ BlazeDetector BlazeDetector::load(const std::string& name, const detail::TaskKin
 
 std::vector<BlazeDetection> BlazeDetector::detect(const Image& image, int max_results, float min_score) {
   if (image.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
-  // The whole image sampled onto the input as MediaPipe's ImageToTensor and TF.js's
-  // @tensorflow-models do (a warp, each input pixel one bilinear sample: no averaging when
-  // shrinking), letterboxed into a centred square or stretched. Resampled by area instead,
-  // BlazeFace's boxes moved by a pixel of its 128 and its scores by 0.05.
-  const float iw = static_cast<float>(image.width()), ih = static_cast<float>(image.height());
-  const float W = static_cast<float>(input_.width), H = static_cast<float>(input_.height);
-  RotatedRect whole{iw / 2, ih / 2, iw, ih, 0};
-  if (input_.fit == Fit::letterbox) {
-    const float scale = std::max(iw / W, ih / H);  // image pixels per input pixel
-    whole.width = W * scale, whole.height = H * scale;
-  }
-  const Placement at{W / whole.width, H / whole.height, W / 2 - whole.cx * W / whole.width, H / 2 - whole.cy * H / whole.height};
-  const Tensor input = crop_to_tensor(image, input_, whole);
+  Placement at;
+  const Tensor input = to_tensor(image, input_, &at);
   const std::vector<Tensor> out = model_->run({input});
   BoxDecoding decoding = decoding_;
   decoding.min_score = min_score;
   std::vector<BlazeDetection> found = suppress(decode_ssd(out.at(static_cast<std::size_t>(output_)), anchors_, decoding), iou_, max_results);
   // 0..1 of the input -> input pixels -> image pixels.
+  const float W = static_cast<float>(input_.width), H = static_cast<float>(input_.height);
   for (BlazeDetection& d : found) {
     d.x0 = at.image_x(d.x0 * W), d.x1 = at.image_x(d.x1 * W), d.y0 = at.image_y(d.y0 * H), d.y1 = at.image_y(d.y1 * H);
     for (std::size_t k = 0; k + 1 < d.keypoints.size(); k += 2)

@@ -112,6 +112,18 @@ Tensor crop_to_tensor(const Image& image, const InputSpec& spec, const RotatedRe
 
 Tensor to_tensor(const Image& image, const InputSpec& spec, Placement* placement) {
   if (image.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
+  if (spec.point_sampling && spec.fit != Fit::center_crop) {
+    // The whole image (letterbox: in a centred box of the input's shape) warped onto the input.
+    const float iw = static_cast<float>(image.width()), ih = static_cast<float>(image.height());
+    const float W = static_cast<float>(spec.width), H = static_cast<float>(spec.height);
+    RotatedRect whole{iw / 2, ih / 2, iw, ih, 0};
+    if (spec.fit == Fit::letterbox) {
+      const float scale = std::max(iw / W, ih / H);  // image pixels per input pixel
+      whole.width = W * scale, whole.height = H * scale;
+    }
+    if (placement) *placement = {W / whole.width, H / whole.height, W / 2 - whole.cx * W / whole.width, H / 2 - whole.cy * H / whole.height};
+    return crop_to_tensor(image, spec, whole);
+  }
   Placement where;
   cv::Mat pixels = fit_image(image, spec, where);
   if (placement) *placement = where;

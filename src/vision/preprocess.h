@@ -48,6 +48,10 @@ struct InputSpec {
   Anchor anchor = Anchor::center;
   std::uint8_t pad = 0;
   bool round_down = false;
+  // Sample the image at one point per input pixel (bilinear, no averaging when shrinking), as
+  // MediaPipe's ImageToTensor and TF.js's @tensorflow-models do with tf.image.transform: the
+  // pixels those models were made with. Stretch and letterbox (centred) only.
+  bool point_sampling = false;
 };
 
 // Where the image landed in the input: image pixel = (input pixel - offset) / scale.

@@ -44,6 +44,7 @@ InputSpec input_spec(const detail::Recipe& r, const TensorInfo& model_input) {
     spec.round_down = choose(r, input, "round", std::map<std::string, bool>{{"nearest", false}, {"down", true}}, false);
     spec.pad = static_cast<std::uint8_t>(input.value("pad", 0));
     spec.area_downscale = input.value("area_downscale", false);
+    spec.point_sampling = choose(r, input, "sampling", std::map<std::string, bool>{{"area", false}, {"points", true}}, false);
     if (input.contains("size")) {
       const auto size = input["size"].get<std::vector<int>>();
       if (size.size() != 2 || size[0] <= 0 || size[1] <= 0)

@@ -5,7 +5,7 @@
 //             "range": "bytes" | "pixels" | "unit" | "signed_unit" | "inverted_unit" | "inverted_binary",
 //             "layout": "nhwc" | "nchw", "colors": "rgb" | "bgr",
 //             "anchor": "center" | "top_left", "pad": 0..255, "round": "nearest" | "down",
-//             "area_downscale": false, "size": [height, width]}
+//             "area_downscale": false, "sampling": "area" | "points", "size": [height, width]}
 //
 // Sizes and channels come from the model's input shape where it is fixed; "size" gives
 // them where it is not.
