@@ -18,6 +18,9 @@ void add_ops_command(CLI::App& app);
 void add_infer_command(CLI::App& app);
 void add_classify_command(CLI::App& app);
 void add_pose_command(CLI::App& app);
+void add_face_command(CLI::App& app);
+void add_hands_command(CLI::App& app);
+void add_segment_command(CLI::App& app);
 void add_detect_command(CLI::App& app);
 void add_sound_commands(CLI::App& app);
 void add_training_commands(CLI::App& app);  // train, evaluate, predict, export

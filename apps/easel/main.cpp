@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
   easel::cli::add_infer_command(app);
   easel::cli::add_classify_command(app);
   easel::cli::add_pose_command(app);
+  easel::cli::add_face_command(app);
+  easel::cli::add_hands_command(app);
+  easel::cli::add_segment_command(app);
   easel::cli::add_detect_command(app);
   easel::cli::add_sound_commands(app);
   easel::cli::add_training_commands(app);

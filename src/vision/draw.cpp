@@ -39,6 +39,55 @@ void draw_pose(Image& image, const Pose& pose, float min_confidence, Color color
   }
 }
 
+void draw_face(Image& image, const Face& face, Color color) {
+  if (image.empty()) return;
+  cv::Mat m = view(image);
+  const int t = thickness(image);
+  if (!face.regions) {
+    draw_box(image, face.box, "", color);
+    for (const Keypoint& k : face.keypoints) {
+      cv::circle(m, cv::Point2f(k.x, k.y), 2 * t + 1, cv::Scalar(255, 255, 255), cv::FILLED, cv::LINE_AA);
+      cv::circle(m, cv::Point2f(k.x, k.y), 2 * t + 1, scalar(color), t, cv::LINE_AA);
+    }
+    return;
+  }
+  for (const Keypoint& k : face.keypoints) cv::circle(m, cv::Point2f(k.x, k.y), t, scalar(color), cv::FILLED, cv::LINE_AA);
+  for (const auto& [name, indices] : *face.regions)
+    for (std::size_t i = 0; i + 1 < indices.size(); ++i) {
+      const Keypoint &p = face.keypoints.at(static_cast<std::size_t>(indices[i])), &q = face.keypoints.at(static_cast<std::size_t>(indices[i + 1]));
+      cv::line(m, cv::Point2f(p.x, p.y), cv::Point2f(q.x, q.y), cv::Scalar(255, 255, 255), t, cv::LINE_AA);
+    }
+}
+
+void draw_hand(Image& image, const Hand& hand, Color color) {
+  if (image.empty() || hand.keypoints.size() < kHandKeypointNames.size()) return;
+  cv::Mat m = view(image);
+  const int t = thickness(image);
+  for (auto [a, b] : hand_skeleton()) {
+    const Keypoint &p = hand.keypoints[static_cast<std::size_t>(a)], &q = hand.keypoints[static_cast<std::size_t>(b)];
+    cv::line(m, cv::Point2f(p.x, p.y), cv::Point2f(q.x, q.y), scalar(color), t + 1, cv::LINE_AA);
+  }
+  for (const Keypoint& k : hand.keypoints) {
+    cv::circle(m, cv::Point2f(k.x, k.y), 2 * t + 1, cv::Scalar(255, 255, 255), cv::FILLED, cv::LINE_AA);
+    cv::circle(m, cv::Point2f(k.x, k.y), 2 * t + 1, scalar(color), t, cv::LINE_AA);
+  }
+  const Keypoint& wrist = hand.keypoints[0];
+  draw_text(image, hand.handedness, static_cast<int>(wrist.x) + 6 * t, static_cast<int>(wrist.y), color, std::clamp(image.width() / 1000.0, 0.45, 1.0));
+}
+
+void draw_segmentation(Image& image, const Segmentation& s, float opacity) {
+  if (image.empty() || s.width != image.width() || s.height != image.height() || s.classes.size() != static_cast<std::size_t>(s.width) * s.height) return;
+  const float a = std::clamp(opacity, 0.f, 1.f);
+  for (std::size_t i = 0; i < s.classes.size(); ++i) {
+    if (!s.classes[i]) continue;
+    const SegmentColor c = segmentation_color(s.classes[i]);
+    std::uint8_t* p = image.data() + 3 * i;
+    p[0] = static_cast<std::uint8_t>(std::lround((1 - a) * p[0] + a * c.r));
+    p[1] = static_cast<std::uint8_t>(std::lround((1 - a) * p[1] + a * c.g));
+    p[2] = static_cast<std::uint8_t>(std::lround((1 - a) * p[2] + a * c.b));
+  }
+}
+
 void draw_text(Image& image, const std::string& text, int x, int y, Color color, double scale) {
   if (image.empty() || text.empty()) return;
   cv::Mat m = view(image);
