@@ -7,7 +7,9 @@
 //
 // Models: "movenet-lightning" (default: fast, one person), "movenet-thunder" (one person,
 // more accurate), "movenet-multipose" (up to 6 people), "posenet" (PoseNet MobileNet,
-// single-pose or, with `multi`, multi-pose decoding as TF.js does it).
+// single-pose or, with `multi`, multi-pose decoding as TF.js does it), "blazepose-lite",
+// "blazepose-full", "blazepose-heavy" (33 keypoints with depth and 3-D points, one person:
+// a person detector, then the landmark model on the person turned upright).
 #pragma once
 
 #include <array>
@@ -28,12 +30,24 @@ inline constexpr std::array<const char*, 17> kPoseKeypointNames = {
     "nose",       "left_eye",    "right_eye", "left_ear",  "right_ear", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
     "left_wrist", "right_wrist", "left_hip",  "right_hip", "left_knee", "right_knee",    "left_ankle",     "right_ankle"};
 
-// Pairs of keypoint indices to join when drawing a skeleton.
+// The 33 BlazePose keypoints (ml5's bodyPose with BlazePose), in the model's order.
+inline constexpr std::array<const char*, 33> kBlazePoseKeypointNames = {
+    "nose",        "left_eye_inner", "left_eye",       "left_eye_outer", "right_eye_inner", "right_eye",  "right_eye_outer",
+    "left_ear",    "right_ear",      "mouth_left",     "mouth_right",    "left_shoulder",   "right_shoulder", "left_elbow",
+    "right_elbow", "left_wrist",     "right_wrist",    "left_pinky",     "right_pinky",     "left_index", "right_index",
+    "left_thumb",  "right_thumb",    "left_hip",       "right_hip",      "left_knee",       "right_knee", "left_ankle",
+    "right_ankle", "left_heel",      "right_heel",     "left_foot_index", "right_foot_index"};
+
+// Pairs of keypoint indices to join when drawing a skeleton of 17 (COCO) keypoints, or of
+// `keypoints` (33: BlazePose's).
 const std::vector<std::pair<int, int>>& pose_skeleton();
+const std::vector<std::pair<int, int>>& pose_skeleton(std::size_t keypoints);
 
 
 struct Pose {
-  std::vector<Keypoint> keypoints;  // 17, in kPoseKeypointNames order
+  std::vector<Keypoint> keypoints;  // 17 in kPoseKeypointNames order; BlazePose: 33, kBlazePoseKeypointNames
+  // BlazePose: the same points in metres, from the middle of the hips (ml5's keypoints3D).
+  std::vector<Keypoint> keypoints3d;
   float confidence = 0;             // the pose's, 0..1
   BoundingBox box;                  // around the keypoints above min_keypoint_confidence
   int id = -1;                      // stable across video frames (track()), else -1
@@ -48,7 +62,7 @@ struct Pose {
 struct PoseEstimatorOptions {
   std::string model = "movenet-lightning";
   bool multi = false;  // posenet: multi-pose decoding (movenet-multipose is always multi)
-  int max_poses = 5;
+  int max_poses = 5;  // BlazePose: 1 by its detector's design (TF.js's maxPoses is 1 too)
   float min_pose_confidence = 0.25f;     // poses below are dropped
   float min_keypoint_confidence = 0.3f;  // keypoints below do not count towards the box
   float nms_radius = 20.f;               // posenet multi-pose: in model input pixels
@@ -73,10 +87,11 @@ class PoseEstimator {
 
   // The poses in one image, most confident first.
   std::vector<Pose> estimate(const Image& image);
-  // The same for the next frame of a video: each pose gets the id of the pose it continues
-  // from the previous call (by keypoint distance), or a new id, and with `smooth` its
-  // keypoints smoothed. `timestamp_ms`: the frame's time in the video (for the smoothing);
-  // -1: 1/30 s after the previous frame.
+  // The same for the next frame of a video: each pose gets the id of the person whose box it
+  // overlaps most among those seen in the last second (TF.js pose-detection's bounding-box
+  // tracker: a person missed for a few frames keeps their id), or a new id; with `smooth`
+  // its keypoints are smoothed. BlazePose carries each person's region from frame to frame.
+  // `timestamp_ms`: the frame's time in the video; -1: 1/30 s after the previous frame.
   std::vector<Pose> track(const Image& frame, double timestamp_ms = -1);
   // Forgets the people track() has seen: the next video starts with new ids from 0.
   void reset_tracking();

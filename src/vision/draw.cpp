@@ -25,7 +25,7 @@ void draw_pose(Image& image, const Pose& pose, float min_confidence, Color color
   if (image.empty()) return;
   cv::Mat m = view(image);
   const int t = thickness(image);
-  for (auto [a, b] : pose_skeleton()) {
+  for (auto [a, b] : pose_skeleton(pose.keypoints.size())) {
     if (a >= static_cast<int>(pose.keypoints.size()) || b >= static_cast<int>(pose.keypoints.size())) continue;
     const Keypoint &p = pose.keypoints[static_cast<std::size_t>(a)], &q = pose.keypoints[static_cast<std::size_t>(b)];
     if (p.confidence < min_confidence || q.confidence < min_confidence) continue;

@@ -126,6 +126,11 @@ LandmarkModel LandmarkModel::load(const detail::Recipe& recipe, int threads) {
     m.handedness_out_ = output_index(*m.model_, text(h, "output", name, "handedness"), name);
   if (const nlohmann::json& w = object_or_empty(r, "world"); w.contains("output"))
     m.world_out_ = output_index(*m.model_, text(w, "output", name, "world"), name);
+  if (const nlohmann::json& hm = object_or_empty(r, "heatmap"); hm.contains("output")) {
+    m.heatmap_out_ = output_index(*m.model_, text(hm, "output", name, "heatmap"), name);
+    m.heatmap_kernel_ = std::clamp(hm.value("kernel", 7), 1, 63);
+    m.heatmap_min_ = hm.value("min", 0.5f);
+  }
   m.replicate_border_ = r.value("border", std::string("zero")) == "replicate";
   m.roi_ = roi_options(r, name);
   nlohmann::json tracking = {{"roi", object_or_empty(r, "tracking")}};
@@ -154,10 +159,28 @@ Landmarks LandmarkModel::read(const Image& image, const RotatedRect& roi) {
   const float* p = points.data<float>();
   result.xyz.resize(3 * static_cast<std::size_t>(points_));
   if (values_ >= 4) result.visibility.resize(static_cast<std::size_t>(points_));
-  const float W = static_cast<float>(input_.width);
+  const float W = static_cast<float>(input_.width), H = static_cast<float>(input_.height);
+  const Tensor* heatmap = heatmap_out_ >= 0 ? &out.at(static_cast<std::size_t>(heatmap_out_)) : nullptr;
+  if (heatmap && (heatmap->dtype() != DType::f32 || heatmap->shape().size() != 4 || heatmap->shape()[3] < points_))
+    throw Error(ErrorCode::bad_model, "The heatmap of model '" + recipe_.model + "' is not [1, H, W, points] float32.");
   for (int i = 0; i < points_; ++i) {
     const float* v = p + static_cast<std::ptrdiff_t>(i) * values_;
-    const CropPoint at = from_crop(roi, input_.width, input_.height, v[0], v[1]);
+    float u = v[0], w = v[1];
+    if (heatmap) {
+      // BlazePose's refinement (TF.js's refineLandmarksFromHeatmap): the heatmap's weighted
+      // mean over a window around the point, where the heatmap is confident there.
+      const int hh = static_cast<int>(heatmap->shape()[1]), hw = static_cast<int>(heatmap->shape()[2]), n = static_cast<int>(heatmap->shape()[3]);
+      const int col = static_cast<int>(u / W * static_cast<float>(hw)), row = static_cast<int>(w / H * static_cast<float>(hh));
+      const int half = (heatmap_kernel_ - 1) / 2;
+      float sum = 0, top = 0, sx = 0, sy = 0;
+      for (int y = std::max(0, row - half); y < std::min(hh, row + half + 1); ++y)
+        for (int x = std::max(0, col - half); x < std::min(hw, col + half + 1); ++x) {
+          const float c = heatmap->data<float>()[(static_cast<std::ptrdiff_t>(y) * hw + x) * n + i];
+          sum += c, top = std::max(top, c), sx += static_cast<float>(x) * c, sy += static_cast<float>(y) * c;
+        }
+      if (top >= heatmap_min_ && sum > 0) u = sx / static_cast<float>(hw) / sum * W, w = sy / static_cast<float>(hh) / sum * H;
+    }
+    const CropPoint at = from_crop(roi, input_.width, input_.height, u, w);
     result.xyz[3 * static_cast<std::size_t>(i)] = at.x;
     result.xyz[3 * static_cast<std::size_t>(i) + 1] = at.y;
     result.xyz[3 * static_cast<std::size_t>(i) + 2] = values_ >= 3 ? v[2] * z_scale_ / W * roi.width : 0.f;

@@ -10,6 +10,7 @@
 //              "flag": {"output": NAME, "sigmoid": true, "min": 0.5},
 //              "handedness": {"output": NAME}, "world": {"output": NAME},
 //              "tracking": {...roi fields, "points": [indices]} (landmarks -> next region),
+//              "heatmap": {"output": NAME, "kernel": 7, "min": 0.5} (points refined from it),
 //              "border": "zero" | "replicate"
 #pragma once
 
@@ -77,7 +78,9 @@ class LandmarkModel {
   std::optional<Model> model_;
   InputSpec input_;
   int points_ = 0, values_ = 3;
-  float z_scale_ = 1;  // the model's z in input pixels times this (hands: 1 / 0.4)
+  float z_scale_ = 1;
+  int heatmap_out_ = -1, heatmap_kernel_ = 7;  // BlazePose: points refined from its heatmap
+  float heatmap_min_ = 0.5f;  // the model's z in input pixels times this (hands: 1 / 0.4)
   int landmarks_out_ = -1, flag_out_ = -1, handedness_out_ = -1, world_out_ = -1;
   bool flag_sigmoid_ = true, replicate_border_ = false;
   float min_flag_ = 0.5f;

@@ -11,6 +11,7 @@
 #include "easel/model.h"
 #include "easel/model_store.h"
 #include "models/recipe.h"
+#include "vision/landmark_pipeline.h"
 #include "vision/pose_decoders.h"
 #include "vision/recipe.h"
 
@@ -22,6 +23,15 @@ const std::vector<std::pair<int, int>>& pose_skeleton() {
   return edges;
 }
 
+const std::vector<std::pair<int, int>>& pose_skeleton(std::size_t keypoints) {
+  // BlazePose's: the face's outline, arms to the hands' three points, legs to heel and toes.
+  static const std::vector<std::pair<int, int>> blazepose = {
+      {0, 1},   {1, 2},   {2, 3},   {3, 7},   {0, 4},   {4, 5},   {5, 6},   {6, 8},   {9, 10},  {11, 12}, {11, 13},
+      {13, 15}, {15, 17}, {15, 19}, {15, 21}, {17, 19}, {12, 14}, {14, 16}, {16, 18}, {16, 20}, {16, 22}, {18, 20},
+      {11, 23}, {12, 24}, {23, 24}, {23, 25}, {24, 26}, {25, 27}, {26, 28}, {27, 29}, {28, 30}, {29, 31}, {30, 32}, {27, 31}, {28, 32}};
+  return keypoints == kBlazePoseKeypointNames.size() ? blazepose : pose_skeleton();
+}
+
 const Keypoint* Pose::find(std::string_view name) const {
   for (const Keypoint& k : keypoints)
     if (k.name == name) return &k;
@@ -31,7 +41,7 @@ const Keypoint* Pose::find(std::string_view name) const {
 const Keypoint& Pose::operator[](std::string_view name) const {
   if (const Keypoint* k = find(name)) return *k;
   std::string known;
-  for (const char* n : kPoseKeypointNames) known += (known.empty() ? "" : ", ") + std::string(n);
+  for (const Keypoint& k : keypoints) known += (known.empty() ? "" : ", ") + k.name;
   throw Error(ErrorCode::bad_input, "A pose has no keypoint named '" + std::string(name) + "'.", "Its keypoints: " + known + ".");
 }
 
@@ -42,9 +52,14 @@ struct PoseEstimator::Impl {
   vision::InputSpec input;
   const vision::PoseDecoder* decoder = nullptr;
   int longer_side = 0, multiple_of = 0;  // an input sized per image (MoveNet multipose)
+  // A two-stage model (BlazePose): its person detector and landmark model.
+  std::optional<vision::BlazeDetector> detector;
+  std::optional<vision::LandmarkModel> landmarks;
+  std::vector<std::string> keypoint_names;
+  vision::HeldRegions held;
+  std::vector<Pose> two_stage(const Image& image, vision::HeldRegions* keep);
   // track()
-  std::vector<Pose> previous;
-  int next_id = 0;
+  vision::BoxTracker tracker;
   double last_time_ms = -1;
   std::map<int, std::vector<OneEuroFilter>> filters;  // per person id: x and y of each keypoint
   void smooth(std::vector<Pose>& poses, const Image& frame, double timestamp_ms);
@@ -60,7 +75,19 @@ PoseEstimator PoseEstimator::create(const PoseEstimatorOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   const std::string& name = options.model;
-  impl->recipe = detail::load_task_recipe(name, {"pose", "a pose model", "Pose models", "pose estimation", vision::pose_decoder_names()});
+  auto decoders = vision::pose_decoder_names();
+  decoders.push_back("landmarks");
+  impl->recipe = detail::load_task_recipe(name, {"pose", "a pose model", "Pose models", "pose estimation", decoders});
+  if (impl->recipe.decoder == "landmarks") {
+    impl->landmarks.emplace(vision::LandmarkModel::load(impl->recipe, options.threads));
+    const std::string detector = impl->recipe.data.value("detector", std::string());
+    impl->detector.emplace(vision::BlazeDetector::load(
+        detector, {"pose-detection", "a person detector", "Person detectors", "person detection", {"ssd"}}, options.threads));
+    impl->keypoint_names = impl->recipe.data.value("keypoints", std::vector<std::string>{});
+    if (impl->keypoint_names.empty() || static_cast<int>(impl->keypoint_names.size()) > impl->landmarks->points())
+      throw Error(ErrorCode::bad_model, "The recipe of model '" + name + "' names no keypoints, or more than the model reads.");
+    return PoseEstimator(std::move(impl));
+  }
   impl->decoder = vision::find_pose_decoder(impl->recipe.decoder);
   impl->model.emplace(Model::load(impl->recipe.file.string(), {.threads = options.threads}));
   const auto inputs = impl->model->inputs();
@@ -95,9 +122,39 @@ void fit_box(Pose& pose, float min_confidence) {
 
 }  // namespace
 
+std::vector<Pose> PoseEstimator::Impl::two_stage(const Image& image, vision::HeldRegions* keep) {
+  const bool flip = options.flip_horizontal;
+  std::vector<Pose> poses;
+  for (const vision::Landmarks& l : vision::detect_landmarks(image, *detector, *landmarks, std::max(1, options.max_poses),
+                                                             std::min(options.min_pose_confidence, 0.5f), keep)) {
+    Pose pose;
+    pose.confidence = l.flag;
+    for (std::size_t k = 0; k < keypoint_names.size(); ++k) {
+      Keypoint p;
+      p.name = keypoint_names[k];
+      p.x = flip ? static_cast<float>(image.width()) - l.xyz[3 * k] : l.xyz[3 * k];
+      p.y = l.xyz[3 * k + 1];
+      p.z = l.xyz[3 * k + 2];
+      p.nx = p.x / static_cast<float>(image.width()), p.ny = p.y / static_cast<float>(image.height());
+      p.confidence = k < l.visibility.size() ? l.visibility[k] : 1.f;
+      pose.keypoints.push_back(p);
+      if (3 * k + 2 < l.world.size()) {
+        Keypoint w = p;
+        w.x = flip ? -l.world[3 * k] : l.world[3 * k], w.y = l.world[3 * k + 1], w.z = l.world[3 * k + 2];
+        w.nx = w.ny = 0;
+        pose.keypoints3d.push_back(w);
+      }
+    }
+    if (pose.confidence >= options.min_pose_confidence) poses.push_back(std::move(pose));
+  }
+  for (Pose& p : poses) fit_box(p, options.min_keypoint_confidence);
+  return poses;
+}
+
 std::vector<Pose> PoseEstimator::estimate(const Image& image) {
   Impl& m = *impl_;
   if (image.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
+  if (m.landmarks) return m.two_stage(image, nullptr);
   if (m.longer_side > 0) {
     // An input sized per image: the longer side at input_size (or the recipe's), the other
     // rounded up to a multiple (as TF.js's pose-detection sizes MoveNet multipose).
@@ -130,8 +187,8 @@ std::vector<Pose> PoseEstimator::estimate(const Image& image) {
 }
 
 void PoseEstimator::reset_tracking() {
-  impl_->previous.clear();
-  impl_->next_id = 0;
+  impl_->tracker.reset();
+  impl_->held.clear();
   impl_->last_time_ms = -1;
   impl_->filters.clear();
 }
@@ -165,33 +222,16 @@ void PoseEstimator::Impl::smooth(std::vector<Pose>& poses, const Image& frame, d
 
 std::vector<Pose> PoseEstimator::track(const Image& frame, double timestamp_ms) {
   Impl& m = *impl_;
-  std::vector<Pose> poses = estimate(frame);
-  const float diagonal = std::hypot(static_cast<float>(frame.width()), static_cast<float>(frame.height()));
-  std::vector<bool> taken(m.previous.size(), false);
-  for (Pose& pose : poses) {
-    // The previous pose whose confident keypoints lie closest, on average.
-    int best = -1;
-    float best_distance = 0.1f * diagonal;
-    for (std::size_t j = 0; j < m.previous.size(); ++j) {
-      if (taken[j]) continue;
-      float sum = 0;
-      int n = 0;
-      for (std::size_t k = 0; k < pose.keypoints.size(); ++k) {
-        const Keypoint &a = pose.keypoints[k], &b = m.previous[j].keypoints[k];
-        if (a.confidence < m.options.min_keypoint_confidence || b.confidence < m.options.min_keypoint_confidence) continue;
-        sum += std::hypot(a.x - b.x, a.y - b.y);
-        ++n;
-      }
-      if (n >= 3 && sum / static_cast<float>(n) < best_distance) best_distance = sum / static_cast<float>(n), best = static_cast<int>(j);
-    }
-    if (best >= 0) {
-      taken[static_cast<std::size_t>(best)] = true;
-      pose.id = m.previous[static_cast<std::size_t>(best)].id;
-    } else {
-      pose.id = m.next_id++;
-    }
-  }
-  m.previous = poses;
+  if (frame.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
+  std::vector<Pose> poses = m.landmarks ? m.two_stage(frame, &m.held) : estimate(frame);
+  // Ids by box overlap with the people of the last second (TF.js pose-detection's
+  // BoundingBoxTracker and its defaults), in fractions of the frame.
+  const double t = m.tracker.frame_time(timestamp_ms);
+  std::vector<BoundingBox> boxes;
+  const float w = static_cast<float>(frame.width()), h = static_cast<float>(frame.height());
+  for (const Pose& p : poses) boxes.push_back({p.box.x / w, p.box.y / h, p.box.width / w, p.box.height / h});
+  const std::vector<int> ids = m.tracker.assign(boxes, t);
+  for (std::size_t i = 0; i < poses.size(); ++i) poses[i].id = ids[i];
   if (m.options.smooth) m.smooth(poses, frame, timestamp_ms);
   return poses;
 }
