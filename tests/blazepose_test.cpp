@@ -59,7 +59,7 @@ TEST(BlazePose, MatchesTfjsPoseDetection) {
 }
 
 TEST(BlazePose, KeypointsSitOnTheBodyAndFollowAMovingPerson) {
-  // coral's squat.bmp: a woman squatting, seen from the side. The head above the shoulders,
+  // coral's squat.bmp: a man squatting, seen from the side. The head above the shoulders,
   // the shoulders above the hips, the ankles lowest; feet and hands named as ml5 names them.
   const auto poses = PoseEstimator::create({.model = "blazepose-full"}).estimate(test::photo("squat.bmp"));
   ASSERT_EQ(poses.size(), 1u);

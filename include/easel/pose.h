@@ -67,13 +67,20 @@ struct PoseEstimatorOptions {
   float min_keypoint_confidence = 0.3f;  // keypoints below do not count towards the box
   float nms_radius = 20.f;               // posenet multi-pose: in model input pixels
   bool flip_horizontal = false;          // mirror the results (for a selfie camera)
+  // Top-down: an object detector's model ("yolo") finds the people first, and `model` (a
+  // single-person model: movenet-thunder, movenet-lightning, blazepose-*) reads each one in
+  // their box grown by a quarter, as BlazePose and MediaPipe work. It finds small people
+  // that multipose misses (bench/results/people.json). Empty: the pose model alone.
+  std::string person_detector;
+  float min_person_confidence = 0.4f;  // top-down: the detector's person boxes from this
   // movenet-multipose reads any size: the image's longer side is scaled to this (a multiple
   // of 32; larger finds smaller people, slower). 0: 256, as TF.js's pose-detection.
   int input_size = 0;
   // track(): each person's keypoints smoothed from frame to frame by a One Euro filter
-  // (smoothing.h), on coordinates as fractions of the frame, min_cutoff 1 Hz, beta 20,
-  // d_cutoff 1 Hz: a still person's jitter falls by four fifths and a move of 40 px is
-  // followed within 6 frames (tests/pose_test.cpp). On by default, as in ml5's bodyPose.
+  // (smoothing.h) with TF.js pose-detection's settings for MoveNet (on coordinates as
+  // fractions of the frame: min_cutoff 2.5 Hz, beta 300, d_cutoff 2.5 Hz, jumps capped from
+  // 0.5 + 5 x speed), checked against its own filter (tests/pose_test.cpp). On by default, as
+  // in ml5's bodyPose.
   bool smooth = true;
   int threads = 0;  // 0: all cores
 };

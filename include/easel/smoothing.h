@@ -14,20 +14,26 @@ struct OneEuroOptions {
   double min_cutoff = 1.0;  // Hz: the cutoff when still (lower: smoother, more lag)
   double beta = 0.0;        // how fast the cutoff rises with speed (higher: less lag when moving)
   double d_cutoff = 1.0;    // Hz: the cutoff of the speed estimate
+  // MediaPipe's cap on jumps (0: none): a step d from the last output moves it by
+  // alpha * t * asinh(d / t) with t = threshold_cutoff + threshold_beta * |speed|, so a wild
+  // outlier moves it far less than in proportion (TF.js pose-detection smooths MoveNet with 0.5, 5).
+  double threshold_cutoff = 0.0;
+  double threshold_beta = 0.0;
 };
 
 class OneEuroFilter {
  public:
   explicit OneEuroFilter(const OneEuroOptions& options = {}) : options_(options) {}
   // The smoothed value of `x` at time `seconds` (increasing). The first value passes as it is;
-  // a time that does not move forward returns the previous output.
+  // a time that does not move forward returns the previous output. The speed is measured
+  // between raw values, as MediaPipe's and TF.js's filters measure it.
   float filter(float x, double seconds);
   void reset() { started_ = false; }
 
  private:
   OneEuroOptions options_;
   bool started_ = false;
-  double last_time_ = 0, x_ = 0, dx_ = 0;
+  double last_time_ = 0, x_ = 0, dx_ = 0, last_raw_ = 0;
 };
 
 }  // namespace easel

@@ -10,6 +10,7 @@
 #include "easel/error.h"
 #include "easel/model.h"
 #include "easel/model_store.h"
+#include "easel/object_detector.h"
 #include "models/recipe.h"
 #include "vision/landmark_pipeline.h"
 #include "vision/pose_decoders.h"
@@ -52,6 +53,10 @@ struct PoseEstimator::Impl {
   vision::InputSpec input;
   const vision::PoseDecoder* decoder = nullptr;
   int longer_side = 0, multiple_of = 0;  // an input sized per image (MoveNet multipose)
+  // Top-down: the people's boxes first.
+  std::optional<ObjectDetector> people;
+  std::vector<Pose> top_down(const Image& image);
+  std::vector<Pose> one_model(const Image& image);
   // A two-stage model (BlazePose): its person detector and landmark model.
   std::optional<vision::BlazeDetector> detector;
   std::optional<vision::LandmarkModel> landmarks;
@@ -75,6 +80,15 @@ PoseEstimator PoseEstimator::create(const PoseEstimatorOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   const std::string& name = options.model;
+  if (!options.person_detector.empty()) {
+    impl->people.emplace(ObjectDetector::create({.model = options.person_detector,
+                                                 .min_confidence = options.min_person_confidence,
+                                                 .max_detections = std::max(1, options.max_poses),
+                                                 .threads = options.threads}));
+    const auto& labels = impl->people->labels();
+    if (std::find(labels.begin(), labels.end(), "person") == labels.end())
+      throw Error(ErrorCode::bad_input, "The detector '" + options.person_detector + "' does not find people (it has no 'person' label).");
+  }
   auto decoders = vision::pose_decoder_names();
   decoders.push_back("landmarks");
   impl->recipe = detail::load_task_recipe(name, {"pose", "a pose model", "Pose models", "pose estimation", decoders});
@@ -154,6 +168,47 @@ std::vector<Pose> PoseEstimator::Impl::two_stage(const Image& image, vision::Hel
 std::vector<Pose> PoseEstimator::estimate(const Image& image) {
   Impl& m = *impl_;
   if (image.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
+  if (m.people) return m.top_down(image);
+  return m.one_model(image);
+}
+
+// Each person's box grown by a quarter (the pose model wants some room around the body),
+// cut out (black beyond the image) and read by the single-person model; the best pose of
+// each box, back in the image's pixels.
+std::vector<Pose> PoseEstimator::Impl::top_down(const Image& image) {
+  std::vector<Pose> poses;
+  const bool flip = options.flip_horizontal;
+  for (const Detection& d : people->detect(image)) {
+    if (d.label != "person") continue;
+    const float w = d.box.width * 1.25f, h = d.box.height * 1.25f;
+    const int x0 = static_cast<int>(std::floor(d.box.center_x() - w / 2)), y0 = static_cast<int>(std::floor(d.box.center_y() - h / 2));
+    const int cw = std::max(1, static_cast<int>(std::ceil(w))), ch = std::max(1, static_cast<int>(std::ceil(h)));
+    Image crop(cw, ch);
+    for (int y = 0; y < ch; ++y) {
+      const int sy = y0 + y;
+      if (sy < 0 || sy >= image.height()) continue;
+      const int from = std::max(0, -x0), to = std::min(cw, image.width() - x0);
+      if (to > from) std::copy_n(image.pixel(x0 + from, sy), 3 * (to - from), crop.data() + (static_cast<std::size_t>(y) * cw + from) * 3);
+    }
+    std::vector<Pose> found = one_model(crop);
+    if (found.empty()) continue;
+    Pose p = std::move(found.front());
+    for (Keypoint& k : p.keypoints) {
+      // The crop's pixels (already mirrored in the crop when flipping) back to the image's.
+      const float x = (flip ? static_cast<float>(cw) - k.x : k.x) + static_cast<float>(x0);
+      k.x = flip ? static_cast<float>(image.width()) - x : x;
+      k.y += static_cast<float>(y0);
+      k.nx = k.x / static_cast<float>(image.width()), k.ny = k.y / static_cast<float>(image.height());
+    }
+    fit_box(p, options.min_keypoint_confidence);
+    poses.push_back(std::move(p));
+  }
+  std::stable_sort(poses.begin(), poses.end(), [](const Pose& a, const Pose& b) { return a.confidence > b.confidence; });
+  return poses;
+}
+
+std::vector<Pose> PoseEstimator::Impl::one_model(const Image& image) {
+  Impl& m = *this;
   if (m.landmarks) return m.two_stage(image, nullptr);
   if (m.longer_side > 0) {
     // An input sized per image: the longer side at input_size (or the recipe's), the other
@@ -199,7 +254,9 @@ void PoseEstimator::Impl::smooth(std::vector<Pose>& poses, const Image& frame, d
   Impl& m = *this;
   const double t_ms = timestamp_ms >= 0 ? timestamp_ms : (m.last_time_ms < 0 ? 0 : m.last_time_ms + 1000.0 / 30);
   m.last_time_ms = t_ms;
-  const OneEuroOptions settings{.min_cutoff = 1.0, .beta = 20, .d_cutoff = 1.0};
+  // TF.js pose-detection's MoveNet smoothing (KeypointsOneEuroFilter, on fractions of the
+  // frame, no scaling by the person's size).
+  const OneEuroOptions settings{.min_cutoff = 2.5, .beta = 300, .d_cutoff = 2.5, .threshold_cutoff = 0.5, .threshold_beta = 5};
   std::map<int, std::vector<OneEuroFilter>> kept;
   const float w = static_cast<float>(frame.width()), h = static_cast<float>(frame.height());
   for (Pose& pose : poses) {
@@ -223,7 +280,7 @@ void PoseEstimator::Impl::smooth(std::vector<Pose>& poses, const Image& frame, d
 std::vector<Pose> PoseEstimator::track(const Image& frame, double timestamp_ms) {
   Impl& m = *impl_;
   if (frame.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
-  std::vector<Pose> poses = m.landmarks ? m.two_stage(frame, &m.held) : estimate(frame);
+  std::vector<Pose> poses = m.landmarks && !m.people ? m.two_stage(frame, &m.held) : estimate(frame);
   // Ids by box overlap with the people of the last second (TF.js pose-detection's
   // BoundingBoxTracker and its defaults), in fractions of the frame.
   const double t = m.tracker.frame_time(timestamp_ms);
