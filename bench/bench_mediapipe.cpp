@@ -31,7 +31,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double model_flops(const std::string& name) { return easel::Model::load(name).stats().flops; }
+// A model's FLOPs per run, its batch fixed at 1 (some TF.js models leave it open).
+double model_flops(const std::string& name) {
+  easel::Model model = easel::Model::load(name);
+  easel::Shape shape = model.inputs().at(0).shape;
+  if (!shape.empty() && shape[0] < 0) shape[0] = 1;
+  return model.stats({shape}).flops;
+}
 
 }  // namespace
 

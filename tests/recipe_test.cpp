@@ -112,8 +112,8 @@ TEST(Recipes, AModelOfAKnownKindIsAManifestEntry) {
 
   const auto poses = easel::PoseEstimator::create({.model = "my-pose-model"}).estimate(messi);
   const auto their_poses = easel::PoseEstimator::create({.model = "movenet-lightning"}).estimate(messi);
-  ASSERT_EQ(poses.size(), 1u);
-  ASSERT_EQ(their_poses.size(), 1u);
+  ASSERT_FALSE(poses.empty());
+  ASSERT_EQ(poses.size(), their_poses.size());
   for (std::size_t k = 0; k < 17; ++k) EXPECT_EQ(poses[0].keypoints[k].x, their_poses[0].keypoints[k].x);
 
   const auto clip = easel::load_audio(easel::find_sample("yes.wav"));

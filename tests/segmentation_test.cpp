@@ -9,6 +9,9 @@
 #include <string>
 
 #include "easel/error.h"
+#include "easel/face.h"
+#include "easel/hands.h"
+#include "easel/pose.h"
 #include "easel/segmentation.h"
 #include "mediapipe_oracle.h"
 #include "test_util.h"
@@ -110,6 +113,34 @@ TEST(ImageSegmenter, BlurAndReplaceTouchOnlyTheBackground) {
   // A segmentation of another image is refused.
   EXPECT_THROW((void)blur_background(beach, s), Error);
   EXPECT_THROW((void)ImageSegmenter::create({.model = "facemesh"}), Error);
+}
+
+}  // namespace
+}  // namespace easel
+
+namespace easel {
+namespace {
+
+// Pictures of any size, however odd, give an answer and never a crash: one pixel, a line,
+// a strip 40 times wider than tall, through every new task.
+TEST(MediapipeTasks, OddPictureSizesAreHandled) {
+  FaceDetector faces = FaceDetector::create();
+  FaceMesh mesh = FaceMesh::create();
+  HandPose hands = HandPose::create();
+  ImageSegmenter segmenter = ImageSegmenter::create();
+  PoseEstimator blazepose = PoseEstimator::create({.model = "blazepose-lite"});
+  const Image photo = test::photo("grace_hopper.bmp");
+  for (const auto& [w, h] : {std::pair{1, 1}, {1, 300}, {300, 1}, {2000, 50}, {7, 5}}) {
+    SCOPED_TRACE(std::to_string(w) + "x" + std::to_string(h));
+    const Image picture = photo.resized(w, h);
+    EXPECT_NO_THROW((void)faces.detect(picture));
+    EXPECT_NO_THROW((void)mesh.track(picture));
+    EXPECT_NO_THROW((void)hands.track(picture));
+    EXPECT_NO_THROW((void)blazepose.track(picture));
+    const Segmentation s = segmenter.segment(picture);
+    EXPECT_EQ(s.classes.size(), static_cast<std::size_t>(w) * h);
+    EXPECT_EQ(blur_background(picture, s).width(), w);
+  }
 }
 
 }  // namespace

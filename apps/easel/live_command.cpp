@@ -61,9 +61,17 @@ void run_live(const LiveArgs& a) {
   std::optional<ObjectDetector> detector;
   std::optional<ImageClassifier> classifier;
   std::optional<StyleTransfer> painter;
-  if (a.task == "style") painter.emplace(StyleTransfer::create({.style = a.style, .model = a.model.empty() ? "style-transfer" : a.model,
+  std::optional<FaceDetector> faces;
+  std::optional<FaceMesh> mesh;
+  std::optional<HandPose> hands;
+  std::optional<ImageSegmenter> segmenter;
+  if (a.task == "face" && a.model == "facemesh") mesh.emplace(FaceMesh::create({.max_faces = 2, .threads = a.threads}));
+  else if (a.task == "face") faces.emplace(FaceDetector::create({.model = a.model.empty() ? FaceDetectorOptions{}.model : a.model, .threads = a.threads}));
+  else if (a.task == "hands") hands.emplace(HandPose::create({.model = a.model.empty() ? HandPoseOptions{}.model : a.model, .threads = a.threads}));
+  else if (a.task == "segment") segmenter.emplace(ImageSegmenter::create({.model = a.model.empty() ? "selfie" : a.model == "deeplab" ? "deeplabv3" : a.model, .threads = a.threads}));
+  else if (a.task == "style") painter.emplace(StyleTransfer::create({.style = a.style, .model = a.model.empty() ? "style-transfer" : a.model,
                                                                  .max_size = a.max_size, .threads = a.threads}));
-  else if (a.task == "pose") poses.emplace(PoseEstimator::create({.model = a.model.empty() ? "movenet-multipose" : a.model, .threads = a.threads}));
+  else if (a.task == "pose") poses.emplace(PoseEstimator::create({.model = a.model.empty() ? PoseEstimatorOptions{}.model : a.model, .threads = a.threads}));
   else if (a.task == "detect") detector.emplace(ObjectDetector::create({.model = a.model.empty() ? "yolo" : a.model, .threads = a.threads}));
   else classifier.emplace(ImageClassifier::create({.model = a.model.empty() ? "mobilenet" : a.model, .threads = a.threads}));
   // predict: a model you trained, speaking to Wekinator's output patches (port 12000).
@@ -90,6 +98,46 @@ void run_live(const LiveArgs& a) {
     if (painter) {
       picture = painter->transfer(picture);
       said = "painted in " + painter->style();
+    } else if (faces || mesh) {
+      // OSC: /easel/face/ID/NAME x y (0..1) for the detector's six points; Wekinator's
+      // inputs: the first face's points.
+      const auto found = faces ? faces->track(picture, frame.timestamp_ms) : mesh->track(picture, frame.timestamp_ms);
+      if (osc && !found.empty()) {
+        std::vector<float> inputs;
+        for (const Keypoint& k : found[0].keypoints) inputs.push_back(k.nx), inputs.push_back(k.ny);
+        osc->send_wek_inputs(inputs);
+        if (faces)
+          for (const Face& f : found)
+            for (const Keypoint& k : f.keypoints) osc->send("/easel/face/" + std::to_string(f.id) + "/" + k.name, {k.nx, k.ny});
+      }
+      for (const Face& f : found) draw_face(picture, f, palette(f.id));
+      said = std::to_string(found.size()) + (found.size() == 1 ? " face" : " faces");
+    } else if (hands) {
+      // OSC: /easel/hand/ID/NAME x y z and /easel/hand/ID/handedness; Wekinator's inputs: the
+      // first hand's 21 points.
+      const auto found = hands->track(picture, frame.timestamp_ms);
+      if (osc && !found.empty()) {
+        std::vector<float> inputs;
+        for (const Keypoint& k : found[0].keypoints) inputs.push_back(k.nx), inputs.push_back(k.ny);
+        osc->send_wek_inputs(inputs);
+        for (const Hand& h : found) {
+          osc->send("/easel/hand/" + std::to_string(h.id) + "/handedness", {h.handedness, h.handedness_confidence});
+          for (const Keypoint& k : h.keypoints) osc->send("/easel/hand/" + std::to_string(h.id) + "/" + k.name, {k.nx, k.ny, k.z});
+        }
+      }
+      for (const Hand& h : found) draw_hand(picture, h, palette(h.id));
+      for (const Hand& h : found) said += (said.empty() ? "" : ", ") + h.handedness + " hand";
+      if (said.empty()) said = "no hands";
+    } else if (segmenter) {
+      // The background blurred, as a video call does it; OSC /easel/person (the share of the
+      // picture that is a person or, for DeepLab, not background).
+      const Segmentation seg = segmenter->segment(picture);
+      const float share = 1.f - seg.coverage("background");
+      if (osc) osc->send("/easel/person", {share});
+      picture = blur_background(picture, seg);
+      char text[64];
+      std::snprintf(text, sizeof text, "%.0f%% person", 100 * share);
+      said = text;
     } else if (poses) {
       const auto found = poses->track(picture, frame.timestamp_ms);  // ids that stay with people, keypoints smoothed
       if (osc) osc->send_pose(found);
@@ -209,7 +257,10 @@ void add_live_command(CLI::App& app) {
   auto live = app.add_subcommand("live", "Run a model live on a camera or a video as it plays, in a window (keys: q quit, s snapshot, space pause), with OSC out (Wekinator's and easel's addresses)");
   live->require_subcommand(1);
   for (const auto& [task, what] : std::vector<std::pair<const char*, const char*>>{
-           {"pose", "Body keypoints of everyone, live (default movenet-multipose)"},
+           {"pose", "Body keypoints of everyone, live (default: each person found, then movenet-lightning)"},
+           {"face", "Faces and their six keypoints, live (--model facemesh: 468 points)"},
+           {"hands", "Hands, 21 points each and left or right, live"},
+           {"segment", "The background blurred behind the people, live (--model selfie, meet or deeplab)"},
            {"detect", "Objects, live (default yolo)"},
            {"classify", "What the camera sees, live (default mobilenet, or MODEL.easel / a Teachable Machine export)"},
            {"predict", "A model you trained (MODEL.easel), live; its OSC is Wekinator's /wek/outputs (the class number)"},

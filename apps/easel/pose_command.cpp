@@ -18,6 +18,7 @@ struct PoseArgs {
   std::string model = "movenet-lightning";
   bool multi = false;
   int input_size = 0;
+  std::string person_detector = PoseEstimatorOptions{}.person_detector;
   float min_confidence = PoseEstimatorOptions{}.min_pose_confidence;
   int threads = 0;
 };
@@ -26,6 +27,7 @@ void run_pose(const PoseArgs& args) {
   PoseEstimator estimator = PoseEstimator::create({.model = args.model,
                                                    .multi = args.multi,
                                                    .min_pose_confidence = args.min_confidence,
+                                                   .person_detector = args.person_detector == "none" ? "" : args.person_detector,
                                                    .input_size = args.input_size,
                                                    .threads = args.threads});
   run_on_media(
@@ -77,10 +79,14 @@ void run_pose(const PoseArgs& args) {
 
 void add_pose_command(CLI::App& app) {
   auto args = std::make_shared<PoseArgs>();
-  auto cmd = app.add_subcommand("pose", "Find body keypoints (17 per person) in an image, a video or a camera");
+  auto cmd = app.add_subcommand("pose", "Find body keypoints (17 per person, BlazePose 33) in an image, a video or a camera");
   add_media_options(cmd, args->media, "skeletons");
-  cmd->add_option("--model,-m", args->model, "movenet-lightning (default), movenet-thunder, movenet-multipose or posenet");
+  cmd->add_option("--model,-m", args->model,
+                  "movenet-lightning (default), movenet-thunder, movenet-multipose, posenet, blazepose-lite, blazepose-full or blazepose-heavy");
   cmd->add_flag("--multi", args->multi, "Several people (posenet multi-pose decoding; movenet-multipose always is)");
+  cmd->add_option("--person-detector", args->person_detector,
+                  "Single-person models: the detector that finds each person first (none: the whole picture is one person)")
+      ->capture_default_str();
   cmd->add_option("--input-size", args->input_size,
                   "movenet-multipose: the longer side in pixels (default 256; more finds smaller people)");
   cmd->add_option("--min-confidence", args->min_confidence, "Drop poses below this confidence")->capture_default_str();

@@ -45,7 +45,16 @@ void run_segment(const SegmentArgs& args) {
                       if (draw) {
                         if (args.blur) image = blur_background(image, s, args.radius);
                         else if (background) image = replace_background(image, s, *background);
-                        else if (args.overlay) draw_segmentation(image, s);
+                        else if (args.overlay) {
+                          // The classes tinted, and a legend: each class found, in its colour.
+                          draw_segmentation(image, s);
+                          int row = 0;
+                          for (std::size_t k = 1; k < s.labels.size(); ++k)
+                            if (s.coverage(s.labels[k]) > 0.002f) {
+                              const SegmentColor c = segmentation_color(static_cast<int>(k));
+                              draw_text(image, s.labels[k], 8, 8 + 24 * row++, {c.r, c.g, c.b});
+                            }
+                        }
                         else image = s.mask();
                       }
                       return nlohmann::ordered_json{{"coverage", coverage}};
@@ -71,7 +80,7 @@ void add_segment_command(CLI::App& app) {
   cmd->add_option("--model,-m", args->model, "selfie (default), meet (landscape video) or deeplab (21 PASCAL VOC classes)")->capture_default_str();
   cmd->add_flag("--blur", args->blur, "Write the picture with its background blurred");
   cmd->add_option("--replace", args->replace, "Write the picture with its background replaced by this image");
-  cmd->add_flag("--overlay", args->overlay, "Write the picture with each class tinted in its colour");
+  cmd->add_flag("--overlay", args->overlay, "Write the picture with each class tinted in its colour, and a legend of the classes found");
   cmd->add_option("--radius", args->radius, "--blur: the blur's radius in pixels")->capture_default_str();
   cmd->add_option("--threshold", args->threshold, "Person models: the confidence from which a pixel is the person")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Threads (0: all cores)");

@@ -90,6 +90,9 @@ struct FaceMeshOptions {
   int max_faces = 1;             // ml5's faceMesh finds 1 by default
   float min_confidence = 0.5f;   // the detector's, and the mesh model's that a face is there
   bool flip_horizontal = false;  // mirror the results (a selfie camera)
+  // track(): each face's points smoothed from frame to frame (a One Euro filter, min_cutoff
+  // 0.05 Hz, beta 80, its speed measured in face sizes, as MediaPipe smooths hands and bodies).
+  bool smooth = true;
   int threads = 0;               // 0: all cores
 };
 

@@ -52,6 +52,10 @@ struct HandPoseOptions {
   int max_hands = 2;                // ml5's default
   float min_confidence = 0.5f;      // the palm detector's and the landmark model's
   bool flip_horizontal = false;     // mirror the results (and swap Left and Right)
+  // track(): each hand's points smoothed from frame to frame (MediaPipe's hand landmark
+  // smoothing: a One Euro filter, min_cutoff 0.05 Hz, beta 80, its speed measured in hand
+  // sizes). On by default, as MediaPipe's and ml5's handPose.
+  bool smooth = true;
   int threads = 0;                  // 0: all cores
 };
 

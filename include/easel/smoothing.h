@@ -27,7 +27,9 @@ class OneEuroFilter {
   // The smoothed value of `x` at time `seconds` (increasing). The first value passes as it is;
   // a time that does not move forward returns the previous output. The speed is measured
   // between raw values, as MediaPipe's and TF.js's filters measure it.
-  float filter(float x, double seconds);
+  // `speed_scale` multiplies the measured speed (MediaPipe's velocity scale: 1 / the
+  // object's size, so that a small far hand and a big near one are smoothed alike).
+  float filter(float x, double seconds, double speed_scale = 1.0);
   void reset() { started_ = false; }
 
  private:

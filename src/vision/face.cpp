@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "easel/error.h"
+#include "vision/keypoint_smoother.h"
 #include "vision/landmark_pipeline.h"
 
 namespace easel {
@@ -34,12 +35,14 @@ BoundingBox flipped(const BoundingBox& b, const Image& image, bool flip) {
   return flip ? BoundingBox{static_cast<float>(image.width()) - b.x - b.width, b.y, b.width, b.height} : b;
 }
 
-void assign_ids(std::vector<Face>& faces, vision::BoxTracker& tracker, double timestamp_ms) {
+// Ids for this frame's faces; returns the frame's time in ms.
+double assign_ids(std::vector<Face>& faces, vision::BoxTracker& tracker, double timestamp_ms) {
   const double t = tracker.frame_time(timestamp_ms);
   std::vector<BoundingBox> boxes;
   for (const Face& f : faces) boxes.push_back(f.box);
   const std::vector<int> ids = tracker.assign(boxes, t);
   for (std::size_t i = 0; i < faces.size(); ++i) faces[i].id = ids[i];
+  return t;
 }
 
 std::string known_names(const std::vector<std::string>& names) {
@@ -120,7 +123,7 @@ std::vector<Face> FaceDetector::detect(const Image& image) {
 
 std::vector<Face> FaceDetector::track(const Image& frame, double timestamp_ms) {
   std::vector<Face> faces = detect(frame);
-  assign_ids(faces, impl_->tracker, timestamp_ms);
+  (void)assign_ids(faces, impl_->tracker, timestamp_ms);
   return faces;
 }
 
@@ -134,6 +137,7 @@ struct FaceMesh::Impl {
   std::vector<std::string> point_names;  // each point's region, or ""
   vision::HeldRegions held;
   vision::BoxTracker tracker;
+  vision::KeypointSmoother smoother;
 
   std::vector<Face> faces(const Image& image, vision::HeldRegions* keep);
 };
@@ -147,6 +151,7 @@ const FaceMeshOptions& FaceMesh::options() const { return impl_->options; }
 void FaceMesh::reset_tracking() {
   impl_->held.clear();
   impl_->tracker.reset();
+  impl_->smoother.reset();
 }
 
 FaceMesh FaceMesh::create(const FaceMeshOptions& options) {
@@ -172,6 +177,7 @@ FaceMesh FaceMesh::create(const FaceMeshOptions& options) {
     }
   }
   impl->regions = std::move(regions);
+  impl->smoother = vision::KeypointSmoother(vision::smoothing_settings(recipe.data, options.model));
   return FaceMesh(std::move(impl));
 }
 
@@ -195,8 +201,16 @@ std::vector<Face> FaceMesh::Impl::faces(const Image& image, vision::HeldRegions*
 std::vector<Face> FaceMesh::detect(const Image& image) { return impl_->faces(image, nullptr); }
 
 std::vector<Face> FaceMesh::track(const Image& frame, double timestamp_ms) {
-  std::vector<Face> faces = impl_->faces(frame, &impl_->held);
-  assign_ids(faces, impl_->tracker, timestamp_ms);
+  Impl& m = *impl_;
+  std::vector<Face> faces = m.faces(frame, &m.held);
+  const double t = assign_ids(faces, m.tracker, timestamp_ms);
+  if (m.options.smooth) {
+    std::vector<std::vector<Keypoint>*> points;
+    std::vector<int> ids;
+    for (Face& f : faces) points.push_back(&f.keypoints), ids.push_back(f.id);
+    m.smoother.smooth(points, ids, frame.width(), frame.height(), t / 1000);
+    for (Face& f : faces) f.box = box_around(f.keypoints);
+  }
   return faces;
 }
 

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "easel/error.h"
+#include "vision/keypoint_smoother.h"
 #include "vision/landmark_pipeline.h"
 
 namespace easel {
@@ -35,6 +36,7 @@ struct HandPose::Impl {
   std::optional<vision::LandmarkModel> landmarks;
   vision::HeldRegions held;
   vision::BoxTracker tracker;
+  vision::KeypointSmoother smoother;
 
   std::vector<Hand> hands(const Image& image, vision::HeldRegions* keep);
 };
@@ -48,6 +50,7 @@ const HandPoseOptions& HandPose::options() const { return impl_->options; }
 void HandPose::reset_tracking() {
   impl_->held.clear();
   impl_->tracker.reset();
+  impl_->smoother.reset();
 }
 
 HandPose HandPose::create(const HandPoseOptions& options) {
@@ -62,6 +65,7 @@ HandPose HandPose::create(const HandPoseOptions& options) {
   const std::string detector = recipe.data.value("detector", std::string());
   if (detector.empty()) throw Error(ErrorCode::bad_model, "The recipe of model '" + options.model + "' names no palm detector.");
   impl->detector.emplace(vision::BlazeDetector::load(detector, kPalmDetection, options.threads));
+  impl->smoother = vision::KeypointSmoother(vision::smoothing_settings(recipe.data, options.model));
   return HandPose(std::move(impl));
 }
 
@@ -113,6 +117,11 @@ std::vector<Hand> HandPose::track(const Image& frame, double timestamp_ms) {
   for (const Hand& h : hands) boxes.push_back(h.box);
   const std::vector<int> ids = m.tracker.assign(boxes, t);
   for (std::size_t i = 0; i < hands.size(); ++i) hands[i].id = ids[i];
+  if (m.options.smooth) {
+    std::vector<std::vector<Keypoint>*> points;
+    for (Hand& h : hands) points.push_back(&h.keypoints);
+    m.smoother.smooth(points, ids, frame.width(), frame.height(), t / 1000);
+  }
   return hands;
 }
 

@@ -13,7 +13,7 @@ double alpha(double cutoff, double dt) {
 }
 }  // namespace
 
-float OneEuroFilter::filter(float x, double seconds) {
+float OneEuroFilter::filter(float x, double seconds, double speed_scale) {
   if (!started_) {
     started_ = true;
     last_time_ = seconds;
@@ -24,7 +24,7 @@ float OneEuroFilter::filter(float x, double seconds) {
   const double dt = seconds - last_time_;
   if (!(dt > 0)) return static_cast<float>(x_);
   last_time_ = seconds;
-  const double speed = (x - last_raw_) / dt;
+  const double speed = (x - last_raw_) * speed_scale / dt;
   last_raw_ = x;
   dx_ += alpha(options_.d_cutoff, dt) * (speed - dx_);
   const double cutoff = options_.min_cutoff + options_.beta * std::fabs(dx_);

@@ -12,6 +12,7 @@
 #include "easel/model_store.h"
 #include "easel/object_detector.h"
 #include "models/recipe.h"
+#include "vision/keypoint_smoother.h"
 #include "vision/landmark_pipeline.h"
 #include "vision/pose_decoders.h"
 #include "vision/recipe.h"
@@ -65,9 +66,7 @@ struct PoseEstimator::Impl {
   std::vector<Pose> two_stage(const Image& image, vision::HeldRegions* keep);
   // track()
   vision::BoxTracker tracker;
-  double last_time_ms = -1;
-  std::map<int, std::vector<OneEuroFilter>> filters;  // per person id: x and y of each keypoint
-  void smooth(std::vector<Pose>& poses, const Image& frame, double timestamp_ms);
+  vision::KeypointSmoother smoother;
 };
 
 PoseEstimator::PoseEstimator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -80,7 +79,13 @@ PoseEstimator PoseEstimator::create(const PoseEstimatorOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   const std::string& name = options.model;
-  if (!options.person_detector.empty()) {
+  auto decoders = vision::pose_decoder_names();
+  decoders.push_back("landmarks");
+  impl->recipe = detail::load_task_recipe(name, {"pose", "a pose model", "Pose models", "pose estimation", decoders});
+  // TF.js pose-detection's MoveNet settings, or the recipe's (BlazePose: MediaPipe's).
+  impl->smoother = vision::KeypointSmoother(vision::smoothing_settings(impl->recipe.data, name));
+  const std::string& kind = impl->recipe.decoder;
+  if (!options.person_detector.empty() && (kind == "movenet-single" || (kind == "posenet" && !options.multi))) {
     impl->people.emplace(ObjectDetector::create({.model = options.person_detector,
                                                  .min_confidence = options.min_person_confidence,
                                                  .max_detections = std::max(1, options.max_poses),
@@ -89,9 +94,6 @@ PoseEstimator PoseEstimator::create(const PoseEstimatorOptions& options) {
     if (std::find(labels.begin(), labels.end(), "person") == labels.end())
       throw Error(ErrorCode::bad_input, "The detector '" + options.person_detector + "' does not find people (it has no 'person' label).");
   }
-  auto decoders = vision::pose_decoder_names();
-  decoders.push_back("landmarks");
-  impl->recipe = detail::load_task_recipe(name, {"pose", "a pose model", "Pose models", "pose estimation", decoders});
   if (impl->recipe.decoder == "landmarks") {
     impl->landmarks.emplace(vision::LandmarkModel::load(impl->recipe, options.threads));
     const std::string detector = impl->recipe.data.value("detector", std::string());
@@ -180,7 +182,9 @@ std::vector<Pose> PoseEstimator::Impl::top_down(const Image& image) {
   const bool flip = options.flip_horizontal;
   for (const Detection& d : people->detect(image)) {
     if (d.label != "person") continue;
-    const float w = d.box.width * 1.25f, h = d.box.height * 1.25f;
+    // A square around the box, its longer side grown by a quarter (MediaPipe's square_long
+    // and scale; MoveNet's own crops are square too).
+    const float w = std::max(d.box.width, d.box.height) * 1.25f, h = w;
     const int x0 = static_cast<int>(std::floor(d.box.center_x() - w / 2)), y0 = static_cast<int>(std::floor(d.box.center_y() - h / 2));
     const int cw = std::max(1, static_cast<int>(std::ceil(w))), ch = std::max(1, static_cast<int>(std::ceil(h)));
     Image crop(cw, ch);
@@ -199,6 +203,8 @@ std::vector<Pose> PoseEstimator::Impl::top_down(const Image& image) {
       k.x = flip ? static_cast<float>(image.width()) - x : x;
       k.y += static_cast<float>(y0);
       k.nx = k.x / static_cast<float>(image.width()), k.ny = k.y / static_cast<float>(image.height());
+      // A point the model placed beyond the picture (in the crop's black margin) is not seen.
+      if (k.x < 0 || k.y < 0 || k.x > static_cast<float>(image.width()) || k.y > static_cast<float>(image.height())) k.confidence = 0;
     }
     fit_box(p, options.min_keypoint_confidence);
     poses.push_back(std::move(p));
@@ -244,38 +250,8 @@ std::vector<Pose> PoseEstimator::Impl::one_model(const Image& image) {
 void PoseEstimator::reset_tracking() {
   impl_->tracker.reset();
   impl_->held.clear();
-  impl_->last_time_ms = -1;
-  impl_->filters.clear();
+  impl_->smoother.reset();
 }
-
-// Each tracked person's keypoints through their own One Euro filters, on coordinates as
-// fractions of the frame; a person not in this frame loses theirs (ids are not reused).
-void PoseEstimator::Impl::smooth(std::vector<Pose>& poses, const Image& frame, double timestamp_ms) {
-  Impl& m = *this;
-  const double t_ms = timestamp_ms >= 0 ? timestamp_ms : (m.last_time_ms < 0 ? 0 : m.last_time_ms + 1000.0 / 30);
-  m.last_time_ms = t_ms;
-  // TF.js pose-detection's MoveNet smoothing (KeypointsOneEuroFilter, on fractions of the
-  // frame, no scaling by the person's size).
-  const OneEuroOptions settings{.min_cutoff = 2.5, .beta = 300, .d_cutoff = 2.5, .threshold_cutoff = 0.5, .threshold_beta = 5};
-  std::map<int, std::vector<OneEuroFilter>> kept;
-  const float w = static_cast<float>(frame.width()), h = static_cast<float>(frame.height());
-  for (Pose& pose : poses) {
-    auto it = m.filters.find(pose.id);
-    std::vector<OneEuroFilter> f = it != m.filters.end() ? std::move(it->second)
-                                                          : std::vector<OneEuroFilter>(2 * pose.keypoints.size(), OneEuroFilter(settings));
-    for (std::size_t k = 0; k < pose.keypoints.size(); ++k) {
-      Keypoint& p = pose.keypoints[k];
-      p.nx = f[2 * k].filter(p.x / w, t_ms / 1000);
-      p.ny = f[2 * k + 1].filter(p.y / h, t_ms / 1000);
-      p.x = p.nx * w;
-      p.y = p.ny * h;
-    }
-    fit_box(pose, m.options.min_keypoint_confidence);
-    kept[pose.id] = std::move(f);
-  }
-  m.filters = std::move(kept);
-}
-
 
 std::vector<Pose> PoseEstimator::track(const Image& frame, double timestamp_ms) {
   Impl& m = *impl_;
@@ -289,7 +265,13 @@ std::vector<Pose> PoseEstimator::track(const Image& frame, double timestamp_ms) 
   for (const Pose& p : poses) boxes.push_back({p.box.x / w, p.box.y / h, p.box.width / w, p.box.height / h});
   const std::vector<int> ids = m.tracker.assign(boxes, t);
   for (std::size_t i = 0; i < poses.size(); ++i) poses[i].id = ids[i];
-  if (m.options.smooth) m.smooth(poses, frame, timestamp_ms);
+  if (m.options.smooth) {
+    // The frame's time for the filters: the tracker's clock (1/30 s steps without timestamps).
+    std::vector<std::vector<Keypoint>*> points;
+    for (Pose& p : poses) points.push_back(&p.keypoints);
+    m.smoother.smooth(points, ids, frame.width(), frame.height(), t / 1000);
+    for (Pose& p : poses) fit_box(p, m.options.min_keypoint_confidence);
+  }
   return poses;
 }
 
