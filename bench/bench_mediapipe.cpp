@@ -49,14 +49,10 @@ int main(int argc, char** argv) {
     if (a == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
     else if (a == "--no-peer") peer = false;
   }
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const double peak1 = easel::bench::sgemm_peak_gflops(1, cores), peak_all = easel::bench::sgemm_peak_gflops(cores, 1);
-  std::printf("machine: %s, %d cores; sgemm peak %.0f GFLOP/s at 1 thread, %.0f at %d\n\n", easel::bench::cpu_name().c_str(), cores, peak1,
-              peak_all, cores);
-  nlohmann::ordered_json results = {{"machine", easel::bench::cpu_name()},
-                                    {"cores", cores},
-                                    {"sgemm_peak_gflops", {{"1", peak1}, {"all", peak_all}}},
-                                    {"runs", runs}};
+  const easel::bench::Machine machine = easel::bench::measure_machine();
+  const int cores = machine.cores;
+  const double peak1 = machine.peak1, peak_all = machine.peak_all;
+  nlohmann::ordered_json results = machine.json(runs);
   const fs::path models = easel::ModelStore().get("facemesh").dir.parent_path();  // the cache's model folders
   const fs::path scratch = fs::temp_directory_path() / "easel-bench-mediapipe";
   fs::create_directories(scratch);

@@ -9,8 +9,12 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "bench_util.h"
 
@@ -46,6 +50,27 @@ inline std::string cpu_name() {
   for (std::string line; std::getline(in, line);)
     if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
   return "unknown";
+}
+
+// The machine a benchmark runs on: its cores and its sgemm peaks at 1 thread and at all
+// cores, measured now, printed as the run's first line.
+struct Machine {
+  int cores = 1;
+  double peak1 = 0, peak_all = 0;
+
+  // The head of a results file: machine, cores, peaks and the runs per figure.
+  nlohmann::ordered_json json(int runs) const {
+    return {{"machine", cpu_name()}, {"cores", cores}, {"sgemm_peak_gflops", {{"1", peak1}, {"all", peak_all}}}, {"runs", runs}};
+  }
+};
+
+inline Machine measure_machine() {
+  Machine m;
+  m.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  m.peak1 = sgemm_peak_gflops(1, m.cores);
+  m.peak_all = sgemm_peak_gflops(m.cores, 1);
+  std::printf("machine: %s, %d cores; sgemm peak %.0f GFLOP/s at 1 thread, %.0f at %d\n\n", cpu_name().c_str(), m.cores, m.peak1, m.peak_all, m.cores);
+  return m;
 }
 
 }  // namespace easel::bench
