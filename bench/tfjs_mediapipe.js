@@ -25,9 +25,10 @@
 //              detector.reset() before every estimatePoses(image) (no timestamp): reset() drops the
 //              ROI kept from the previous frame's landmarks (and the filters), so every call runs
 //              the pose detector and then the landmark model, as on a first frame.
-// The model loading and the adapters for the human-models files (the 256-px palm detector
-// constants, the hand landmark output names, the selfie/meet output channels) are those of
-// tests/mediapipe_oracle/{face,hands,body}_oracle.js (which export nothing; copied here).
+// The model loading is the oracles' graphModelHandler() (tests/oracle_util.js); the adapters for
+// the human-models files (the 256-px palm detector constants, the hand landmark output names, the
+// selfie/meet output channels) are those of tests/mediapipe_oracle/{face,hands,body}_oracle.js
+// (which export nothing; copied here).
 //
 // One tfjs-core: the models (tests/mediapipe_oracle/node_modules) and tfjs-backend-wasm
 // (tests/golden/node_modules) would otherwise each load their own copy of
@@ -44,10 +45,10 @@
 // a conv takes as long as with 1, so this script does not try.)
 'use strict';
 
-const fs = require('fs');
 const path = require('path');
 const Module = require('module');
 const { readNpy } = require('../tests/npy');
+const { UsageError, readModelJson, graphModelHandler } = require('../tests/oracle_util');
 
 const ORACLE_MODULES = path.join(__dirname, '..', 'tests', 'mediapipe_oracle', 'node_modules');
 const GOLDEN_MODULES = path.join(__dirname, '..', 'tests', 'golden', 'node_modules');
@@ -59,8 +60,6 @@ Module._resolveFilename = function (request, parent, isMain, options) {
   if (SHARED.test(request)) return resolveFilename.call(this, request, parent, isMain, { paths: [ORACLE_MODULES] });
   return resolveFilename.call(this, request, parent, isMain, options);
 };
-
-class UsageError extends Error {}
 
 const TASKS = ['face', 'facemesh', 'hands', 'selfie', 'meet', 'blazepose'];
 
@@ -85,36 +84,6 @@ function parseArgs(argv) {
   if (!(Number.isInteger(opt.runs) && opt.runs > 0) || !(Number.isInteger(opt.warmup) && opt.warmup >= 0)) throw new UsageError('--runs > 0 and --warmup >= 0 must be integers');
   if (opt.threads !== null && !(Number.isInteger(opt.threads) && opt.threads > 0)) throw new UsageError('--threads must be a positive integer');
   return opt;
-}
-
-// ---- model loading (from the oracles) ----
-function readModelJson(jsonPath) {
-  let model;
-  try {
-    model = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
-  } catch (e) {
-    throw new Error(`cannot read model '${jsonPath}': ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  }
-  if (!model.modelTopology || !Array.isArray(model.weightsManifest)) throw new Error(`'${jsonPath}' is not a TF.js model.json`);
-  return model;
-}
-
-// A tf.io.IOHandler serving a graph model's json + weight shards from disk; adapt(json) may edit
-// the graph first. indexOf(): hand-pose-detection asks url.indexOf('https://tfhub.dev').
-function fileHandler(jsonPath, adapt) {
-  const model = readModelJson(jsonPath);
-  if (adapt) adapt(model);
-  const weightSpecs = [];
-  const buffers = [];
-  for (const group of model.weightsManifest) {
-    weightSpecs.push(...group.weights);
-    for (const p of group.paths) buffers.push(fs.readFileSync(path.join(path.dirname(jsonPath), p)));
-  }
-  const all = Buffer.concat(buffers);
-  const artifacts = { modelTopology: model.modelTopology, weightSpecs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) };
-  for (const k of ['format', 'generatedBy', 'convertedBy', 'signature', 'userDefinedMetadata', 'modelInitializer', 'initializerSignature'])
-    if (model[k] !== undefined) artifacts[k] = model[k];
-  return { indexOf: () => -1, load: async () => artifacts };
 }
 
 // body_oracle.js: selfie's 1-channel sigmoid output duplicated to 2 channels (the library reads
@@ -170,7 +139,7 @@ async function buildTask(tf, opt, image) {
   if (opt.task === 'face') {
     const fd = lib('face-detection');
     const det = await fd.createDetector(fd.SupportedModels.MediaPipeFaceDetector, {
-      runtime: 'tfjs', modelType: 'short', maxFaces: 1, detectorModelUrl: fileHandler(faceDetectorJson),
+      runtime: 'tfjs', modelType: 'short', maxFaces: 1, detectorModelUrl: graphModelHandler(faceDetectorJson),
     });
     return async () => (await det.estimateFaces(image, { flipHorizontal: false })).length;
   }
@@ -178,7 +147,7 @@ async function buildTask(tf, opt, image) {
     const fl = lib('face-landmarks-detection');
     const det = await fl.createDetector(fl.SupportedModels.MediaPipeFaceMesh, {
       runtime: 'tfjs', refineLandmarks: false, maxFaces: 1,
-      detectorModelUrl: fileHandler(faceDetectorJson), landmarkModelUrl: fileHandler(M('facemesh')),
+      detectorModelUrl: graphModelHandler(faceDetectorJson), landmarkModelUrl: graphModelHandler(M('facemesh')),
     });
     return async () => (await det.estimateFaces(image, { flipHorizontal: false, staticImageMode: true })).length;
   }
@@ -188,7 +157,7 @@ async function buildTask(tf, opt, image) {
     const landmarkJson = M('handlandmark-full');
     const det = await hp.createDetector(hp.SupportedModels.MediaPipeHands, {
       runtime: 'tfjs', modelType: 'full', maxHands: 2,
-      detectorModelUrl: fileHandler(M('handdetect')), landmarkModelUrl: fileHandler(landmarkJson),
+      detectorModelUrl: graphModelHandler(M('handdetect')), landmarkModelUrl: graphModelHandler(landmarkJson),
     });
     if (det.anchors.length !== 2944) throw new Error(`expected 2944 palm anchors, the library made ${det.anchors.length}`);
     // The human-models landmark file's output order (hands_oracle.js): swap Identity:0 / Identity_2:0.
@@ -204,7 +173,7 @@ async function buildTask(tf, opt, image) {
     const bs = lib('body-segmentation');
     const seg = await bs.createSegmenter(bs.SupportedModels.MediaPipeSelfieSegmentation, {
       runtime: 'tfjs', modelType: opt.task === 'selfie' ? 'general' : 'landscape',
-      modelUrl: fileHandler(M(opt.task), adaptSegmentationGraph),
+      modelUrl: graphModelHandler(M(opt.task), adaptSegmentationGraph),
     });
     return async () => {
       const people = await seg.segmentPeople(image, { flipHorizontal: false });
@@ -221,7 +190,7 @@ async function buildTask(tf, opt, image) {
   const bp = require(path.join(ORACLE_MODULES, '@tensorflow-models/pose-detection/dist/blazepose_tfjs/detector'));
   const det = await bp.load({
     runtime: 'tfjs', modelType: 'full', enableSmoothing: false, enableSegmentation: false,
-    detectorModelUrl: fileHandler(M('blazepose-detector')), landmarkModelUrl: fileHandler(M('blazepose-full')),
+    detectorModelUrl: graphModelHandler(M('blazepose-detector')), landmarkModelUrl: graphModelHandler(M('blazepose-full')),
   });
   return async () => {
     det.reset();  // fresh state: no ROI from the previous call, so the pose detector runs

@@ -43,7 +43,8 @@ struct Face {
   std::shared_ptr<const FaceRegions> regions;
 
   // A keypoint by name (face["nose_tip"]); throws Error(bad_input) for a name it has not.
-  // A mesh point is named by its region ("lips"): this gives the region's first point.
+  // A mesh point is named by its region ("lips"), so for a mesh this gives one point of it:
+  // use region() for all of them.
   const Keypoint& operator[](std::string_view name) const;
   // A FaceMesh face's points of one region, in drawing order: "lips", "left_eye",
   // "left_eyebrow", "right_eye", "right_eyebrow", "face_oval" (ml5's faceMesh names, in
@@ -57,7 +58,6 @@ struct FaceDetectorOptions {
   std::string model = "face-detection-short";
   int max_faces = 5;
   float min_confidence = 0.5f;  // faces below are dropped (MediaPipe's min_detection_confidence)
-  float iou_threshold = 0.3f;   // overlapping boxes of one face
   bool flip_horizontal = false; // mirror the results (a selfie camera)
   int threads = 0;              // 0: all cores
 };

@@ -34,7 +34,8 @@
 //
 // How the libraries are driven (nothing of their algorithms is copied here):
 //  * the models are handed to the libraries as tf.io.IOHandler objects (their modelUrl options
-//    accept `string | io.IOHandler`), built from the json and bin files on disk;
+//    accept `string | io.IOHandler`), built from the json and bin files on disk by
+//    graphModelHandler() of tests/oracle_util.js (which also holds the command-line parser);
 //  * pose-detection's package index cannot be required under node: its PoseNet code requires
 //    @tensorflow/tfjs-backend-webgpu, which is not installed. So the per-file modules are used,
 //    exactly as createDetector(SupportedModels.BlazePose, {runtime:'tfjs',...}) and
@@ -62,10 +63,8 @@
 'use strict';
 
 const fs = require('fs');
-const path = require('path');
 const { readNpy, writeNpy } = require('../npy');
-
-class UsageError extends Error {}
+const { UsageError, parseCommand, graphModelHandler } = require('../oracle_util');
 
 // Quiet tfjs's "hi there" and kernel-registration chatter on import.
 const realWarn = console.warn;
@@ -93,21 +92,6 @@ const COMMANDS = {
     optional: ['timestamps', 'fps', 'tracking', 'tracker', 'smoothing', 'min-pose-score', 'out'],
   },
 };
-
-function parseArgs(argv) {
-  const command = argv[0];
-  if (!COMMANDS[command]) throw new UsageError(`usage: node body_oracle.js ${Object.keys(COMMANDS).join('|')} --key value ... (see the comment at the top)`);
-  const spec = COMMANDS[command];
-  const opt = {};
-  for (let i = 1; i < argv.length; i += 2) {
-    const key = argv[i].replace(/^--/, '');
-    if (!argv[i].startsWith('--') || ![...spec.required, ...spec.optional].includes(key)) throw new UsageError(`${command}: unknown argument '${argv[i]}'`);
-    if (i + 1 >= argv.length) throw new UsageError(`${command}: '${argv[i]}' needs a value`);
-    opt[key] = argv[i + 1];
-  }
-  for (const key of spec.required) if (opt[key] === undefined) throw new UsageError(`${command}: --${key} is required`);
-  return { command, opt };
-}
 
 function choice(opt, key, values, fallback) {
   const v = opt[key] === undefined ? fallback : opt[key];
@@ -146,23 +130,6 @@ function ts0(count) {
 // ------------------------------------------------------------------------------------------
 // Models and images.
 
-function resolveModelJson(p) {
-  let st;
-  try {
-    st = fs.statSync(p);
-  } catch (e) {
-    throw new UsageError(`model '${p}': no such file or folder`);
-  }
-  if (st.isFile()) return p;
-  for (const name of [`${path.basename(path.resolve(p))}.json`, 'model.json']) {
-    const f = path.join(p, name);
-    if (fs.existsSync(f)) return f;
-  }
-  const jsons = fs.readdirSync(p).filter((f) => f.endsWith('.json'));
-  if (jsons.length === 1) return path.join(p, jsons[0]);
-  throw new UsageError(`model folder '${p}': no <folder>.json or model.json in it`);
-}
-
 // The output node the graph's signature names (first output), without ':0'.
 function signatureOutput(json) {
   const outs = json.signature && json.signature.outputs;
@@ -195,34 +162,6 @@ function adaptSegmentationGraph(json) {
   return null;
 }
 
-// A tf.io.IOHandler for a TF.js graph model on disk (json + the weight files it names).
-function fileHandler(modelPath, adapt) {
-  const jsonPath = resolveModelJson(modelPath);
-  const json = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
-  if (!json.modelTopology || !json.weightsManifest) throw new UsageError(`'${jsonPath}' is not a TF.js graph model (no modelTopology/weightsManifest)`);
-  const adapted = adapt ? adapt(json) : null;
-  const weightSpecs = [];
-  const buffers = [];
-  for (const group of json.weightsManifest) {
-    weightSpecs.push(...group.weights);
-    for (const p of group.paths) buffers.push(fs.readFileSync(path.join(path.dirname(jsonPath), p)));
-  }
-  const all = Buffer.concat(buffers);
-  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-  const artifacts = {
-    modelTopology: json.modelTopology,
-    weightSpecs,
-    weightData,
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy,
-    signature: json.signature,
-    userDefinedMetadata: json.userDefinedMetadata,
-    modelInitializer: json.modelInitializer,
-  };
-  return { handler: { load: async () => artifacts }, jsonPath, adapted };
-}
-
 function readImage(file) {
   const { dtype, shape, data } = readNpy(file);
   if (dtype !== 'uint8' || shape.length !== 3 || shape[2] !== 3) throw new UsageError(`'${file}': expected uint8 [H,W,3] RGB, got ${dtype} [${shape}]`);
@@ -240,7 +179,8 @@ function emit(opt, obj) {
 
 async function runSegment(opt) {
   const modelType = choice(opt, 'model-type', ['general', 'landscape'], 'general');
-  const { handler, adapted } = fileHandler(opt.model, adaptSegmentationGraph);
+  const handler = graphModelHandler(opt.model, adaptSegmentationGraph);
+  const adapted = handler.transformed;
   const segmenter = await bodySegmentation.createSegmenter(
     bodySegmentation.SupportedModels.MediaPipeSelfieSegmentation,
     { runtime: 'tfjs', modelType, modelUrl: handler });
@@ -288,8 +228,8 @@ async function runBlazepose(opt) {
     modelType,
     enableSmoothing: smoothing,
     enableSegmentation: false,
-    detectorModelUrl: fileHandler(opt.detector).handler,
-    landmarkModelUrl: fileHandler(opt.landmark).handler,
+    detectorModelUrl: graphModelHandler(opt.detector),
+    landmarkModelUrl: graphModelHandler(opt.landmark),
   });
   const frames = [];
   for (let i = 0; i < images.length; i++) {
@@ -317,7 +257,7 @@ async function runMovenet(opt) {
   const ts = timestamps(opt, frames.length, 30);
   const config = {
     modelType: movenetConstants.MULTIPOSE_LIGHTNING,
-    modelUrl: fileHandler(opt.model).handler,
+    modelUrl: graphModelHandler(opt.model),
     enableSmoothing: smoothing,
     enableTracking: tracking,
     trackerType,
@@ -354,7 +294,7 @@ async function runMovenet(opt) {
 // ------------------------------------------------------------------------------------------
 
 async function main() {
-  const { command, opt } = parseArgs(process.argv.slice(2));
+  const { command, opt } = parseCommand(process.argv.slice(2), COMMANDS, 'body_oracle.js');
   console.warn = () => {};  // the cpu backend's "Hi, looks like you are running TensorFlow.js in Node.js"
   await tf.setBackend('cpu');
   await tf.ready();

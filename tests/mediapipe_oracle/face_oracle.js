@@ -33,29 +33,21 @@
 // How the library runs here: its own createDetector()/estimateFaces(); the only thing the oracle
 // supplies is the model loading: tfconv.loadGraphModel accepts an io.IOHandler instead of a URL,
 // so detectorModelUrl / landmarkModelUrl are handlers whose load() returns the json + .bin
-// contents read from disk (the http/file loaders of tfjs-core would need fetch / a server).
+// contents read from disk (the http/file loaders of tfjs-core would need fetch / a server):
+// graphModelHandler() of tests/oracle_util.js (which also holds the command-line parser).
 // The human-models 3.0.4 files work unchanged: the detector's output tensor is 'Identity:0'
 // (what the library executes; the full-range file also has a 'person' head as Identity_1:0,
 // ignored) and the mesh's signature keys 'output_faceflag' / 'output_mesh' (and, attention mesh,
 // 'output_mesh_identity', 'output_lips', 'Identity_1/2/5/6:0') resolve through the signature.
 'use strict';
 
-const fs = require('fs');
-const path = require('path');
 const { readNpy } = require('../npy');
-
-class UsageError extends Error {}
+const { UsageError, parseOptions, graphModelHandler } = require('../oracle_util');
 
 const OPTIONS = ['image', 'detector', 'mesh', 'max-faces', 'model-type', 'refine-landmarks'];
 
 function parseArgs(argv) {
-  const opt = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i].replace(/^--/, '');
-    if (!argv[i].startsWith('--') || !OPTIONS.includes(key)) throw new UsageError(`unknown argument '${argv[i]}'`);
-    if (i + 1 >= argv.length) throw new UsageError(`'${argv[i]}' needs a value`);
-    opt[key] = argv[i + 1];
-  }
+  const opt = parseOptions(argv, { optional: OPTIONS });
   if (!opt.image) throw new UsageError('--image is required');
   if (!opt.detector) throw new UsageError('--detector is required');
   opt.maxFaces = opt['max-faces'] === undefined ? 1 : Number(opt['max-faces']);
@@ -67,34 +59,6 @@ function parseArgs(argv) {
   if (!['true', 'false'].includes(refine)) throw new UsageError(`--refine-landmarks must be true or false, not '${refine}'`);
   opt.refine = refine === 'true';
   return opt;
-}
-
-// An io.IOHandler serving a graph model's .json and its weight shards from disk.
-function fileHandler(jsonPath) {
-  return {
-    load: async () => {
-      let model;
-      try {
-        model = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
-      } catch (e) {
-        throw new Error(`cannot read model '${jsonPath}': ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-      }
-      if (!model.modelTopology || !Array.isArray(model.weightsManifest)) throw new Error(`'${jsonPath}' is not a TF.js model.json (no modelTopology/weightsManifest)`);
-      const dir = path.dirname(jsonPath);
-      const weightSpecs = [];
-      const buffers = [];
-      for (const group of model.weightsManifest) {
-        weightSpecs.push(...group.weights);
-        for (const p of group.paths) buffers.push(fs.readFileSync(path.join(dir, p)));
-      }
-      const all = Buffer.concat(buffers);
-      const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-      const artifacts = { modelTopology: model.modelTopology, weightSpecs, weightData };
-      for (const k of ['format', 'generatedBy', 'convertedBy', 'signature', 'userDefinedMetadata', 'modelInitializer', 'initializerSignature'])
-        if (model[k] !== undefined) artifacts[k] = model[k];
-      return artifacts;
-    },
-  };
 }
 
 async function main() {
@@ -118,7 +82,7 @@ async function main() {
   const out = {};
   if (!opt.mesh) {
     const detector = await faceDetection.createDetector(faceDetection.SupportedModels.MediaPipeFaceDetector, {
-      runtime: 'tfjs', modelType: opt.modelType, maxFaces: opt.maxFaces, detectorModelUrl: fileHandler(opt.detector),
+      runtime: 'tfjs', modelType: opt.modelType, maxFaces: opt.maxFaces, detectorModelUrl: graphModelHandler(opt.detector),
     });
     // estimateFaces() maps detectFaces()'s result one to one and drops score: keep it.
     const detectFaces = detector.detectFaces.bind(detector);
@@ -137,7 +101,7 @@ async function main() {
   } else {
     const detector = await faceLandmarksDetection.createDetector(faceLandmarksDetection.SupportedModels.MediaPipeFaceMesh, {
       runtime: 'tfjs', refineLandmarks: opt.refine, maxFaces: opt.maxFaces,
-      detectorModelUrl: fileHandler(opt.detector), landmarkModelUrl: fileHandler(opt.mesh),
+      detectorModelUrl: graphModelHandler(opt.detector), landmarkModelUrl: graphModelHandler(opt.mesh),
     });
     // Capture, without changing them: the detections, the ROIs and the face-presence scores.
     const inner = detector.detector;

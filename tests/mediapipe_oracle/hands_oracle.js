@@ -33,7 +33,8 @@
 //  * the model loading: tfconv.loadGraphModel accepts an io.IOHandler instead of a URL, so
 //    detectorModelUrl / landmarkModelUrl are handlers whose load() returns the json + .bin
 //    contents read from disk. The library's load() calls url.indexOf('https://tfhub.dev'), so
-//    the handlers also carry an indexOf() that answers -1.
+//    the handlers also carry an indexOf() that answers -1. (graphModelHandler() of
+//    tests/oracle_util.js, which also holds the command-line parser.)
 //  * the palm detector's constants. The library is built for MediaPipe's 192x192 palm detector
 //    (2016 anchors); the human-models 3.0.4 'handdetect' is the 256x256 one (2944 anchors) that
 //    @tensorflow-models/handpose used: same output layout ([1,N,19]: score logit, box cx,cy,w,h,
@@ -57,22 +58,13 @@
 //    library's execute() call; otherwise the names pass unchanged.
 'use strict';
 
-const fs = require('fs');
-const path = require('path');
 const { readNpy } = require('../npy');
-
-class UsageError extends Error {}
+const { UsageError, parseOptions, readModelJson, graphModelHandler } = require('../oracle_util');
 
 const OPTIONS = ['image', 'video', 'detector', 'landmarks', 'max-hands', 'palm-resize', 'flip-horizontal'];
 
 function parseArgs(argv) {
-  const opt = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i].replace(/^--/, '');
-    if (!argv[i].startsWith('--') || !OPTIONS.includes(key)) throw new UsageError(`unknown argument '${argv[i]}'`);
-    if (i + 1 >= argv.length) throw new UsageError(`'${argv[i]}' needs a value`);
-    opt[key] = argv[i + 1];
-  }
+  const opt = parseOptions(argv, { optional: OPTIONS });
   if (!opt.image === !opt.video) throw new UsageError('give exactly one of --image and --video');
   if (!opt.detector) throw new UsageError('--detector is required');
   if (!opt.landmarks) throw new UsageError('--landmarks is required');
@@ -85,41 +77,6 @@ function parseArgs(argv) {
   opt.flipHorizontal = flip === 'true';
   opt.frames = opt.image ? [opt.image] : opt.video.split(',').filter((f) => f !== '');
   return opt;
-}
-
-function readModelJson(jsonPath) {
-  let model;
-  try {
-    model = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
-  } catch (e) {
-    throw new Error(`cannot read model '${jsonPath}': ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  }
-  if (!model.modelTopology || !Array.isArray(model.weightsManifest)) throw new Error(`'${jsonPath}' is not a TF.js model.json (no modelTopology/weightsManifest)`);
-  return model;
-}
-
-// An io.IOHandler serving a graph model's .json and its weight shards from disk.
-function fileHandler(jsonPath) {
-  return {
-    // hand-pose-detection's load() asks url.indexOf('https://tfhub.dev') > -1: not from tfhub.
-    indexOf: () => -1,
-    load: async () => {
-      const model = readModelJson(jsonPath);
-      const dir = path.dirname(jsonPath);
-      const weightSpecs = [];
-      const buffers = [];
-      for (const group of model.weightsManifest) {
-        weightSpecs.push(...group.weights);
-        for (const p of group.paths) buffers.push(fs.readFileSync(path.join(dir, p)));
-      }
-      const all = Buffer.concat(buffers);
-      const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-      const artifacts = { modelTopology: model.modelTopology, weightSpecs, weightData };
-      for (const k of ['format', 'generatedBy', 'convertedBy', 'signature', 'userDefinedMetadata', 'modelInitializer', 'initializerSignature'])
-        if (model[k] !== undefined) artifacts[k] = model[k];
-      return artifacts;
-    },
-  };
 }
 
 // The dims of a signature output, e.g. [1, 63], or null.
@@ -196,7 +153,7 @@ async function main() {
 
   const detector = await handPoseDetection.createDetector(handPoseDetection.SupportedModels.MediaPipeHands, {
     runtime: 'tfjs', modelType: 'full', maxHands: opt.maxHands,
-    detectorModelUrl: fileHandler(opt.detector), landmarkModelUrl: fileHandler(opt.landmarks),
+    detectorModelUrl: graphModelHandler(opt.detector), landmarkModelUrl: graphModelHandler(opt.landmarks),
   });
   if (detector.anchors.length !== 2944) throw new Error(`expected 2944 anchors, the library made ${detector.anchors.length}`);
 

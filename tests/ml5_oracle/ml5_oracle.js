@@ -13,6 +13,7 @@
 //   node ml5_oracle.js bench-charrnn --model DIR [--chars 200] [--runs 3] [--seed a]
 //                                    [--temperature 0.5] [--backend cpu|wasm]
 //
+// (The command line is read by parseCommand() of tests/oracle_util.js.)
 // Each command prints one JSON line to stdout; an error goes to stderr with exit code 1
 // (ML5_ORACLE_DEBUG=1 adds its stack and the console output of loading ml5).
 //
@@ -63,6 +64,7 @@ const http = require('http');
 const Module = require('module');
 const { performance } = require('perf_hooks');
 const { readNpy, writeNpy } = require('../npy.js');
+const { UsageError, parseCommand } = require('../oracle_util.js');
 
 const HERE = __dirname;
 const ML5_PATH = path.join(HERE, 'node_modules', 'ml5');  // package main: dist/ml5.min.js
@@ -73,8 +75,6 @@ const WASM_URL_PATH = '/__tfjs_backend_wasm__/tfjs-backend-wasm.wasm';
 // The generator given above, verbatim.
 // eslint-disable-next-line
 function mulberry32(a){return function(){a|=0;a=a+0x6D2B79F5|0;let t=Math.imul(a^a>>>15,1|a);t=t+Math.imul(t^t>>>7,61|t)^t;return((t^t>>>14)>>>0)/4294967296;}}
-
-class UsageError extends Error {}
 
 // ------------------------------------------------------------------------------------------
 // Command line: `node ml5_oracle.js COMMAND --key value ...`.
@@ -88,17 +88,7 @@ const COMMANDS = {
 };
 
 function parseArgs(argv) {
-  const command = argv[0];
-  if (!COMMANDS[command]) throw new UsageError(`usage: node ml5_oracle.js ${Object.keys(COMMANDS).join('|')} --key value ... (see the comment at the top)`);
-  const spec = COMMANDS[command];
-  const opt = {};
-  for (let i = 1; i < argv.length; i += 2) {
-    const key = argv[i].replace(/^--/, '');
-    if (!argv[i].startsWith('--') || ![...spec.required, ...spec.optional].includes(key)) throw new UsageError(`${command}: unknown argument '${argv[i]}'`);
-    if (i + 1 >= argv.length) throw new UsageError(`${command}: '${argv[i]}' needs a value`);
-    opt[key] = argv[i + 1];
-  }
-  for (const key of spec.required) if (opt[key] === undefined) throw new UsageError(`${command}: --${key} is required`);
+  const { command, opt } = parseCommand(argv, COMMANDS, 'ml5_oracle.js');
   opt.backend = opt.backend || 'cpu';
   if (!['cpu', 'wasm'].includes(opt.backend)) throw new UsageError(`--backend must be cpu or wasm, not '${opt.backend}'`);
   opt['input-dtype'] = opt['input-dtype'] || 'int32';
