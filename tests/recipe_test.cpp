@@ -11,6 +11,8 @@
 
 #include "easel/audio.h"
 #include "easel/error.h"
+#include "easel/face.h"
+#include "easel/hands.h"
 #include "easel/image_classifier.h"
 #include "easel/object_detector.h"
 #include "easel/pose.h"
@@ -163,4 +165,43 @@ TEST(Recipes, WhatNoTaskHasIsAClearError) {
               easel::ImageClassifier::create({.model = "movenet-as-classifier"});
             }).find("'movenet-single', which image classification does not know"),
             std::string::npos);
+}
+
+// Damaged recipes of the two-stage tasks (a manifest a user adds through EASEL_MANIFEST) are
+// refused when the task is made, naming the model and the field, before anything runs.
+TEST(Recipes, DamagedTwoStageRecipesAreRefusedByName) {
+  Copies copies;
+  copies.add("face-detection-short", "tiny-strides", [](json& e) {
+    e["recipe"]["anchors"]["strides"] = json::array({1});
+    e["recipe"]["anchors"]["aspect_ratios"] = json(std::vector<double>(300, 1.0));  // 5 million anchors
+  });
+  copies.add("face-detection-short", "few-anchors", [](json& e) { e["recipe"]["anchors"]["strides"] = json::array({16}); });
+  copies.add("face-detection-short", "no-anchors", [](json& e) { e["recipe"].erase("anchors"); });
+  copies.add("facemesh", "mesh-bad-region", [](json& e) { e["recipe"]["regions"]["lips"] = json::array({0, 99999}); });
+  copies.add("facemesh", "mesh-no-output", [](json& e) { e["recipe"]["landmarks"]["output"] = "mesh_points"; });
+  copies.add("facemesh", "mesh-too-many-points", [](json& e) { e["recipe"]["landmarks"]["points"] = 5000; });
+  copies.add("handlandmark-full", "hand-bad-tracking", [](json& e) { e["recipe"]["tracking"]["points"] = json::array({0, 42}); });
+  copies.add("handlandmark-full", "hand-no-detector", [](json& e) { e["recipe"].erase("detector"); });
+  copies.add("handlandmark-full", "hand-bad-smoothing", [](json& e) { e["recipe"]["smoothing"]["min_cutoff"] = -1; });
+  ScopedEnv manifest("EASEL_MANIFEST", copies.write().string());
+  ScopedEnv path("EASEL_MODEL_PATH", copies.model_path());
+  const auto refused = [](auto make, const std::string& model, const std::string& words) {
+    try {
+      make();
+      ADD_FAILURE() << model << " was accepted";
+    } catch (const easel::Error& e) {
+      EXPECT_EQ(e.code(), easel::ErrorCode::bad_model) << e.what();
+      const std::string what = e.what();
+      EXPECT_NE(what.find(words), std::string::npos) << model << ": " << what;
+    }
+  };
+  refused([] { (void)easel::FaceDetector::create({.model = "tiny-strides"}); }, "tiny-strides", "far more anchors");
+  refused([] { (void)easel::FaceDetector::create({.model = "few-anchors"}); }, "few-anchors", "gives 896 rows, but its recipe makes 128 anchors");
+  refused([] { (void)easel::FaceDetector::create({.model = "no-anchors"}); }, "no-anchors", "'no-anchors' has no \"anchors\"");
+  refused([] { (void)easel::FaceMesh::create({.model = "mesh-bad-region"}); }, "mesh-bad-region", "region 'lips'");
+  refused([] { (void)easel::FaceMesh::create({.model = "mesh-no-output"}); }, "mesh-no-output", "no output 'mesh_points'");
+  refused([] { (void)easel::FaceMesh::create({.model = "mesh-too-many-points"}); }, "mesh-too-many-points", "smaller than 5000 points");
+  refused([] { (void)easel::HandPose::create({.model = "hand-bad-tracking"}); }, "hand-bad-tracking", "tracking.points");
+  refused([] { (void)easel::HandPose::create({.model = "hand-no-detector"}); }, "hand-no-detector", "names no palm detector");
+  refused([] { (void)easel::HandPose::create({.model = "hand-bad-smoothing"}); }, "hand-bad-smoothing", "smoothing");
 }

@@ -59,6 +59,14 @@ T field(const nlohmann::json& object, const char* key, T fallback, const std::st
 }  // namespace
 
 std::vector<SsdAnchor> ssd_anchors(const SsdAnchorOptions& o) {
+  // A detector has a few thousand anchors; a recipe asking for millions is refused before
+  // they are made (their count, bounded by the input's size over the strides).
+  double count = 0;
+  for (int stride : o.strides)
+    count += std::ceil(static_cast<double>(o.input_height) / std::max(stride, 1)) * std::ceil(static_cast<double>(o.input_width) / std::max(stride, 1)) *
+             static_cast<double>(o.aspect_ratios.size() + 3);
+  if (count > 4e6 || o.input_width <= 0 || o.input_height <= 0)
+    throw Error(ErrorCode::bad_model, "The anchors' recipe makes far more anchors than a detector has (strides too small for the input).");
   std::vector<SsdAnchor> anchors;
   const int layers = static_cast<int>(o.strides.size());
   int layer = 0;

@@ -39,6 +39,14 @@ std::string text(const nlohmann::json& object, const char* key, const std::strin
   return object[key].get<std::string>();
 }
 
+// The model's output shapes, from one run on a black picture: TF.js models often leave them
+// open until run, and a recipe is checked against them once, when a task is made.
+std::vector<Shape> output_shapes(Model& model, const InputSpec& input) {
+  std::vector<Shape> shapes;
+  for (const Tensor& t : model.run({to_tensor(Image(input.width, input.height), input)})) shapes.push_back(t.shape());
+  return shapes;
+}
+
 }  // namespace
 
 int output_index(const Model& model, const std::string& name, const std::string& model_name) {
@@ -70,9 +78,8 @@ BlazeDetector BlazeDetector::load(const std::string& name, const detail::TaskKin
     throw Error(ErrorCode::bad_model, "The recipe of model '" + name + "' names " + std::to_string(d.keypoint_names_.size()) +
                                           " keypoints but reads " + std::to_string(d.decoding_.keypoints) + ".");
   // The output must have one row per anchor: checked once here rather than on every image.
-  const auto outputs = d.model_->outputs();
-  const auto& shape = outputs.at(static_cast<std::size_t>(d.output_)).shape;
-  if (shape.size() >= 2 && shape[shape.size() - 2] > 0 && shape[shape.size() - 2] != static_cast<std::int64_t>(d.anchors_.size()))
+  const Shape shape = output_shapes(*d.model_, d.input_).at(static_cast<std::size_t>(d.output_));
+  if (shape.size() < 2 || shape[shape.size() - 2] != static_cast<std::int64_t>(d.anchors_.size()))
     throw Error(ErrorCode::bad_model, "The detector '" + name + "' gives " + std::to_string(shape[shape.size() - 2]) + " rows, but its recipe makes " +
                                           std::to_string(d.anchors_.size()) + " anchors.");
   return d;
@@ -112,10 +119,8 @@ LandmarkModel LandmarkModel::load(const detail::Recipe& recipe, int threads) {
   m.z_scale_ = points.value("z_scale", 1.f);
   if (m.points_ <= 0 || m.points_ > 10000 || m.values_ < 2 || m.values_ > 5)
     throw Error(ErrorCode::bad_model, "The recipe of model '" + name + "': landmarks.points and landmarks.values are out of range.");
-  const auto output_shape = m.model_->outputs().at(static_cast<std::size_t>(m.landmarks_out_)).shape;
-  std::int64_t elements = 1;
-  for (std::int64_t d : output_shape) elements *= d > 0 ? d : 1;
-  if (!output_shape.empty() && elements < static_cast<std::int64_t>(m.points_) * m.values_)
+  const Shape output_shape = output_shapes(*m.model_, m.input_).at(static_cast<std::size_t>(m.landmarks_out_));
+  if (num_elements(output_shape) < static_cast<std::int64_t>(m.points_) * m.values_)
     throw Error(ErrorCode::bad_model, "The landmark output of model '" + name + "' is smaller than " + std::to_string(m.points_) + " points.");
   if (const nlohmann::json& flag = object_or_empty(r, "flag"); flag.contains("output")) {
     m.flag_out_ = output_index(*m.model_, text(flag, "output", name, "flag"), name);
