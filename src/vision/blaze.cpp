@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "easel/error.h"
+#include "easel/object_detector.h"
 
 namespace easel::vision {
 namespace {
@@ -21,12 +22,7 @@ float normalize_radians(float angle) {
 
 float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
 
-float iou(const BlazeDetection& a, const BlazeDetection& b) {
-  const float w = std::min(a.x1, b.x1) - std::max(a.x0, b.x0), h = std::min(a.y1, b.y1) - std::max(a.y0, b.y0);
-  if (w <= 0 || h <= 0) return 0;
-  const float inter = w * h, uni = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter;
-  return uni > 0 ? inter / uni : 0;
-}
+BoundingBox box_of(const BlazeDetection& d) { return {d.x0, d.y0, d.x1 - d.x0, d.y1 - d.y0}; }
 
 // A box turned into the region of interest: rotation, shift, square, scale (in pixels).
 RotatedRect transform(float cx, float cy, float w, float h, float rotation, const RoiOptions& o) {
@@ -137,7 +133,7 @@ std::vector<BlazeDetection> suppress(std::vector<BlazeDetection> detections, flo
   std::vector<BlazeDetection> kept;
   for (BlazeDetection& d : detections) {
     if (static_cast<int>(kept.size()) >= max_results) break;
-    if (std::none_of(kept.begin(), kept.end(), [&](const BlazeDetection& k) { return iou(k, d) > iou_threshold; })) kept.push_back(std::move(d));
+    if (std::none_of(kept.begin(), kept.end(), [&](const BlazeDetection& k) { return intersection_over_union(box_of(k), box_of(d)) > iou_threshold; })) kept.push_back(std::move(d));
   }
   return kept;
 }

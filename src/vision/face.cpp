@@ -5,8 +5,8 @@
 #include <optional>
 
 #include "easel/error.h"
-#include "vision/keypoint_smoother.h"
 #include "vision/landmark_pipeline.h"
+#include "vision/tracking.h"
 
 namespace easel {
 namespace {
@@ -24,25 +24,8 @@ Keypoint make_keypoint(std::string name, float x, float y, float z, float confid
   return k;
 }
 
-BoundingBox box_around(const std::vector<Keypoint>& points) {
-  if (points.empty()) return {};
-  float x0 = points[0].x, x1 = x0, y0 = points[0].y, y1 = y0;
-  for (const Keypoint& k : points) x0 = std::min(x0, k.x), x1 = std::max(x1, k.x), y0 = std::min(y0, k.y), y1 = std::max(y1, k.y);
-  return {x0, y0, x1 - x0, y1 - y0};
-}
-
 BoundingBox flipped(const BoundingBox& b, const Image& image, bool flip) {
   return flip ? BoundingBox{static_cast<float>(image.width()) - b.x - b.width, b.y, b.width, b.height} : b;
-}
-
-// Ids for this frame's faces; returns the frame's time in ms.
-double assign_ids(std::vector<Face>& faces, vision::BoxTracker& tracker, double timestamp_ms) {
-  const double t = tracker.frame_time(timestamp_ms);
-  std::vector<BoundingBox> boxes;
-  for (const Face& f : faces) boxes.push_back(f.box);
-  const std::vector<int> ids = tracker.assign(boxes, t);
-  for (std::size_t i = 0; i < faces.size(); ++i) faces[i].id = ids[i];
-  return t;
 }
 
 std::string known_names(const std::vector<std::string>& names) {
@@ -77,7 +60,7 @@ std::vector<Keypoint> Face::region(std::string_view name) const {
   throw Error(ErrorCode::bad_input, "A face has no region '" + std::string(name) + "'.", "Its regions: " + known_names(names) + ".");
 }
 
-BoundingBox Face::region_box(std::string_view name) const { return box_around(region(name)); }
+BoundingBox Face::region_box(std::string_view name) const { return vision::box_around(region(name)); }
 
 // --- FaceDetector -------------------------------------------------------------------------
 
@@ -123,7 +106,7 @@ std::vector<Face> FaceDetector::detect(const Image& image) {
 
 std::vector<Face> FaceDetector::track(const Image& frame, double timestamp_ms) {
   std::vector<Face> faces = detect(frame);
-  (void)assign_ids(faces, impl_->tracker, timestamp_ms);
+  vision::track_frame(faces, impl_->tracker, nullptr, frame, timestamp_ms, [](Face&) {});
   return faces;
 }
 
@@ -192,7 +175,7 @@ std::vector<Face> FaceMesh::Impl::faces(const Image& image, vision::HeldRegions*
       const std::size_t at = 3 * static_cast<std::size_t>(i);
       face.keypoints.push_back(make_keypoint(point_names[static_cast<std::size_t>(i)], l.xyz[at], l.xyz[at + 1], l.xyz[at + 2], 1, image, flip));
     }
-    face.box = box_around(face.keypoints);
+    face.box = vision::box_around(face.keypoints);
     found.push_back(std::move(face));
   }
   return found;
@@ -203,14 +186,8 @@ std::vector<Face> FaceMesh::detect(const Image& image) { return impl_->faces(ima
 std::vector<Face> FaceMesh::track(const Image& frame, double timestamp_ms) {
   Impl& m = *impl_;
   std::vector<Face> faces = m.faces(frame, &m.held);
-  const double t = assign_ids(faces, m.tracker, timestamp_ms);
-  if (m.options.smooth) {
-    std::vector<std::vector<Keypoint>*> points;
-    std::vector<int> ids;
-    for (Face& f : faces) points.push_back(&f.keypoints), ids.push_back(f.id);
-    m.smoother.smooth(points, ids, frame.width(), frame.height(), t / 1000);
-    for (Face& f : faces) f.box = box_around(f.keypoints);
-  }
+  vision::track_frame(faces, m.tracker, m.options.smooth ? &m.smoother : nullptr, frame, timestamp_ms,
+                      [](Face& f) { f.box = vision::box_around(f.keypoints); });
   return faces;
 }
 

@@ -4,8 +4,8 @@
 #include <optional>
 
 #include "easel/error.h"
-#include "vision/keypoint_smoother.h"
 #include "vision/landmark_pipeline.h"
+#include "vision/tracking.h"
 
 namespace easel {
 namespace {
@@ -99,9 +99,7 @@ std::vector<Hand> HandPose::Impl::hands(const Image& image, vision::HeldRegions*
         hand.keypoints3d.push_back(w);
       }
     }
-    float x0 = W, y0 = H, x1 = 0, y1 = 0;
-    for (const Keypoint& k : hand.keypoints) x0 = std::min(x0, k.x), x1 = std::max(x1, k.x), y0 = std::min(y0, k.y), y1 = std::max(y1, k.y);
-    hand.box = {x0, y0, std::max(0.f, x1 - x0), std::max(0.f, y1 - y0)};
+    hand.box = vision::box_around(hand.keypoints);
     found.push_back(std::move(hand));
   }
   return found;
@@ -112,16 +110,8 @@ std::vector<Hand> HandPose::detect(const Image& image) { return impl_->hands(ima
 std::vector<Hand> HandPose::track(const Image& frame, double timestamp_ms) {
   Impl& m = *impl_;
   std::vector<Hand> hands = m.hands(frame, &m.held);
-  const double t = m.tracker.frame_time(timestamp_ms);
-  std::vector<BoundingBox> boxes;
-  for (const Hand& h : hands) boxes.push_back(h.box);
-  const std::vector<int> ids = m.tracker.assign(boxes, t);
-  for (std::size_t i = 0; i < hands.size(); ++i) hands[i].id = ids[i];
-  if (m.options.smooth) {
-    std::vector<std::vector<Keypoint>*> points;
-    for (Hand& h : hands) points.push_back(&h.keypoints);
-    m.smoother.smooth(points, ids, frame.width(), frame.height(), t / 1000);
-  }
+  vision::track_frame(hands, m.tracker, m.options.smooth ? &m.smoother : nullptr, frame, timestamp_ms,
+                      [](Hand& h) { h.box = vision::box_around(h.keypoints); });
   return hands;
 }
 

@@ -5,6 +5,7 @@
 
 #include "easel/error.h"
 #include "easel/model_store.h"
+#include "easel/object_detector.h"
 #include "vision/recipe.h"
 
 namespace easel::vision {
@@ -14,18 +15,8 @@ float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
 
 // Overlap of two regions by their upright boxes (enough to tell one face from another).
 float overlap(const RotatedRect& a, const RotatedRect& b) {
-  const float w = std::min(a.cx + a.width / 2, b.cx + b.width / 2) - std::max(a.cx - a.width / 2, b.cx - b.width / 2);
-  const float h = std::min(a.cy + a.height / 2, b.cy + b.height / 2) - std::max(a.cy - a.height / 2, b.cy - b.height / 2);
-  if (w <= 0 || h <= 0) return 0;
-  const float inter = w * h, uni = a.width * a.height + b.width * b.height - inter;
-  return uni > 0 ? inter / uni : 0;
-}
-
-float iou(const BoundingBox& a, const BoundingBox& b) {
-  const float w = std::min(a.x_max(), b.x_max()) - std::max(a.x, b.x), h = std::min(a.y_max(), b.y_max()) - std::max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const float inter = w * h, uni = a.width * a.height + b.width * b.height - inter;
-  return uni > 0 ? inter / uni : 0;
+  const auto upright = [](const RotatedRect& r) { return BoundingBox{r.cx - r.width / 2, r.cy - r.height / 2, r.width, r.height}; };
+  return intersection_over_union(upright(a), upright(b));
 }
 
 const nlohmann::json& object_or_empty(const nlohmann::json& recipe, const char* key) {
@@ -244,46 +235,6 @@ std::vector<Landmarks> detect_landmarks(const Image& image, BlazeDetector& detec
   }
   if (held) held->regions = std::move(next);
   return found;
-}
-
-double BoxTracker::frame_time(double timestamp_ms) {
-  last_ms_ = timestamp_ms >= 0 ? timestamp_ms : (last_ms_ < 0 ? 0 : last_ms_ + 1000.0 / 30);
-  return last_ms_;
-}
-
-void BoxTracker::reset() {
-  tracks_.clear();
-  next_id_ = 0;
-  last_ms_ = -1;
-}
-
-std::vector<int> BoxTracker::assign(const std::vector<BoundingBox>& boxes, double t) {
-  std::erase_if(tracks_, [&](const Track& k) { return t - k.last_ms > settings_.max_age_ms; });
-  std::vector<int> ids(boxes.size(), -1);
-  std::vector<bool> claimed(tracks_.size(), false);
-  std::vector<Track> added;
-  for (std::size_t i = 0; i < boxes.size(); ++i) {
-    int best = -1;
-    float best_similarity = settings_.min_similarity;
-    for (std::size_t j = 0; j < tracks_.size(); ++j) {
-      if (claimed[j]) continue;
-      const float s = iou(boxes[i], tracks_[j].box);
-      if (s >= best_similarity) best_similarity = s, best = static_cast<int>(j);
-    }
-    if (best >= 0) {
-      Track& k = tracks_[static_cast<std::size_t>(best)];
-      claimed[static_cast<std::size_t>(best)] = true;
-      k.box = boxes[i], k.last_ms = t;
-      ids[i] = k.id;
-    } else {
-      ids[i] = next_id_++;
-      added.push_back({ids[i], boxes[i], t});
-    }
-  }
-  tracks_.insert(tracks_.end(), added.begin(), added.end());
-  std::stable_sort(tracks_.begin(), tracks_.end(), [](const Track& a, const Track& b) { return a.last_ms > b.last_ms; });
-  if (static_cast<int>(tracks_.size()) > settings_.max_tracks) tracks_.resize(static_cast<std::size_t>(std::max(0, settings_.max_tracks)));
-  return ids;
 }
 
 }  // namespace easel::vision

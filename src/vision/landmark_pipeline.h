@@ -18,7 +18,6 @@
 #include <string>
 #include <vector>
 
-#include "easel/bounding_box.h"
 #include "easel/image.h"
 #include "easel/model.h"
 #include "models/recipe.h"
@@ -99,36 +98,6 @@ struct HeldRegions {
 // One frame of the two stages. `held` (may be null for a single image) is read and updated.
 std::vector<Landmarks> detect_landmarks(const Image& image, BlazeDetector& detector, LandmarkModel& landmarks, int max_results,
                                         float min_score, HeldRegions* held);
-
-// Box tracking for ids across frames (TF.js pose-detection's BoundingBoxTracker): each new box
-// takes the id of the unclaimed track it overlaps most (IoU at least min_similarity); a track
-// not seen for max_age_ms is dropped; at most max_tracks are kept, the most recent.
-class BoxTracker {
- public:
-  struct Settings {
-    int max_tracks = 18;
-    double max_age_ms = 1000;
-    float min_similarity = 0.15f;
-  };
-  BoxTracker() = default;
-  explicit BoxTracker(Settings settings) : settings_(settings) {}
-  // One id per box, in order; boxes in any consistent units (x, y, width, height).
-  std::vector<int> assign(const std::vector<BoundingBox>& boxes, double timestamp_ms);
-  // The frame time to use: timestamp_ms, or 1/30 s after the last frame when it is negative.
-  double frame_time(double timestamp_ms);
-  void reset();
-
- private:
-  struct Track {
-    int id;
-    BoundingBox box;
-    double last_ms;
-  };
-  Settings settings_;
-  std::vector<Track> tracks_;
-  int next_id_ = 0;
-  double last_ms_ = -1;
-};
 
 // The index of the model's output called `name`; throws Error(bad_model) naming both.
 int output_index(const Model& model, const std::string& name, const std::string& model_name);

@@ -12,8 +12,8 @@
 #include "easel/model_store.h"
 #include "easel/object_detector.h"
 #include "models/recipe.h"
-#include "vision/keypoint_smoother.h"
 #include "vision/landmark_pipeline.h"
+#include "vision/tracking.h"
 #include "vision/pose_decoders.h"
 #include "vision/recipe.h"
 
@@ -258,20 +258,10 @@ std::vector<Pose> PoseEstimator::track(const Image& frame, double timestamp_ms) 
   if (frame.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
   std::vector<Pose> poses = m.landmarks && !m.people ? m.two_stage(frame, &m.held) : estimate(frame);
   // Ids by box overlap with the people of the last second (TF.js pose-detection's
-  // BoundingBoxTracker and its defaults), in fractions of the frame.
-  const double t = m.tracker.frame_time(timestamp_ms);
-  std::vector<BoundingBox> boxes;
-  const float w = static_cast<float>(frame.width()), h = static_cast<float>(frame.height());
-  for (const Pose& p : poses) boxes.push_back({p.box.x / w, p.box.y / h, p.box.width / w, p.box.height / h});
-  const std::vector<int> ids = m.tracker.assign(boxes, t);
-  for (std::size_t i = 0; i < poses.size(); ++i) poses[i].id = ids[i];
-  if (m.options.smooth) {
-    // The frame's time for the filters: the tracker's clock (1/30 s steps without timestamps).
-    std::vector<std::vector<Keypoint>*> points;
-    for (Pose& p : poses) points.push_back(&p.keypoints);
-    m.smoother.smooth(points, ids, frame.width(), frame.height(), t / 1000);
-    for (Pose& p : poses) fit_box(p, m.options.min_keypoint_confidence);
-  }
+  // BoundingBoxTracker and its defaults; overlaps are the same in pixels as in its fractions
+  // of the frame).
+  vision::track_frame(poses, m.tracker, m.options.smooth ? &m.smoother : nullptr, frame, timestamp_ms,
+                      [&](Pose& p) { fit_box(p, m.options.min_keypoint_confidence); });
   return poses;
 }
 

@@ -1,8 +1,9 @@
-#include "vision/keypoint_smoother.h"
+#include "vision/tracking.h"
 
 #include <algorithm>
 
 #include "easel/error.h"
+#include "easel/object_detector.h"
 
 namespace easel::vision {
 
@@ -40,9 +41,8 @@ void KeypointSmoother::smooth(std::vector<std::vector<Keypoint>*> points, const 
     double scale = 1;
     if (settings_.object_scale && !list.empty()) {
       // The object's size: the mean of its box's sides, in pixels.
-      float x0 = list[0].x, x1 = x0, y0 = list[0].y, y1 = y0;
-      for (const Keypoint& k : list) x0 = std::min(x0, k.x), x1 = std::max(x1, k.x), y0 = std::min(y0, k.y), y1 = std::max(y1, k.y);
-      const double size = ((x1 - x0) + (y1 - y0)) / 2.0;
+      const BoundingBox box = box_around(list);
+      const double size = (box.width + box.height) / 2.0;
       scale = size > 1e-3 ? 1.0 / size : 1.0;
     }
     for (std::size_t k = 0; k < list.size(); ++k) {
@@ -59,6 +59,49 @@ void KeypointSmoother::smooth(std::vector<std::vector<Keypoint>*> points, const 
     kept[ids[i]] = std::move(f);
   }
   filters_ = std::move(kept);
+}
+
+BoundingBox box_around(const std::vector<Keypoint>& points) {
+  if (points.empty()) return {};
+  float x0 = points[0].x, x1 = x0, y0 = points[0].y, y1 = y0;
+  for (const Keypoint& k : points) x0 = std::min(x0, k.x), x1 = std::max(x1, k.x), y0 = std::min(y0, k.y), y1 = std::max(y1, k.y);
+  return {x0, y0, x1 - x0, y1 - y0};
+}
+
+std::vector<int> BoxTracker::assign(const std::vector<BoundingBox>& boxes, double timestamp_ms) {
+  const double t = last_ms_ = timestamp_ms >= 0 ? timestamp_ms : (last_ms_ < 0 ? 0 : last_ms_ + 1000.0 / 30);
+  std::erase_if(tracks_, [&](const Track& k) { return t - k.last_ms > settings_.max_age_ms; });
+  std::vector<int> ids(boxes.size(), -1);
+  std::vector<bool> claimed(tracks_.size(), false);
+  std::vector<Track> added;
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    int best = -1;
+    float best_similarity = settings_.min_similarity;
+    for (std::size_t j = 0; j < tracks_.size(); ++j) {
+      if (claimed[j]) continue;
+      const float s = intersection_over_union(boxes[i], tracks_[j].box);
+      if (s >= best_similarity) best_similarity = s, best = static_cast<int>(j);
+    }
+    if (best >= 0) {
+      Track& k = tracks_[static_cast<std::size_t>(best)];
+      claimed[static_cast<std::size_t>(best)] = true;
+      k.box = boxes[i], k.last_ms = t;
+      ids[i] = k.id;
+    } else {
+      ids[i] = next_id_++;
+      added.push_back({ids[i], boxes[i], t});
+    }
+  }
+  tracks_.insert(tracks_.end(), added.begin(), added.end());
+  std::stable_sort(tracks_.begin(), tracks_.end(), [](const Track& a, const Track& b) { return a.last_ms > b.last_ms; });
+  if (static_cast<int>(tracks_.size()) > settings_.max_tracks) tracks_.resize(static_cast<std::size_t>(std::max(0, settings_.max_tracks)));
+  return ids;
+}
+
+void BoxTracker::reset() {
+  tracks_.clear();
+  next_id_ = 0;
+  last_ms_ = -1;
 }
 
 }  // namespace easel::vision
