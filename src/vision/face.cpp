@@ -14,16 +14,6 @@ namespace {
 const detail::TaskKind kFaceDetection{"face-detection", "a face detector", "Face detectors", "face detection", {"ssd"}};
 const detail::TaskKind kFaceLandmarks{"face-landmarks", "a face mesh model", "Face mesh models", "face meshes", {"landmarks"}};
 
-Keypoint make_keypoint(std::string name, float x, float y, float z, float confidence, const Image& image, bool flip) {
-  if (flip) x = static_cast<float>(image.width()) - x;
-  Keypoint k;
-  k.name = std::move(name);
-  k.x = x, k.y = y, k.z = z;
-  k.nx = x / static_cast<float>(image.width()), k.ny = y / static_cast<float>(image.height());
-  k.confidence = confidence;
-  return k;
-}
-
 BoundingBox flipped(const BoundingBox& b, const Image& image, bool flip) {
   return flip ? BoundingBox{static_cast<float>(image.width()) - b.x - b.width, b.y, b.width, b.height} : b;
 }
@@ -98,7 +88,7 @@ std::vector<Face> FaceDetector::detect(const Image& image) {
     face.box = flipped({x0, y0, x1 - x0, y1 - y0}, image, flip);
     const auto& names = m.detector->keypoint_names();
     for (std::size_t k = 0; k + 1 < d.keypoints.size(); k += 2)
-      face.keypoints.push_back(make_keypoint(k / 2 < names.size() ? names[k / 2] : std::string(), d.keypoints[k], d.keypoints[k + 1], 0, 1, image, flip));
+      face.keypoints.push_back(vision::image_keypoint(k / 2 < names.size() ? names[k / 2] : std::string(), d.keypoints[k], d.keypoints[k + 1], 0, 1, image, flip));
     faces.push_back(std::move(face));
   }
   return faces;
@@ -171,10 +161,7 @@ std::vector<Face> FaceMesh::Impl::faces(const Image& image, vision::HeldRegions*
     Face face;
     face.confidence = l.flag;
     face.regions = regions;
-    for (int i = 0; i < mesh->points(); ++i) {
-      const std::size_t at = 3 * static_cast<std::size_t>(i);
-      face.keypoints.push_back(make_keypoint(point_names[static_cast<std::size_t>(i)], l.xyz[at], l.xyz[at + 1], l.xyz[at + 2], 1, image, flip));
-    }
+    vision::landmark_keypoints(l, point_names, image, flip, face.keypoints, nullptr);
     face.box = vision::box_around(face.keypoints);
     found.push_back(std::move(face));
   }

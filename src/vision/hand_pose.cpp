@@ -71,7 +71,7 @@ HandPose HandPose::create(const HandPoseOptions& options) {
 
 std::vector<Hand> HandPose::Impl::hands(const Image& image, vision::HeldRegions* keep) {
   const bool flip = options.flip_horizontal;
-  const float W = static_cast<float>(image.width()), H = static_cast<float>(image.height());
+  static const std::vector<std::string> names(kHandKeypointNames.begin(), kHandKeypointNames.end());
   std::vector<Hand> found;
   for (const vision::Landmarks& l : vision::detect_landmarks(image, *detector, *landmarks, options.max_hands, options.min_confidence, keep)) {
     Hand hand;
@@ -80,25 +80,7 @@ std::vector<Hand> HandPose::Impl::hands(const Image& image, vision::HeldRegions*
     const bool left = (l.handedness >= 0.5f) != flip;
     hand.handedness = left ? "Left" : "Right";
     hand.handedness_confidence = std::max(l.handedness, 1 - l.handedness);
-    for (std::size_t i = 0; i < kHandKeypointNames.size(); ++i) {
-      Keypoint k;
-      k.name = kHandKeypointNames[i];
-      k.x = flip ? W - l.xyz[3 * i] : l.xyz[3 * i];
-      k.y = l.xyz[3 * i + 1];
-      k.z = l.xyz[3 * i + 2];
-      k.nx = k.x / W, k.ny = k.y / H;
-      k.confidence = 1;
-      hand.keypoints.push_back(k);
-      if (3 * i + 2 < l.world.size()) {
-        Keypoint w;
-        w.name = k.name;
-        w.x = flip ? -l.world[3 * i] : l.world[3 * i];
-        w.y = l.world[3 * i + 1];
-        w.z = l.world[3 * i + 2];
-        w.confidence = 1;
-        hand.keypoints3d.push_back(w);
-      }
-    }
+    vision::landmark_keypoints(l, names, image, flip, hand.keypoints, &hand.keypoints3d);
     hand.box = vision::box_around(hand.keypoints);
     found.push_back(std::move(hand));
   }

@@ -40,6 +40,31 @@ std::vector<Shape> output_shapes(Model& model, const InputSpec& input) {
 
 }  // namespace
 
+Keypoint image_keypoint(std::string name, float x, float y, float z, float confidence, const Image& image, bool flip) {
+  Keypoint k;
+  k.name = std::move(name);
+  k.x = flip ? static_cast<float>(image.width()) - x : x;
+  k.y = y, k.z = z;
+  k.nx = k.x / static_cast<float>(image.width()), k.ny = k.y / static_cast<float>(image.height());
+  k.confidence = confidence;
+  return k;
+}
+
+void landmark_keypoints(const Landmarks& l, const std::vector<std::string>& names, const Image& image, bool flip, std::vector<Keypoint>& keypoints,
+                        std::vector<Keypoint>* keypoints3d) {
+  for (std::size_t i = 0; i < names.size() && 3 * i + 2 < l.xyz.size(); ++i) {
+    const float confidence = i < l.visibility.size() ? l.visibility[i] : 1.f;
+    keypoints.push_back(image_keypoint(names[i], l.xyz[3 * i], l.xyz[3 * i + 1], l.xyz[3 * i + 2], confidence, image, flip));
+    if (keypoints3d && 3 * i + 2 < l.world.size()) {
+      Keypoint w;
+      w.name = names[i];
+      w.x = flip ? -l.world[3 * i] : l.world[3 * i], w.y = l.world[3 * i + 1], w.z = l.world[3 * i + 2];
+      w.confidence = confidence;
+      keypoints3d->push_back(std::move(w));
+    }
+  }
+}
+
 int output_index(const Model& model, const std::string& name, const std::string& model_name) {
   // TF.js names a node's first output "name:0" in signatures, easel by the node's name.
   const auto bare = [](const std::string& n) { return n.ends_with(":0") ? n.substr(0, n.size() - 2) : n; };

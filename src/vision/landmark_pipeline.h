@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "easel/image.h"
+#include "easel/keypoint.h"
 #include "easel/model.h"
 #include "models/recipe.h"
 #include "vision/blaze.h"
@@ -98,6 +99,15 @@ struct HeldRegions {
 // One frame of the two stages. `held` (may be null for a single image) is read and updated.
 std::vector<Landmarks> detect_landmarks(const Image& image, BlazeDetector& detector, LandmarkModel& landmarks, int max_results,
                                         float min_score, HeldRegions* held);
+
+// A named point at (x, y) of the image (mirrored across it with `flip`), with nx, ny.
+Keypoint image_keypoint(std::string name, float x, float y, float z, float confidence, const Image& image, bool flip);
+
+// Landmarks as the tasks give them: the first names.size() points as named keypoints in the
+// image (confidence: the point's visibility where the model gives one, else 1) and, where
+// the model gives world points, the same as 3-D keypoints in metres (mirrored with `flip`).
+void landmark_keypoints(const Landmarks& landmarks, const std::vector<std::string>& names, const Image& image, bool flip,
+                        std::vector<Keypoint>& keypoints, std::vector<Keypoint>* keypoints3d);
 
 // The index of the model's output called `name`; throws Error(bad_model) naming both.
 int output_index(const Model& model, const std::string& name, const std::string& model_name);

@@ -119,16 +119,6 @@ PoseEstimator PoseEstimator::create(const PoseEstimatorOptions& options) {
 
 namespace {
 
-Keypoint make_keypoint(int index, float x, float y, float confidence, const Image& image, bool flip) {
-  if (flip) x = static_cast<float>(image.width()) - x;
-  return {kPoseKeypointNames[static_cast<std::size_t>(index)],
-          x,
-          y,
-          x / static_cast<float>(image.width()),
-          y / static_cast<float>(image.height()),
-          confidence};
-}
-
 void fit_box(Pose& pose, float min_confidence) {
   float x0 = std::numeric_limits<float>::max(), y0 = x0, x1 = -x0, y1 = -x0;
   for (const Keypoint& k : pose.keypoints)
@@ -145,22 +135,7 @@ std::vector<Pose> PoseEstimator::Impl::two_stage(const Image& image, vision::Hel
                                                              std::min(options.min_pose_confidence, 0.5f), keep)) {
     Pose pose;
     pose.confidence = l.flag;
-    for (std::size_t k = 0; k < keypoint_names.size(); ++k) {
-      Keypoint p;
-      p.name = keypoint_names[k];
-      p.x = flip ? static_cast<float>(image.width()) - l.xyz[3 * k] : l.xyz[3 * k];
-      p.y = l.xyz[3 * k + 1];
-      p.z = l.xyz[3 * k + 2];
-      p.nx = p.x / static_cast<float>(image.width()), p.ny = p.y / static_cast<float>(image.height());
-      p.confidence = k < l.visibility.size() ? l.visibility[k] : 1.f;
-      pose.keypoints.push_back(p);
-      if (3 * k + 2 < l.world.size()) {
-        Keypoint w = p;
-        w.x = flip ? -l.world[3 * k] : l.world[3 * k], w.y = l.world[3 * k + 1], w.z = l.world[3 * k + 2];
-        w.nx = w.ny = 0;
-        pose.keypoints3d.push_back(w);
-      }
-    }
+    vision::landmark_keypoints(l, keypoint_names, image, flip, pose.keypoints, &pose.keypoints3d);
     if (pose.confidence >= options.min_pose_confidence) poses.push_back(std::move(pose));
   }
   for (Pose& p : poses) fit_box(p, options.min_keypoint_confidence);
@@ -236,7 +211,7 @@ std::vector<Pose> PoseEstimator::Impl::one_model(const Image& image) {
     Pose pose;
     pose.confidence = d.score;
     for (std::size_t k = 0; k < d.keypoints.size() && k < kPoseKeypointNames.size(); ++k)
-      pose.keypoints.push_back(make_keypoint(static_cast<int>(k), at.image_x(d.keypoints[k].x), at.image_y(d.keypoints[k].y),
+      pose.keypoints.push_back(vision::image_keypoint(kPoseKeypointNames[k], at.image_x(d.keypoints[k].x), at.image_y(d.keypoints[k].y), 0,
                                              d.keypoints[k].score, image, flip));
     poses.push_back(std::move(pose));
   }
