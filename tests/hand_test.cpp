@@ -44,7 +44,9 @@ TEST(HandPose, MatchesTfjsHandPoseDetection) {
       // library finds it too.
       ASSERT_GE(oracle.size(), 1u);
       ASSERT_EQ(hands.size(), oracle.size());
-      if (model == "handlandmark-full") EXPECT_EQ(hands[0].handedness, c.handedness);
+      if (model == "handlandmark-full") {
+        EXPECT_EQ(hands[0].handedness, c.handedness);
+      }
       // The lite model moves further for a small change of its crop (the palm detector's box
       // is letterboxed with other rounding): it is held to looser bounds, on its first hand.
       const bool lite = model == "handlandmark-lite";
@@ -110,12 +112,7 @@ TEST(HandPose, TrackingFollowsAMovingHand) {
   double worst = 0;
   const int frames = 30;
   for (int f = 0; f < frames; ++f) {
-    Image frame(photo.width(), photo.height());
-    for (int y = 0; y < photo.height(); ++y)
-      for (int x = 0; x < photo.width(); ++x) {
-        const int sx = std::clamp(x + 4 * f, 0, photo.width() - 1), sy = std::clamp(y + 3 * f, 0, photo.height() - 1);
-        std::copy_n(photo.pixel(sx, sy), 3, frame.data() + (static_cast<std::size_t>(y) * photo.width() + x) * 3);
-      }
+    const Image frame = test::moved(photo, -4 * f, -3 * f);
     const auto hands = tracker.track(frame, f * 33.3);
     if (hands.empty()) continue;
     ++found;

@@ -1,6 +1,7 @@
 // Small helpers shared by the tests.
 #pragma once
 
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -87,6 +88,18 @@ struct ScratchDir {
 // A sample photo by file name (setup.sh extracts them from Debian packages); find_sample
 // throws, saying how to get it, when it is not on this machine.
 inline Image photo(const std::string& name) { return Image::load(find_sample(name)); }
+
+// The picture's content moved by (dx, dy) pixels, its edge pixels repeated into the space
+// left behind: a camera panning over a still scene, for the tracking tests.
+inline Image moved(const Image& picture, int dx, int dy) {
+  Image out(picture.width(), picture.height());
+  for (int y = 0; y < picture.height(); ++y)
+    for (int x = 0; x < picture.width(); ++x) {
+      const int sx = std::clamp(x - dx, 0, picture.width() - 1), sy = std::clamp(y - dy, 0, picture.height() - 1);
+      std::copy_n(picture.pixel(sx, sy), 3, out.data() + (static_cast<std::size_t>(y) * picture.width() + x) * 3);
+    }
+  return out;
+}
 
 // Whether every model, package and data file the tests use must be present (set by
 // scripts/test.sh after setup.sh has installed them): then a missing one fails the test
