@@ -57,7 +57,8 @@ struct PoseEstimator::Impl {
   // Top-down: the people's boxes first.
   std::optional<ObjectDetector> people;
   std::vector<Pose> top_down(const Image& image);
-  std::vector<Pose> one_model(const Image& image);
+  // The model alone on the whole picture; `flip`: mirror its results.
+  std::vector<Pose> one_model(const Image& image, bool flip);
   // A two-stage model (BlazePose): its person detector and landmark model.
   std::optional<vision::BlazeDetector> detector;
   std::optional<vision::LandmarkModel> landmarks;
@@ -146,7 +147,7 @@ std::vector<Pose> PoseEstimator::estimate(const Image& image) {
   Impl& m = *impl_;
   if (image.empty()) throw Error(ErrorCode::bad_input, "The image is empty (0x0).");
   if (m.people) return m.top_down(image);
-  return m.one_model(image);
+  return m.one_model(image, m.options.flip_horizontal);
 }
 
 // Each person's box grown by a quarter (the pose model wants some room around the body),
@@ -169,12 +170,12 @@ std::vector<Pose> PoseEstimator::Impl::top_down(const Image& image) {
       const int from = std::max(0, -x0), to = std::min(cw, image.width() - x0);
       if (to > from) std::copy_n(image.pixel(x0 + from, sy), 3 * (to - from), crop.data() + (static_cast<std::size_t>(y) * cw + from) * 3);
     }
-    std::vector<Pose> found = one_model(crop);
+    std::vector<Pose> found = one_model(crop, false);
     if (found.empty()) continue;
     Pose p = std::move(found.front());
     for (Keypoint& k : p.keypoints) {
-      // The crop's pixels (already mirrored in the crop when flipping) back to the image's.
-      const float x = (flip ? static_cast<float>(cw) - k.x : k.x) + static_cast<float>(x0);
+      // The crop's pixels back to the image's (mirrored across it when flipping).
+      const float x = k.x + static_cast<float>(x0);
       k.x = flip ? static_cast<float>(image.width()) - x : x;
       k.y += static_cast<float>(y0);
       k.nx = k.x / static_cast<float>(image.width()), k.ny = k.y / static_cast<float>(image.height());
@@ -188,7 +189,7 @@ std::vector<Pose> PoseEstimator::Impl::top_down(const Image& image) {
   return poses;
 }
 
-std::vector<Pose> PoseEstimator::Impl::one_model(const Image& image) {
+std::vector<Pose> PoseEstimator::Impl::one_model(const Image& image, bool flip) {
   Impl& m = *this;
   if (m.landmarks) return m.two_stage(image, nullptr);
   if (m.longer_side > 0) {
@@ -205,7 +206,6 @@ std::vector<Pose> PoseEstimator::Impl::one_model(const Image& image) {
   const Tensor input = vision::to_tensor(image, m.input, &at);
   const std::vector<Tensor> out = m.model->run({input});
   const vision::PoseContext context{*m.model, m.recipe, m.input, m.options};
-  const bool flip = m.options.flip_horizontal;
   std::vector<Pose> poses;
   for (const vision::PosenetPose& d : m.decoder->decode(out, context)) {
     Pose pose;
